@@ -1,0 +1,52 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { healthRoutes } from './http/health-routes.js';
+import { openapiPlugin } from './http/openapi.js';
+import { rerankRoutes } from './http/rerank-routes.js';
+import type { RerankService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered, for the test that checks openapi.yaml against what is served. */
+    routeTable: { method: string; url: string }[];
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  service: RerankService;
+  /** A pino logger; tests pass none and get a silent app. */
+  logger?: FastifyBaseLogger | undefined;
+}
+
+/** The whole HTTP app; it reads nothing from the environment, everything comes in through options. */
+export async function buildApp({ config, service, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    bodyLimit: config.limits.maxBodyBytes,
+    requestIdHeader: 'x-request-id',
+    // Close idle keep-alive sockets on close() while in-flight requests run to completion.
+    forceCloseConnections: 'idle',
+    ajv: {
+      // No coercion: a string where a number belongs is a client bug worth reporting, and
+      // coerceTypes 'array' would silently turn `documents: "x"` into ["x"].
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+    },
+  });
+  installErrorHandling(app);
+  // While draining, end keep-alive sockets after their in-flight response; otherwise close() would
+  // wait for clients to hang up on their own.
+  app.addHook('onSend', async (_req, reply) => {
+    if (service.state === 'draining') void reply.header('connection', 'close');
+  });
+  app.decorate('routeTable', [] as { method: string; url: string }[]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) app.routeTable.push({ method: m.toLowerCase(), url: route.url });
+  });
+  await app.register(openapiPlugin);
+  await app.register(healthRoutes, { service, config });
+  await app.register(rerankRoutes, { service, config });
+  return app;
+}

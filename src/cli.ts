@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { addSettings, buildConfig, type RawSettings } from './config.js';
+import { ConfigError, ModelLoadError } from './errors.js';
+import { forgeModel, type ForgePresetName } from './forge/index.js';
+import { HubError, pullModel } from './hub/index.js';
+import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
+import { renderOpenapi } from './openapi-export.js';
+import { handleSignals, startServer } from './server.js';
+import { VERSION } from './version.js';
+
+/** Start-up failures are the operator's to fix: print what and how, without a stack trace. */
+function fail(err: unknown): never {
+  if (err instanceof ModelLoadError || err instanceof ConfigError || err instanceof HubError) {
+    process.stderr.write(`reranker: ${err.message}\n`);
+  } else {
+    process.stderr.write(`reranker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+}
+
+const program = new Command('reranker').version(VERSION).description('Self-hosted cross-encoder reranking service');
+
+addSettings(program.command('serve', { isDefault: true }).description('serve POST /rerank on a model folder')).action(async (raw: RawSettings) => {
+  try {
+    const settings = buildConfig(raw);
+    const logger = pino({ level: settings.logLevel });
+    const model = await resolveModelFolder(settings, (msg) => logger.info(msg));
+    const config = { ...settings, model };
+    const server = await startServer(config, { logger });
+    handleSignals(server, config, logger);
+    await server.ready.catch(async (err: unknown) => {
+      await server.app.close();
+      fail(err);
+    });
+  } catch (err) {
+    fail(err);
+  }
+});
+
+program
+  .command('forge')
+  .description('write a BERT cross-encoder with seeded weights in Hugging Face layout (test and benchmark fixture)')
+  .requiredOption('--out <dir>', 'folder to write')
+  .addOption(new Option('--preset <name>', 'model shape').choices(['tiny', 'minilm-l6']).default('tiny'))
+  .option('--seed <n>', 'weight seed', '42')
+  .option('--num-labels <n>', 'classifier outputs', '1')
+  .action(async (opts: { out: string; preset: ForgePresetName; seed: string; numLabels: string }) => {
+    try {
+      const started = Date.now();
+      const result = await forgeModel({ out: opts.out, preset: opts.preset, seed: Number(opts.seed), numLabels: Number(opts.numLabels) });
+      process.stdout.write(`forged ${opts.preset} (seed ${opts.seed}) into ${result.dir} in ${Date.now() - started} ms\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+addSettings(
+  program
+    .command('pull')
+    .description('download a model folder from the Hugging Face hub into --models-dir/<owner>/<name>')
+    .argument('[repo]', 'hub repo id (default: --model)'),
+  ['model', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'onnxFile'],
+).action(async (repo: string | undefined, raw: RawSettings) => {
+  try {
+    const config = buildConfig(raw);
+    const repoId = repo ?? config.model;
+    const dir = localFolderFor(repoId, config.hub.modelsDir);
+    const result = await pullModel({
+      repoId,
+      destDir: dir,
+      revision: config.hub.revision,
+      endpoint: config.hub.endpoint,
+      ...(config.onnxFile === undefined ? {} : { onnxFile: config.onnxFile }),
+      ...(config.hub.token === undefined ? {} : { token: config.hub.token }),
+      progress: process.stderr.isTTY,
+      log: (msg) => process.stderr.write(`${msg}\n`),
+    });
+    const fetched = result.files.filter((f) => f.downloaded).length;
+    process.stdout.write(`${repoId} is in ${result.dir} (${result.files.length} files, ${fetched} downloaded${result.network ? '' : ', verified offline'})\n`);
+  } catch (err) {
+    fail(err);
+  }
+});
+
+program
+  .command('openapi')
+  .description('print the OpenAPI document generated from the route schemas (openapi.yaml is its snapshot)')
+  .action(async () => {
+    process.stdout.write(await renderOpenapi());
+  });
+
+await program.parseAsync(process.argv);

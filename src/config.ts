@@ -1,0 +1,147 @@
+import { Command, Option } from 'commander';
+import { ConfigError } from './errors.js';
+
+export type TruncationDirection = 'right' | 'left';
+
+export interface Limits {
+  /** Documents one request may carry; the engine splits them into batches itself. */
+  maxDocuments: number;
+  /** Request body size in bytes. */
+  maxBodyBytes: number;
+  /** Characters in one document (after rank_fields are joined) and in the query. */
+  maxDocumentChars: number;
+}
+
+export interface HubSettings {
+  modelsDir: string;
+  revision: string;
+  endpoint: string;
+  token: string | undefined;
+}
+
+export interface Config {
+  /** Model folder (Hugging Face layout) or hub repo id. */
+  model: string;
+  hub: HubSettings;
+  onnxFile: string | undefined;
+  servedModelName: string | undefined;
+  strictModelName: boolean;
+  host: string;
+  port: number;
+  maxLength: number | undefined;
+  autoTruncate: boolean;
+  truncationDirection: TruncationDirection;
+  threads: number | undefined;
+  maxBatchSize: number;
+  maxBatchTokens: number;
+  limits: Limits;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
+
+interface Setting {
+  flag: string;
+  env: string;
+  help: string;
+  fallback?: string;
+}
+
+/** Every flag has an env var; the help text is the documentation (README's settings table mirrors it). */
+export const SETTINGS = {
+  model: { flag: '--model <dir|repo>', env: 'MODEL', help: 'model folder in Hugging Face layout, or a hub repo id pulled into --models-dir when missing', fallback: 'cross-encoder/ms-marco-MiniLM-L-6-v2' },
+  modelsDir: { flag: '--models-dir <dir>', env: 'MODELS_DIR', help: 'where hub repo ids are pulled to, as <owner>/<name>', fallback: 'models' },
+  revision: { flag: '--revision <rev>', env: 'REVISION', help: 'hub branch, tag or commit to pull', fallback: 'main' },
+  hfEndpoint: { flag: '--hf-endpoint <url>', env: 'HF_ENDPOINT', help: 'hub base URL (mirrors)', fallback: 'https://huggingface.co' },
+  hfToken: { flag: '--hf-token <token>', env: 'HF_TOKEN', help: 'hub token for gated or private models' },
+  onnxFile: { flag: '--onnx-file <path>', env: 'ONNX_FILE', help: 'ONNX file inside the model folder (default onnx/model.onnx, then model.onnx)' },
+  servedModelName: { flag: '--served-model-name <name>', env: 'SERVED_MODEL_NAME', help: 'model name reported in responses (default: the folder name)' },
+  strictModelName: { flag: '--strict-model-name <bool>', env: 'STRICT_MODEL_NAME', help: 'answer 422 when a request names another model', fallback: 'false' },
+  host: { flag: '--host <addr>', env: 'HOST', help: 'address to listen on', fallback: '0.0.0.0' },
+  port: { flag: '--port <n>', env: 'PORT', help: 'port to listen on', fallback: '8080' },
+  maxLength: { flag: '--max-length <n>', env: 'MAX_LENGTH', help: 'cap on tokens per pair (never above the model limit)' },
+  autoTruncate: { flag: '--auto-truncate <bool>', env: 'AUTO_TRUNCATE', help: 'truncate over-long pairs when a TEI request does not say', fallback: 'true' },
+  truncationDirection: { flag: '--truncation-direction <dir>', env: 'TRUNCATION_DIRECTION', help: 'right or left: which end of a text loses tokens', fallback: 'right' },
+  threads: { flag: '--threads <n>', env: 'THREADS', help: 'ONNX Runtime intra-op threads (default: ONNX Runtime picks)' },
+  maxBatchSize: { flag: '--max-batch-size <n>', env: 'MAX_BATCH_SIZE', help: 'pairs per inference batch', fallback: '32' },
+  maxBatchTokens: { flag: '--max-batch-tokens <n>', env: 'MAX_BATCH_TOKENS', help: 'padded tokens per inference batch (batch size x longest pair)', fallback: '16384' },
+  maxDocuments: { flag: '--max-documents <n>', env: 'MAX_DOCUMENTS', help: 'documents per request', fallback: '1000' },
+  maxBodyBytes: { flag: '--max-body-bytes <n>', env: 'MAX_BODY_BYTES', help: 'request body size in bytes', fallback: String(20 * 1024 * 1024) },
+  maxDocumentChars: { flag: '--max-document-chars <n>', env: 'MAX_DOCUMENT_CHARS', help: 'characters per document or query', fallback: '100000' },
+  logLevel: { flag: '--log-level <level>', env: 'LOG_LEVEL', help: 'pino log level', fallback: 'info' },
+  shutdownTimeoutMs: { flag: '--shutdown-timeout-ms <n>', env: 'SHUTDOWN_TIMEOUT_MS', help: 'how long in-flight requests may run after SIGTERM', fallback: '30000' },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type RawSettings = Partial<Record<SettingName, string | boolean>>;
+
+/** Registers every setting on a commander command, flags winning over env vars. */
+export function addSettings(cmd: Command, names: SettingName[] = Object.keys(SETTINGS) as SettingName[]): Command {
+  for (const name of names) {
+    const s: Setting = SETTINGS[name];
+    const opt = new Option(s.flag, s.help).env(s.env);
+    cmd.addOption(s.fallback === undefined ? opt : opt.default(s.fallback));
+  }
+  return cmd;
+}
+
+function int(name: SettingName, value: string | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const s: Setting = SETTINGS[name];
+    throw new ConfigError(`${s.flag.split(' ')[0]} (${s.env}) must be an integer from ${min} to ${max}, got "${String(value)}"`);
+  }
+  return n;
+}
+
+function required(name: SettingName, raw: RawSettings): string {
+  const s: Setting = SETTINGS[name];
+  const v = raw[name];
+  return typeof v === 'string' ? v : (s.fallback ?? '');
+}
+
+function bool(name: SettingName, raw: RawSettings): boolean {
+  const v = raw[name] ?? (SETTINGS[name] as Setting).fallback;
+  if (v === true || v === 'true' || v === '1' || v === 'yes') return true;
+  if (v === undefined || v === false || v === 'false' || v === '0' || v === 'no') return false;
+  throw new ConfigError(`${SETTINGS[name].env} must be true or false, got "${String(v)}"`);
+}
+
+/** Builds and validates the one config object; defaults live in SETTINGS only. */
+export function buildConfig(raw: RawSettings): Config {
+  const direction = required('truncationDirection', raw);
+  if (direction !== 'right' && direction !== 'left') {
+    throw new ConfigError(`--truncation-direction must be right or left, got "${direction}"`);
+  }
+  const text = (name: SettingName): string | undefined => {
+    const v = raw[name];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  return {
+    model: required('model', raw),
+    hub: { modelsDir: required('modelsDir', raw), revision: required('revision', raw), endpoint: required('hfEndpoint', raw), token: text('hfToken') },
+    onnxFile: text('onnxFile'),
+    servedModelName: text('servedModelName'),
+    strictModelName: bool('strictModelName', raw),
+    host: required('host', raw),
+    port: int('port', required('port', raw), 0, 65535) ?? 8080,
+    maxLength: int('maxLength', raw.maxLength, 8),
+    autoTruncate: bool('autoTruncate', raw),
+    truncationDirection: direction,
+    threads: int('threads', raw.threads, 1, 1024),
+    maxBatchSize: int('maxBatchSize', required('maxBatchSize', raw), 1, 4096) ?? 32,
+    maxBatchTokens: int('maxBatchTokens', required('maxBatchTokens', raw), 64) ?? 16384,
+    limits: {
+      maxDocuments: int('maxDocuments', required('maxDocuments', raw), 1) ?? 1000,
+      maxBodyBytes: int('maxBodyBytes', required('maxBodyBytes', raw), 1024) ?? 20 * 1024 * 1024,
+      maxDocumentChars: int('maxDocumentChars', required('maxDocumentChars', raw), 1) ?? 100_000,
+    },
+    logLevel: required('logLevel', raw),
+    shutdownTimeoutMs: int('shutdownTimeoutMs', required('shutdownTimeoutMs', raw), 0) ?? 30_000,
+  };
+}
+
+/** The config as logged at start, without secrets. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return { ...config, hub: { ...config.hub, token: config.hub.token === undefined ? undefined : '[redacted]' } };
+}

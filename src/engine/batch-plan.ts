@@ -1,0 +1,27 @@
+export interface BatchLimits {
+  maxBatchSize: number;
+  /** Padded tokens per batch: pairs x longest pair, since every row is padded to the longest. */
+  maxBatchTokens: number;
+}
+
+/**
+ * Groups pairs into batches of similar length so padding stays small: sort by length, then cut
+ * consecutive runs where either limit would be passed. Returns indices into `lengths`.
+ */
+export function planBatches(lengths: ArrayLike<number>, limits: BatchLimits): number[][] {
+  const order = Array.from({ length: lengths.length }, (_, i) => i);
+  order.sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const i of order) {
+    // Sorted ascending, so this pair is the longest of the batch if it joins.
+    const len = lengths[i] as number;
+    if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * len > limits.maxBatchTokens)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(i);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,36 @@
+import type { CrossEncoderSession } from '../model/onnx-session.js';
+import type { EncodedPair } from '../model/pair-encoder.js';
+import { planBatches, type BatchLimits } from './batch-plan.js';
+import type { Scorer } from './scorer.js';
+
+/**
+ * Runs the session on the calling thread, one length-sorted batch at a time. It blocks the event
+ * loop during inference, so the server uses the worker pool; this one serves tests, the benchmark's
+ * in-process contender and the pool's workers themselves.
+ */
+export class LocalScorer implements Scorer {
+  constructor(
+    private readonly session: CrossEncoderSession,
+    private readonly limits: BatchLimits,
+  ) {}
+
+  async score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<Float32Array> {
+    const scores = new Float32Array(pairs.length);
+    const batches = planBatches(
+      pairs.map((p) => p.ids.length),
+      this.limits,
+    );
+    for (const batch of batches) {
+      signal?.throwIfAborted();
+      const out = await this.session.run(batch.map((i) => pairs[i] as EncodedPair));
+      batch.forEach((pairIndex, row) => {
+        scores[pairIndex] = out[row] as number;
+      });
+    }
+    return scores;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

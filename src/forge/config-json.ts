@@ -1,0 +1,41 @@
+import type { ForgePreset } from './presets.js';
+
+export interface ConfigSpec {
+  preset: ForgePreset;
+  numLabels: number;
+  maxPositions: number;
+  seed: number;
+}
+
+/** config.json shaped like the hub's for cross-encoder/ms-marco-MiniLM-L-6-v2. */
+export function buildConfigJson(spec: ConfigSpec): Record<string, unknown> {
+  const { preset, numLabels } = spec;
+  const labels = Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+  const config: Record<string, unknown> = {
+    architectures: ['BertForSequenceClassification'],
+    attention_probs_dropout_prob: 0.1,
+    classifier_dropout: null,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    hidden_size: preset.hiddenSize,
+    id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+    initializer_range: 0.02,
+    intermediate_size: preset.intermediateSize,
+    label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+    layer_norm_eps: preset.layerNormEps,
+    max_position_embeddings: spec.maxPositions,
+    model_type: 'bert',
+    num_attention_heads: preset.numAttentionHeads,
+    num_hidden_layers: preset.numHiddenLayers,
+    pad_token_id: 0,
+    position_embedding_type: 'absolute',
+    torch_dtype: 'float32',
+    type_vocab_size: preset.typeVocabSize,
+    vocab_size: preset.vocabSize,
+    // Marks the folder as synthetic so nobody mistakes its scores for a trained model's.
+    forge: { preset: preset.name, seed: spec.seed },
+  };
+  // sentence-transformers' CrossEncoder reads this to skip its default sigmoid for 1-label models.
+  if (numLabels === 1) config.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
+  return config;
+}

@@ -1,0 +1,94 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildBertModel } from './bert-graph.js';
+import { buildConfigJson } from './config-json.js';
+import { encodeModel } from './onnx-proto.js';
+import { PRESETS, type ForgePreset, type ForgePresetName } from './presets.js';
+import { buildSpecialTokensMap, buildTokenizerConfig, buildTokenizerJson, buildVocabTxt } from './tokenizer-files.js';
+import { loadBertVocab } from './vocab.js';
+import { generateWeights } from './weights.js';
+
+export { PRESETS, isPresetName, type ForgePreset, type ForgePresetName } from './presets.js';
+export { ATTENTION_MASK_FILL, IR_VERSION, OPSET_VERSION } from './bert-graph.js';
+export { INIT_SCALES } from './weights.js';
+export {
+  CONSTANT_PREFIX,
+  EMBEDDINGS,
+  HEAD,
+  initializerNames,
+  layerWeightNames,
+  matMulWeightNames,
+  weightNames,
+  type LayerWeightNames,
+} from './weight-names.js';
+
+export interface ForgeOptions {
+  /** Folder to write (created if missing). */
+  out: string;
+  /** Architecture; default 'tiny'. */
+  preset?: ForgePresetName;
+  /** PRNG seed; the same seed gives byte-identical files. Default 42. */
+  seed?: number;
+  /** Classifier outputs; default 1. */
+  numLabels?: number;
+  /** Default true; false drops the token_type_ids graph input (segment 0 everywhere), like RoBERTa-family exports. */
+  tokenTypeIds?: boolean;
+  /** Overrides the preset's max_position_embeddings (and model_max_length). */
+  maxPositions?: number;
+  /** ONNX file path relative to `out`; default 'onnx/model.onnx'. */
+  onnxPath?: string;
+  /** Default true; false writes only the old-style vocab.txt + tokenizer_config.json + special_tokens_map.json. */
+  writeTokenizerJson?: boolean;
+}
+
+export interface ForgeResult {
+  /** Absolute path of the written folder. */
+  dir: string;
+  /** Absolute path of the written ONNX file. */
+  onnxFile: string;
+  /** Effective preset, with maxPositionEmbeddings reflecting any override. */
+  preset: ForgePreset;
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Writes a Hugging Face-layout BERT cross-encoder folder with seeded, untrained weights. */
+export async function forgeModel(opts: ForgeOptions): Promise<ForgeResult> {
+  const base = PRESETS[opts.preset ?? 'tiny'];
+  if (!base) throw new Error(`unknown forge preset ${String(opts.preset)}`);
+  const seed = opts.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const numLabels = positiveInteger(opts.numLabels ?? 1, 'numLabels');
+  const maxPositions = positiveInteger(opts.maxPositions ?? base.maxPositionEmbeddings, 'maxPositions');
+  const preset: ForgePreset = { ...base, maxPositionEmbeddings: maxPositions };
+
+  const dir = path.resolve(opts.out);
+  const onnxRelative = opts.onnxPath ?? 'onnx/model.onnx';
+  const onnxFile = path.resolve(dir, onnxRelative);
+  if (path.isAbsolute(onnxRelative) || !onnxFile.startsWith(dir + path.sep)) {
+    throw new Error(`onnxPath must be a relative path inside out, got ${onnxRelative}`);
+  }
+
+  const vocab = await loadBertVocab();
+  if (vocab.length !== preset.vocabSize) {
+    throw new Error(`vocab has ${vocab.length} tokens but preset expects ${preset.vocabSize}`);
+  }
+  const weights = generateWeights(preset, { numLabels, maxPositions }, seed);
+  const model = buildBertModel({ preset, numLabels, maxPositions, tokenTypeIds: opts.tokenTypeIds ?? true, weights });
+
+  const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+  await mkdir(path.dirname(onnxFile), { recursive: true });
+  await writeFile(onnxFile, encodeModel(model));
+  await writeFile(path.join(dir, 'config.json'), json(buildConfigJson({ preset, numLabels, maxPositions, seed })));
+  await writeFile(path.join(dir, 'tokenizer_config.json'), json(buildTokenizerConfig(vocab, maxPositions)));
+  await writeFile(path.join(dir, 'special_tokens_map.json'), json(buildSpecialTokensMap()));
+  await writeFile(path.join(dir, 'vocab.txt'), buildVocabTxt(vocab));
+  if (opts.writeTokenizerJson ?? true) {
+    // Compact, like the hub's tokenizer.json is in practice (the vocab alone is 30k lines pretty-printed).
+    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(buildTokenizerJson(vocab)));
+  }
+  return { dir, onnxFile, preset };
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { RerankService } from '../service.js';
+import { VERSION } from '../version.js';
+import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas.js';
+
+export interface HealthRoutesOptions {
+  service: RerankService;
+  config: Config;
+}
+
+/** /health is the readiness probe: 200 only after the model has loaded and run once. */
+export async function healthRoutes(app: FastifyInstance, { service, config }: HealthRoutesOptions): Promise<void> {
+  app.get('/health', { schema: { summary: 'Readiness: 200 once the model is loaded and warmed up, 503 before and while draining', response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+    const status = service.state === 'ready' ? 'ok' : service.state;
+    if (status !== 'ok') void reply.code(503).header('retry-after', '1');
+    return { status };
+  });
+
+  app.get('/info', { schema: { summary: 'Served model, limits and version', response: { 200: InfoResponse, '5xx': AnyErrorBody } } }, async () => {
+    const { spec, servedModelName } = service.ready();
+    const id2label = spec.folder.config.id2label ?? { '0': 'LABEL_0' };
+    return {
+      model_id: servedModelName,
+      model_dir: spec.folder.dir,
+      onnx_file: spec.folder.onnxPath,
+      model_type: { reranker: { id2label } },
+      num_labels: spec.folder.numLabels,
+      max_input_length: spec.maxLength,
+      max_client_batch_size: config.limits.maxDocuments,
+      max_batch_tokens: config.maxBatchTokens,
+      max_batch_size: config.maxBatchSize,
+      max_body_bytes: config.limits.maxBodyBytes,
+      max_document_chars: config.limits.maxDocumentChars,
+      auto_truncate: config.autoTruncate,
+      version: VERSION,
+    };
+  });
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Config, TruncationDirection } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { RerankService } from '../service.js';
+import { documentText, type InputDocument } from './documents.js';
+import { checkRerankInput } from './limits.js';
+import { cohereShape, reportedScores, teiShape } from './rerank-response.js';
+import { AnyErrorBody, RerankBody, RerankRequest, RerankResponse, TeiRerankResponse, type TeiRerankRequest } from './schemas.js';
+
+export interface RerankRoutesOptions {
+  service: RerankService;
+  config: Config;
+}
+
+function direction(value: string | undefined, fallback: TruncationDirection): TruncationDirection {
+  return value === undefined ? fallback : (value.toLowerCase() as TruncationDirection);
+}
+
+export function isTeiBody(body: unknown): body is TeiRerankRequest {
+  return typeof body === 'object' && body !== null && 'texts' in body && !('documents' in body);
+}
+
+const errors = { '4xx': AnyErrorBody, '5xx': AnyErrorBody };
+
+/** POST /rerank (Jina and TEI shapes), /v1/rerank (Cohere v1, Jina) and /v2/rerank (Cohere v2). */
+export async function rerankRoutes(app: FastifyInstance, { service, config }: RerankRoutesOptions): Promise<void> {
+  async function cohere(body: RerankRequest, returnDocumentsDefault: boolean, apiVersion: string) {
+    const ready = service.ready();
+    if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
+      throw new InvalidArgumentError(`This server serves "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
+    }
+    const documents = body.documents as InputDocument[];
+    const texts = documents.map((d, i) => documentText(d, i, body.rank_fields));
+    checkRerankInput(body.query, texts, config.limits);
+    const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
+    const { raw, tokens } = await ready.pipeline.run({ query: body.query, documents: texts, truncation });
+    return cohereShape({
+      model: body.model ?? ready.servedModelName,
+      apiVersion,
+      documents,
+      scores: reportedScores(raw, body.raw_scores ?? false),
+      topN: body.top_n ?? body.top_k,
+      returnDocuments: body.return_documents ?? returnDocumentsDefault,
+      tokens,
+    });
+  }
+
+  async function tei(body: TeiRerankRequest) {
+    const ready = service.ready();
+    checkRerankInput(body.query, body.texts, config.limits);
+    const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: body.truncate ?? config.autoTruncate };
+    const { raw } = await ready.pipeline.run({ query: body.query, documents: body.texts, truncation });
+    return teiShape(body.texts, reportedScores(raw, body.raw_scores ?? false), body.return_text ?? false);
+  }
+
+  app.post(
+    '/rerank',
+    {
+      schema: {
+        summary: 'Rerank documents (Jina shape; TEI shape when the body has `texts`)',
+        body: RerankBody,
+        response: { 200: Type.Union([RerankResponse, TeiRerankResponse]), ...errors },
+      },
+    },
+    async (req: FastifyRequest, _reply: FastifyReply) => (isTeiBody(req.body) ? tei(req.body) : cohere(req.body as RerankRequest, true, '1')),
+  );
+  for (const [url, returnDocuments, version, summary] of [
+    ['/v1/rerank', true, '1', 'Rerank documents (Cohere v1 / Jina shape)'],
+    ['/v2/rerank', false, '2', 'Rerank documents (Cohere v2 shape)'],
+  ] as const) {
+    app.post(url, { schema: { summary, body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req: FastifyRequest) =>
+      cohere(req.body as RerankRequest, returnDocuments, version),
+    );
+  }
+}

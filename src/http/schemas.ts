@@ -1,0 +1,117 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * The API contract. Validation, TypeScript types and openapi.yaml all come from these schemas.
+ * Unknown request fields are ignored (hosted APIs' clients send extras such as max_chunks_per_doc).
+ */
+
+const Document = Type.Union([
+  Type.String(),
+  Type.Object({}, { additionalProperties: true, description: 'An object ranked on its `text` field, or on the fields named by rank_fields.' }),
+]);
+
+export const RerankRequest = Type.Object(
+  {
+    query: Type.String({ description: 'The search query.' }),
+    documents: Type.Array(Document, { description: 'Candidates to rank: strings, or objects (see rank_fields).' }),
+    top_n: Type.Optional(Type.Integer({ minimum: 1, description: 'Return only the best top_n results (default: all).' })),
+    top_k: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of top_n.' })),
+    return_documents: Type.Optional(Type.Boolean({ description: 'Echo each document in its result. Default true on /rerank and /v1/rerank, false on /v2/rerank.' })),
+    rank_fields: Type.Optional(Type.Array(Type.String(), { description: 'For object documents: rank on these fields, joined as `field: value` lines.' })),
+    max_tokens_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Truncate each document to this many tokens before pairing.' })),
+    model: Type.Optional(Type.String({ description: 'Accepted as given while one model is served (see --strict-model-name).' })),
+    raw_scores: Type.Optional(Type.Boolean({ description: 'Report the raw model score (logit) instead of a probability.' })),
+    truncation_direction: Type.Optional(Type.Union([Type.Literal('right'), Type.Literal('left'), Type.Literal('Right'), Type.Literal('Left')])),
+  },
+  { title: 'RerankRequest', description: 'Cohere (v1, v2) and Jina rerank request.' },
+);
+export type RerankRequest = Static<typeof RerankRequest>;
+
+export const TeiRerankRequest = Type.Object(
+  {
+    query: Type.String(),
+    texts: Type.Array(Type.String()),
+    raw_scores: Type.Optional(Type.Boolean({ description: 'Report raw logits instead of probabilities (default false).' })),
+    return_text: Type.Optional(Type.Boolean({ description: 'Echo each text in its result (default false).' })),
+    truncate: Type.Optional(Type.Boolean({ description: 'Truncate over-long pairs; when absent, --auto-truncate decides.' })),
+    truncation_direction: Type.Optional(Type.Union([Type.Literal('Right'), Type.Literal('Left'), Type.Literal('right'), Type.Literal('left')])),
+  },
+  { title: 'TeiRerankRequest', description: 'Hugging Face text-embeddings-inference rerank request (chosen when the body has `texts`).' },
+);
+export type TeiRerankRequest = Static<typeof TeiRerankRequest>;
+
+export const RerankBody = Type.Union([RerankRequest, TeiRerankRequest]);
+
+export const RerankResult = Type.Object({
+  index: Type.Integer({ description: 'Position of the document in the request.' }),
+  relevance_score: Type.Number(),
+  document: Type.Optional(Type.Object({}, { additionalProperties: true, description: '`{text}` for string input, the original object for object input.' })),
+});
+
+export const RerankResponse = Type.Object(
+  {
+    id: Type.String(),
+    model: Type.String(),
+    results: Type.Array(RerankResult, { description: 'By relevance_score descending, ties by index ascending.' }),
+    usage: Type.Object({
+      total_tokens: Type.Integer({ description: 'Tokens the model read, special tokens included.' }),
+      prompt_tokens: Type.Integer(),
+      search_units: Type.Integer(),
+      documents: Type.Integer(),
+    }),
+    meta: Type.Object({
+      api_version: Type.Object({ version: Type.String() }),
+      billed_units: Type.Object({ search_units: Type.Integer() }),
+    }),
+  },
+  { title: 'RerankResponse' },
+);
+export type RerankResponse = Static<typeof RerankResponse>;
+
+export const TeiRerankResponse = Type.Array(
+  Type.Object({ index: Type.Integer(), score: Type.Number(), text: Type.Optional(Type.String()) }),
+  { title: 'TeiRerankResponse' },
+);
+export type TeiRerankResponse = Static<typeof TeiRerankResponse>;
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({ code: Type.String({ description: 'Stable error code.' }), message: Type.String() }),
+    message: Type.String({ description: 'Same as error.message (Cohere-style clients read it).' }),
+    detail: Type.String({ description: 'Same as error.message (Jina-style clients read it).' }),
+  },
+  { title: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const TeiErrorBody = Type.Object(
+  { error: Type.String(), error_type: Type.String({ description: 'Validation, Empty, Overloaded, Backend, Tokenizer or Unhealthy.' }) },
+  { title: 'TeiErrorBody' },
+);
+
+export const AnyErrorBody = Type.Union([ErrorBody, TeiErrorBody]);
+
+export const HealthResponse = Type.Object(
+  { status: Type.Union([Type.Literal('ok'), Type.Literal('loading'), Type.Literal('draining'), Type.Literal('failed')]) },
+  { title: 'HealthResponse' },
+);
+
+export const InfoResponse = Type.Object(
+  {
+    model_id: Type.String(),
+    model_dir: Type.String(),
+    onnx_file: Type.String(),
+    model_type: Type.Object({ reranker: Type.Object({ id2label: Type.Record(Type.String(), Type.String()) }) }),
+    num_labels: Type.Integer(),
+    max_input_length: Type.Integer({ description: 'Tokens per pair, special tokens included.' }),
+    max_client_batch_size: Type.Integer({ description: 'Documents per request.' }),
+    max_batch_tokens: Type.Integer(),
+    max_batch_size: Type.Integer(),
+    max_body_bytes: Type.Integer(),
+    max_document_chars: Type.Integer(),
+    auto_truncate: Type.Boolean(),
+    version: Type.String(),
+  },
+  { title: 'InfoResponse' },
+);
+export type InfoResponse = Static<typeof InfoResponse>;

@@ -1,0 +1,66 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { ModelLoadError } from '../errors.js';
+import { loadModelFolder } from '../model/model-folder.js';
+import { HubError } from './hub-error.js';
+import { MANIFEST_NAME } from './pull-manifest.js';
+import { pullModel } from './pull-model.js';
+
+const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
+
+function isDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+function loads(dir: string, onnxFile: string | undefined): boolean {
+  try {
+    loadModelFolder(dir, onnxFile);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a hub repo id lives locally: <models-dir>/<owner>/<name>. */
+export function localFolderFor(repoId: string, modelsDir: string): string {
+  return resolve(modelsDir, ...repoId.split('/'));
+}
+
+/**
+ * Turns --model into a folder: an existing folder is used as it is; a repo id is looked up under
+ * --models-dir and pulled when missing (TEI's --model-id behaviour). Offline, the error says what to do.
+ */
+export async function resolveModelFolder(config: Config, log: (msg: string) => void): Promise<string> {
+  const { model, hub } = config;
+  if (isDir(model)) return resolve(model);
+  if (isAbsolute(model) || model.startsWith('.') || !REPO_ID.test(model)) {
+    throw new ModelLoadError(resolve(model), 'the folder does not exist', 'Pass --model with a model folder or a hub repo id such as cross-encoder/ms-marco-MiniLM-L-6-v2.');
+  }
+  const dir = localFolderFor(model, hub.modelsDir);
+  // A complete folder copied in by hand (no pull manifest) is used as it is. With a manifest, the
+  // pull below verifies it against the manifest without touching the network.
+  if (isDir(dir) && !existsSync(join(dir, MANIFEST_NAME)) && loads(dir, config.onnxFile)) return dir;
+  log(`resolving ${model} in ${dir} (hub: ${hub.endpoint})`);
+  try {
+    await pullModel({
+      repoId: model,
+      destDir: dir,
+      revision: hub.revision,
+      endpoint: hub.endpoint,
+      ...(config.onnxFile === undefined ? {} : { onnxFile: config.onnxFile }),
+      ...(hub.token === undefined ? {} : { token: hub.token }),
+      log,
+    });
+  } catch (err) {
+    if (err instanceof HubError) {
+      throw new ModelLoadError(
+        dir,
+        `${model} is not here and could not be pulled (${err.code}: ${err.message})`,
+        `Run \`npm run model:pull -- ${model}\` on a connected machine and copy ${dir} here, mount a model folder there, or start with --model DIR.`,
+      );
+    }
+    throw err;
+  }
+  return dir;
+}

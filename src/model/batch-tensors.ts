@@ -1,0 +1,34 @@
+import type { EncodedPair } from './pair-encoder.js';
+
+export interface BatchTensors {
+  batch: number;
+  seqLen: number;
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  tokenTypeIds: BigInt64Array;
+  /** Real tokens in the batch, for padding accounting. */
+  realTokens: number;
+}
+
+/** Right-pads a batch to its longest pair; ONNX exports of HF models take int64 inputs. */
+export function buildBatchTensors(pairs: readonly EncodedPair[], padId: number): BatchTensors {
+  let seqLen = 0;
+  let realTokens = 0;
+  for (const p of pairs) {
+    seqLen = Math.max(seqLen, p.ids.length);
+    realTokens += p.ids.length;
+  }
+  const n = pairs.length * seqLen;
+  const inputIds = new BigInt64Array(n).fill(BigInt(padId));
+  const attentionMask = new BigInt64Array(n);
+  const tokenTypeIds = new BigInt64Array(n);
+  pairs.forEach((p, row) => {
+    const base = row * seqLen;
+    for (let i = 0; i < p.ids.length; i++) {
+      inputIds[base + i] = BigInt(p.ids[i] as number);
+      attentionMask[base + i] = 1n;
+      tokenTypeIds[base + i] = BigInt(p.typeIds[i] as number);
+    }
+  });
+  return { batch: pairs.length, seqLen, inputIds, attentionMask, tokenTypeIds, realTokens };
+}

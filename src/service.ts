@@ -1,0 +1,86 @@
+import type { Config } from './config.js';
+import { LocalScorer } from './engine/local-scorer.js';
+import { RerankPipeline } from './engine/rerank-pipeline.js';
+import type { Scorer } from './engine/scorer.js';
+import { NotReadyError } from './errors.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from './model/cross-encoder.js';
+import { CrossEncoderSession } from './model/onnx-session.js';
+
+export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
+
+export type ScorerFactory = (spec: CrossEncoderSpec, config: Config) => Promise<Scorer>;
+
+/** In-process scoring: used by tests and as the fallback when no worker pool is wanted. */
+export const localScorerFactory: ScorerFactory = async (spec, config) => {
+  const session = await CrossEncoderSession.create({
+    onnxPath: spec.folder.onnxPath,
+    numLabels: spec.folder.numLabels,
+    relevantLabel: spec.folder.relevantLabel,
+    padId: spec.tokenizer.padId,
+    threads: config.threads,
+  });
+  return new LocalScorer(session, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens });
+};
+
+export interface Ready {
+  spec: CrossEncoderSpec;
+  pipeline: RerankPipeline;
+  servedModelName: string;
+}
+
+/**
+ * Owns the model's lifecycle: the HTTP server listens before the model is ready so probes can
+ * see 503 while it loads, and requests are refused once draining starts.
+ */
+export class RerankService {
+  state: ServiceState = 'loading';
+  private loaded: Ready | undefined;
+  private scorer: Scorer | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly scorerFactory: ScorerFactory = localScorerFactory,
+  ) {}
+
+  private spec: CrossEncoderSpec | undefined;
+
+  /** Reads and checks the model folder; cheap and synchronous so a broken folder fails before listening. */
+  prepare(): CrossEncoderSpec {
+    this.spec ??= loadCrossEncoder(this.config.model, { onnxFile: this.config.onnxFile, maxLength: this.config.maxLength });
+    return this.spec;
+  }
+
+  /** Creates the scorer and runs one inference; only then does /health report ready. */
+  async start(): Promise<Ready> {
+    try {
+      const spec = this.prepare();
+      this.scorer = await this.scorerFactory(spec, this.config);
+      const pipeline = new RerankPipeline(spec.encoder, this.scorer);
+      // One real inference before reporting ready: the first run pays for ONNX Runtime's lazy set-up.
+      await pipeline.run({ query: 'warm up', documents: ['warm up the session'], truncation: { direction: 'right', truncate: true } });
+      this.loaded = { spec, pipeline, servedModelName: this.config.servedModelName ?? spec.folder.name };
+      this.state = 'ready';
+      return this.loaded;
+    } catch (err) {
+      this.state = 'failed';
+      throw err;
+    }
+  }
+
+  /** What a request needs, or the 503 that tells the client to come back. */
+  ready(): Ready {
+    if (this.state === 'draining') throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
+    if (this.state !== 'ready' || this.loaded === undefined) throw new NotReadyError();
+    return this.loaded;
+  }
+
+  drain(): void {
+    if (this.state === 'ready' || this.state === 'loading') this.state = 'draining';
+  }
+
+  async close(): Promise<void> {
+    this.drain();
+    await this.scorer?.close();
+    this.scorer = undefined;
+  }
+}
