@@ -12,6 +12,25 @@ export interface Limits {
   maxDocumentChars: number;
 }
 
+export interface EngineSettings {
+  /** Worker threads; undefined means the engine derives it from the CPU count. 0 is in-process. */
+  workers: number | undefined;
+  batchWaitMs: number;
+  maxQueuePairs: number;
+  /** 0 means no default deadline. */
+  requestTimeoutMs: number;
+  workerTimeoutMs: number;
+}
+
+export interface CacheSettings {
+  /** 0 disables the memory tier. */
+  maxBytes: number;
+  ttlSeconds: number;
+  redisUrl: string | undefined;
+  redisTimeoutMs: number;
+  redisKeyPrefix: string;
+}
+
 export interface HubSettings {
   modelsDir: string;
   revision: string;
@@ -35,6 +54,8 @@ export interface Config {
   maxBatchSize: number;
   maxBatchTokens: number;
   limits: Limits;
+  engine: EngineSettings;
+  cache: CacheSettings;
   logLevel: string;
   shutdownTimeoutMs: number;
 }
@@ -67,6 +88,16 @@ export const SETTINGS = {
   maxDocuments: { flag: '--max-documents <n>', env: 'MAX_DOCUMENTS', help: 'documents per request', fallback: '1000' },
   maxBodyBytes: { flag: '--max-body-bytes <n>', env: 'MAX_BODY_BYTES', help: 'request body size in bytes', fallback: String(20 * 1024 * 1024) },
   maxDocumentChars: { flag: '--max-document-chars <n>', env: 'MAX_DOCUMENT_CHARS', help: 'characters per document or query', fallback: '100000' },
+  workers: { flag: '--workers <n>', env: 'WORKERS', help: 'inference worker threads, each with its own ONNX Runtime session; 0 runs inference on the main thread (debugging only)' },
+  batchWaitMs: { flag: '--batch-wait-ms <n>', env: 'BATCH_WAIT_MS', help: 'longest a partial batch waits for more pairs', fallback: '2' },
+  maxQueuePairs: { flag: '--max-queue-pairs <n>', env: 'MAX_QUEUE_PAIRS', help: 'pairs waiting for inference before new requests get 429', fallback: '4000' },
+  requestTimeoutMs: { flag: '--request-timeout-ms <n>', env: 'REQUEST_TIMEOUT_MS', help: 'default per-request deadline (0: none); a request may set its own, shorter or longer', fallback: '0' },
+  workerTimeoutMs: { flag: '--worker-timeout-ms <n>', env: 'WORKER_TIMEOUT_MS', help: 'a batch running longer than this marks its worker hung; it is replaced', fallback: '60000' },
+  cacheMaxBytes: { flag: '--cache-max-bytes <n>', env: 'CACHE_MAX_BYTES', help: 'memory for the pair-score cache (0 disables it)', fallback: String(64 * 1024 * 1024) },
+  cacheTtlSeconds: { flag: '--cache-ttl-seconds <n>', env: 'CACHE_TTL_SECONDS', help: 'how long a cached pair score lives, in memory and in Redis', fallback: '86400' },
+  redisUrl: { flag: '--redis-url <url>', env: 'REDIS_URL', help: 'Redis for a cache tier shared by replicas (optional)' },
+  redisTimeoutMs: { flag: '--redis-timeout-ms <n>', env: 'REDIS_TIMEOUT_MS', help: 'longest a Redis cache lookup may take before it counts as a miss', fallback: '50' },
+  redisKeyPrefix: { flag: '--redis-key-prefix <s>', env: 'REDIS_KEY_PREFIX', help: 'prefix of the cache keys in Redis', fallback: 'reranker:' },
   logLevel: { flag: '--log-level <level>', env: 'LOG_LEVEL', help: 'pino log level', fallback: 'info' },
   shutdownTimeoutMs: { flag: '--shutdown-timeout-ms <n>', env: 'SHUTDOWN_TIMEOUT_MS', help: 'how long in-flight requests may run after SIGTERM', fallback: '30000' },
 } satisfies Record<string, Setting>;
@@ -136,6 +167,20 @@ export function buildConfig(raw: RawSettings): Config {
       maxBodyBytes: int('maxBodyBytes', required('maxBodyBytes', raw), 1024) ?? 20 * 1024 * 1024,
       maxDocumentChars: int('maxDocumentChars', required('maxDocumentChars', raw), 1) ?? 100_000,
     },
+    engine: {
+      workers: int('workers', raw.workers, 0, 1024),
+      batchWaitMs: int('batchWaitMs', required('batchWaitMs', raw), 0, 10_000) ?? 2,
+      maxQueuePairs: int('maxQueuePairs', required('maxQueuePairs', raw), 1) ?? 4000,
+      requestTimeoutMs: int('requestTimeoutMs', required('requestTimeoutMs', raw), 0) ?? 0,
+      workerTimeoutMs: int('workerTimeoutMs', required('workerTimeoutMs', raw), 100) ?? 60_000,
+    },
+    cache: {
+      maxBytes: int('cacheMaxBytes', required('cacheMaxBytes', raw), 0) ?? 64 * 1024 * 1024,
+      ttlSeconds: int('cacheTtlSeconds', required('cacheTtlSeconds', raw), 1) ?? 86_400,
+      redisUrl: text('redisUrl'),
+      redisTimeoutMs: int('redisTimeoutMs', required('redisTimeoutMs', raw), 1, 60_000) ?? 50,
+      redisKeyPrefix: required('redisKeyPrefix', raw),
+    },
     logLevel: required('logLevel', raw),
     shutdownTimeoutMs: int('shutdownTimeoutMs', required('shutdownTimeoutMs', raw), 0) ?? 30_000,
   };
@@ -143,5 +188,10 @@ export function buildConfig(raw: RawSettings): Config {
 
 /** The config as logged at start, without secrets. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  return { ...config, hub: { ...config.hub, token: config.hub.token === undefined ? undefined : '[redacted]' } };
+  const redactUrl = (url: string | undefined): string | undefined => url?.replace(/\/\/[^@/]*@/, '//[redacted]@');
+  return {
+    ...config,
+    hub: { ...config.hub, token: config.hub.token === undefined ? undefined : '[redacted]' },
+    cache: { ...config.cache, redisUrl: redactUrl(config.cache.redisUrl) },
+  };
 }

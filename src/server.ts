@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { redactConfig, type Config } from './config.js';
+import { Metrics } from './metrics.js';
 import { RerankService, type ScorerFactory } from './service.js';
 
 export interface RunningServer {
@@ -25,7 +26,7 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   logger.info({ config: redactConfig(config) }, 'starting reranker');
-  const service = new RerankService(config, opts.scorerFactory);
+  const service = new RerankService(config, { scorerFactory: opts.scorerFactory, metrics: new Metrics() });
   const spec = service.prepare();
   const app = await buildApp({ config, service, logger });
   const url = await app.listen({ host: config.host, port: config.port });

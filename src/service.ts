@@ -3,12 +3,13 @@ import { LocalScorer } from './engine/local-scorer.js';
 import { RerankPipeline } from './engine/rerank-pipeline.js';
 import type { Scorer } from './engine/scorer.js';
 import { NotReadyError } from './errors.js';
+import { Metrics } from './metrics.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from './model/cross-encoder.js';
 import { CrossEncoderSession } from './model/onnx-session.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
 
-export type ScorerFactory = (spec: CrossEncoderSpec, config: Config) => Promise<Scorer>;
+export type ScorerFactory = (spec: CrossEncoderSpec, config: Config, metrics: Metrics) => Promise<Scorer>;
 
 /** In-process scoring: used by tests and as the fallback when no worker pool is wanted. */
 export const localScorerFactory: ScorerFactory = async (spec, config) => {
@@ -37,10 +38,16 @@ export class RerankService {
   private loaded: Ready | undefined;
   private scorer: Scorer | undefined;
 
+  readonly metrics: Metrics;
+  private readonly scorerFactory: ScorerFactory;
+
   constructor(
     private readonly config: Config,
-    private readonly scorerFactory: ScorerFactory = localScorerFactory,
-  ) {}
+    opts: { scorerFactory?: ScorerFactory | undefined; metrics?: Metrics | undefined } = {},
+  ) {
+    this.scorerFactory = opts.scorerFactory ?? localScorerFactory;
+    this.metrics = opts.metrics ?? new Metrics(undefined, { defaultMetrics: false });
+  }
 
   private spec: CrossEncoderSpec | undefined;
 
@@ -54,7 +61,7 @@ export class RerankService {
   async start(): Promise<Ready> {
     try {
       const spec = this.prepare();
-      this.scorer = await this.scorerFactory(spec, this.config);
+      this.scorer = await this.scorerFactory(spec, this.config, this.metrics);
       const pipeline = new RerankPipeline(spec.encoder, this.scorer);
       // One real inference before reporting ready: the first run pays for ONNX Runtime's lazy set-up.
       await pipeline.run({ query: 'warm up', documents: ['warm up the session'], truncation: { direction: 'right', truncate: true } });

@@ -1,7 +1,7 @@
 import type { CrossEncoderSession } from '../model/onnx-session.js';
 import type { EncodedPair } from '../model/pair-encoder.js';
 import { planBatches, type BatchLimits } from './batch-plan.js';
-import type { Scorer } from './scorer.js';
+import type { ScoreResult, Scorer } from './scorer.js';
 
 /**
  * Runs the session on the calling thread, one length-sorted batch at a time. It blocks the event
@@ -14,7 +14,8 @@ export class LocalScorer implements Scorer {
     private readonly limits: BatchLimits,
   ) {}
 
-  async score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<Float32Array> {
+  async score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<ScoreResult> {
+    const started = performance.now();
     const scores = new Float32Array(pairs.length);
     const batches = planBatches(
       pairs.map((p) => p.ids.length),
@@ -27,7 +28,7 @@ export class LocalScorer implements Scorer {
         scores[pairIndex] = out[row] as number;
       });
     }
-    return scores;
+    return { scores, queueSeconds: 0, inferenceSeconds: (performance.now() - started) / 1000 };
   }
 
   async close(): Promise<void> {

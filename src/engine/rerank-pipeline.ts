@@ -27,7 +27,7 @@ export class RerankPipeline {
     const pairs: EncodedPair[] = job.documents.map((d) => this.encoder.encodePair(queryIds, d, job.truncation));
     let tokens = 0;
     for (const p of pairs) tokens += p.ids.length;
-    const raw = await this.scorer.score(pairs, job.signal);
-    return { raw, tokens };
+    const { scores } = await this.scorer.score(pairs, job.signal);
+    return { raw: scores, tokens };
   }
 }

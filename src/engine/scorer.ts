@@ -1,10 +1,19 @@
 import type { EncodedPair } from '../model/pair-encoder.js';
 
+export interface ScoreResult {
+  /** One raw score per pair, in the order given. */
+  scores: Float32Array;
+  /** From submission until the first batch holding one of these pairs started. */
+  queueSeconds: number;
+  /** From that first batch's start until the last one holding these pairs ended. */
+  inferenceSeconds: number;
+}
+
 /**
  * The seam between the pipeline and whatever runs the model: encoded pairs in, one raw score per
- * pair out, in the order given. Implementations batch and schedule as they see fit.
+ * pair out. Implementations batch and schedule as they see fit; an aborted signal drops the work.
  */
 export interface Scorer {
-  score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<Float32Array>;
+  score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<ScoreResult>;
   close(): Promise<void>;
 }

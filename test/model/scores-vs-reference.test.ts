@@ -107,7 +107,7 @@ describe('scores equal a plain TypeScript forward pass on the same weights', () 
         refs.push(short.ref.logits({ inputIds: [r.ids], attentionMask: [r.ids.map(() => 1)], tokenTypeIds: [r.types] })[0]?.[0] as number);
       }
     }
-    const scores = await short.scorer.score(pairs);
+    const { scores } = await short.scorer.score(pairs);
     scores.forEach((s, i) => expect(Math.abs(s - (refs[i] as number)), `pair ${i}`).toBeLessThan(1e-4));
     // Forged weights must spread scores, or an ordering bug could hide behind ties.
     expect(new Set(Array.from(scores, (s) => s.toFixed(3))).size).toBe(pairs.length);
@@ -117,9 +117,9 @@ describe('scores equal a plain TypeScript forward pass on the same weights', () 
     const q = short.spec.encoder.encodeQuery('capital of france');
     const opts = { direction: 'right', truncate: true } as const;
     const target = short.spec.encoder.encodePair(q, 'Paris is the capital.', opts);
-    const alone = (await short.scorer.score([target]))[0] as number;
+    const alone = (await short.scorer.score([target])).scores[0] as number;
     const fillers = [text(55, 1), text(30, 2), text(5, 3)].map((d) => short.spec.encoder.encodePair(q, d, opts));
-    const inBatch = await short.scorer.score([fillers[0] as EncodedPair, target, fillers[1] as EncodedPair, fillers[2] as EncodedPair]);
+    const { scores: inBatch } = await short.scorer.score([fillers[0] as EncodedPair, target, fillers[1] as EncodedPair, fillers[2] as EncodedPair]);
     expect(Math.abs((inBatch[1] as number) - alone)).toBeLessThan(1e-5);
   });
 });
@@ -130,7 +130,7 @@ describe('other head and input layouts', () => {
     try {
       const r = referenceIds(two, 'capital of france', 'Paris is the capital of France.');
       const pair = two.spec.encoder.encodePair(two.spec.encoder.encodeQuery('capital of france'), 'Paris is the capital of France.', { direction: 'right', truncate: true });
-      const raw = (await two.scorer.score([pair]))[0] as number;
+      const raw = (await two.scorer.score([pair])).scores[0] as number;
       const [l0, l1] = two.ref.logits({ inputIds: [r.ids], attentionMask: [r.ids.map(() => 1)], tokenTypeIds: [r.types] })[0] as number[];
       const p1 = Math.exp(l1 as number) / (Math.exp(l0 as number) + Math.exp(l1 as number));
       expect(Math.abs(sigmoid(raw) - p1)).toBeLessThan(1e-5);
@@ -143,7 +143,7 @@ describe('other head and input layouts', () => {
     const noTypes = await load({ tokenTypeIds: false });
     try {
       const pair = noTypes.spec.encoder.encodePair(noTypes.spec.encoder.encodeQuery('capital'), 'Paris', { direction: 'right', truncate: true });
-      const raw = (await noTypes.scorer.score([pair]))[0] as number;
+      const raw = (await noTypes.scorer.score([pair])).scores[0] as number;
       const ids = Array.from(pair.ids);
       const ref = noTypes.ref.logits({ inputIds: [ids], attentionMask: [ids.map(() => 1)] })[0]?.[0] as number;
       expect(noTypes.ref.hasTokenTypeIds).toBe(false);
