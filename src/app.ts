@@ -1,9 +1,13 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
+import { metricsRoutes } from './http/metrics-routes.js';
 import { openapiPlugin } from './http/openapi.js';
+import { installRequestLog } from './http/request-log.js';
+import { installRequestMetrics } from './http/request-metrics.js';
 import { rerankRoutes } from './http/rerank-routes.js';
+import { ServicePipeline } from './http/service-pipeline.js';
 import type { RerankService } from './service.js';
 
 declare module 'fastify' {
@@ -26,6 +30,8 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: config.limits.maxBodyBytes,
     requestIdHeader: 'x-request-id',
+    // request-log.ts writes the one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // Close idle keep-alive sockets on close() while in-flight requests run to completion.
     forceCloseConnections: 'idle',
     ajv: {
@@ -34,7 +40,9 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
     },
   });
-  installErrorHandling(app);
+  installErrorHandling(app, service.metrics);
+  installRequestMetrics(app, service.metrics);
+  installRequestLog(app);
   // While draining, end keep-alive sockets after their in-flight response; otherwise close() would
   // wait for clients to hang up on their own.
   app.addHook('onSend', async (_req, reply) => {
@@ -47,6 +55,10 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   });
   await app.register(openapiPlugin);
   await app.register(healthRoutes, { service, config });
-  await app.register(rerankRoutes, { service, config });
+  await app.register(metricsRoutes, { service });
+  const pipelines = new ServicePipeline(config, service, app.log);
+  app.addHook('onClose', async () => pipelines.close());
+  await app.register(rerankRoutes, { service, config, pipelines });
   return app;
 }
+

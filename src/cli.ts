@@ -7,6 +7,7 @@ import { forgeModel, type ForgePresetName } from './forge/index.js';
 import { HubError, pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
+import { runQuantizeCommand } from './quantize/command.js';
 import { handleSignals, startServer } from './server.js';
 import { VERSION } from './version.js';
 
@@ -51,6 +52,37 @@ program
       const started = Date.now();
       const result = await forgeModel({ out: opts.out, preset: opts.preset, seed: Number(opts.seed), numLabels: Number(opts.numLabels) });
       process.stdout.write(`forged ${opts.preset} (seed ${opts.seed}) into ${result.dir} in ${Date.now() - started} ms\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('quantize')
+  .description('write a dynamic int8 copy of a model folder\'s fp32 ONNX file (MatMul weights int8, activations quantized per batch)')
+  .requiredOption('--model <dir>', 'model folder')
+  .option('--onnx-file <path>', 'fp32 ONNX file inside the folder (default onnx/model.onnx, then model.onnx)')
+  .option('--out <path>', 'output inside the folder (default model_quantized.onnx next to the input)')
+  .option('--min-dim <n>', 'keep MatMuls whose weight has fewer rows or columns than this in fp32 (classifiers)', '16')
+  .option('--exclude <names...>', 'weight initializer or MatMul node names to keep in fp32')
+  .option('--check', 'score a generated workload with both files and print how far int8 moves from fp32')
+  .option('--check-queries <n>', 'queries of 100 documents in the --check workload', '20')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads for --check')
+  .action(async (opts: { model: string; onnxFile?: string; out?: string; minDim: string; exclude?: string[]; check?: boolean; checkQueries: string; threads?: string }) => {
+    try {
+      await runQuantizeCommand(
+        {
+          model: opts.model,
+          onnxFile: opts.onnxFile,
+          out: opts.out,
+          minDim: Number(opts.minDim),
+          exclude: opts.exclude ?? [],
+          check: opts.check === true,
+          checkQueries: Number(opts.checkQueries),
+          threads: opts.threads === undefined ? undefined : Number(opts.threads),
+        },
+        (text) => process.stdout.write(text),
+      );
     } catch (err) {
       fail(err);
     }

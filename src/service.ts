@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { LocalScorer } from './engine/local-scorer.js';
+import { createPoolScorer } from './engine/pool-scorer.js';
 import { RerankPipeline } from './engine/rerank-pipeline.js';
 import type { Scorer } from './engine/scorer.js';
 import { NotReadyError } from './errors.js';
@@ -23,6 +24,10 @@ export const localScorerFactory: ScorerFactory = async (spec, config) => {
   return new LocalScorer(session, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens });
 };
 
+/** The default: a worker pool behind the dynamic batcher; `--workers 0` keeps inference in-process. */
+export const poolScorerFactory: ScorerFactory = async (spec, config, metrics) =>
+  config.engine.workers === 0 ? localScorerFactory(spec, config, metrics) : (await createPoolScorer(spec, config, metrics)).scorer;
+
 export interface Ready {
   spec: CrossEncoderSpec;
   pipeline: RerankPipeline;
@@ -45,7 +50,7 @@ export class RerankService {
     private readonly config: Config,
     opts: { scorerFactory?: ScorerFactory | undefined; metrics?: Metrics | undefined } = {},
   ) {
-    this.scorerFactory = opts.scorerFactory ?? localScorerFactory;
+    this.scorerFactory = opts.scorerFactory ?? poolScorerFactory;
     this.metrics = opts.metrics ?? new Metrics(undefined, { defaultMetrics: false });
   }
 

@@ -25,3 +25,22 @@ export function planBatches(lengths: ArrayLike<number>, limits: BatchLimits): nu
   if (current.length > 0) batches.push(current);
   return batches;
 }
+
+export interface HeldBatch {
+  indices: number[];
+  /** A limit closed it: waiting for more pairs cannot make it bigger. */
+  full: boolean;
+}
+
+/** The planned batch that holds `anchor`, so a scheduler can pick by age yet still sort by length. */
+export function batchHolding(lengths: ArrayLike<number>, limits: BatchLimits, anchor: number): HeldBatch {
+  const batches = planBatches(lengths, limits);
+  const k = batches.findIndex((b) => b.includes(anchor));
+  const indices = batches[k];
+  if (indices === undefined) throw new RangeError(`pair ${anchor} is not among ${lengths.length} pairs`);
+  let longest = 0;
+  for (const i of indices) longest = Math.max(longest, lengths[i] as number);
+  // Batches before the last were cut by a limit; the last one is full only if it cannot grow.
+  const full = k < batches.length - 1 || indices.length >= limits.maxBatchSize || (indices.length + 1) * longest > limits.maxBatchTokens;
+  return { indices, full };
+}

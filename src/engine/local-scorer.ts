@@ -5,8 +5,8 @@ import type { ScoreResult, Scorer } from './scorer.js';
 
 /**
  * Runs the session on the calling thread, one length-sorted batch at a time. It blocks the event
- * loop during inference, so the server uses the worker pool; this one serves tests, the benchmark's
- * in-process contender and the pool's workers themselves.
+ * loop during inference, so the server uses the worker pool (pool-scorer.ts); this one serves
+ * tests as the reference, the benchmark's in-process contender and `--workers 0` for debugging.
  */
 export class LocalScorer implements Scorer {
   constructor(

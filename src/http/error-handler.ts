@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError, InvalidRequestError, LimitExceededError, RerankerError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import { isTeiBody } from './rerank-routes.js';
 import type { ErrorBody } from './schemas.js';
 
@@ -69,14 +70,18 @@ export function sendError(e: RerankerError, request: FastifyRequest, reply: Fast
   return reply.send(errorBody(e));
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const e = toRerankerError(err, request.body);
-    if (e.statusCode >= 500) request.log.error({ err, code: e.code }, 'request failed');
-    else request.log.info({ code: e.code, message: e.message }, 'request rejected');
+/**
+ * The one place errors become answers: counted by code, and noted on the request for its single
+ * log line (request-log.ts), which carries the cause of a 5xx that the body hides.
+ */
+export function installErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
+  const fail = (e: RerankerError, request: FastifyRequest, reply: FastifyReply, cause?: unknown): FastifyReply => {
+    metrics?.errors.inc({ code: e.code });
+    request.failure = e.statusCode >= 500 ? { code: e.code, err: cause ?? e } : { code: e.code };
     return sendError(e, request, reply);
-  });
+  };
+  app.setErrorHandler((err: FastifyError, request, reply) => fail(toRerankerError(err, request.body), request, reply, err));
   app.setNotFoundHandler((request, reply) =>
-    sendError(new RerankerError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`), request, reply),
+    fail(new RerankerError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`), request, reply),
   );
 }

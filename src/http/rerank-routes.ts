@@ -1,16 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Config, TruncationDirection } from '../config.js';
+import type { RerankJob, RerankScores } from '../engine/rerank-pipeline.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { RerankService } from '../service.js';
+import type { Ready, RerankService } from '../service.js';
+import { cachePolicy } from './cache-control.js';
 import { documentText, type InputDocument } from './documents.js';
 import { checkRerankInput } from './limits.js';
 import { cohereShape, reportedScores, teiShape } from './rerank-response.js';
 import { AnyErrorBody, RerankBody, RerankRequest, RerankResponse, TeiRerankResponse, type TeiRerankRequest } from './schemas.js';
+import { serverTiming } from './server-timing.js';
+import type { ServicePipeline } from './service-pipeline.js';
 
 export interface RerankRoutesOptions {
   service: RerankService;
   config: Config;
+  /** Adds the cache and metrics to the service's pipeline; without it the bare pipeline runs. */
+  pipelines?: ServicePipeline | undefined;
 }
 
 function direction(value: string | undefined, fallback: TruncationDirection): TruncationDirection {
@@ -24,8 +30,17 @@ export function isTeiBody(body: unknown): body is TeiRerankRequest {
 const errors = { '4xx': AnyErrorBody, '5xx': AnyErrorBody };
 
 /** POST /rerank (Jina and TEI shapes), /v1/rerank (Cohere v1, Jina) and /v2/rerank (Cohere v2). */
-export async function rerankRoutes(app: FastifyInstance, { service, config }: RerankRoutesOptions): Promise<void> {
-  async function cohere(body: RerankRequest, returnDocumentsDefault: boolean, apiVersion: string) {
+export async function rerankRoutes(app: FastifyInstance, { service, config, pipelines }: RerankRoutesOptions): Promise<void> {
+  async function run(ready: Ready, job: RerankJob, req: FastifyRequest, reply: FastifyReply): Promise<RerankScores> {
+    const pipeline = pipelines === undefined ? ready.pipeline : await pipelines.pipelineFor(ready);
+    const scores = await pipeline.run({ ...job, cache: cachePolicy(req.headers['cache-control']) });
+    req.rerankStats = { documents: job.documents.length, tokens: scores.tokens, cachedPairs: scores.cachedPairs, timings: scores.timings };
+    void reply.header('server-timing', serverTiming(scores.timings));
+    return scores;
+  }
+
+  async function cohere(req: FastifyRequest, reply: FastifyReply, returnDocumentsDefault: boolean, apiVersion: string) {
+    const body = req.body as RerankRequest;
     const ready = service.ready();
     if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
       throw new InvalidArgumentError(`This server serves "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
@@ -34,8 +49,8 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
     const texts = documents.map((d, i) => documentText(d, i, body.rank_fields));
     checkRerankInput(body.query, texts, config.limits);
     const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
-    const { raw, tokens } = await ready.pipeline.run({ query: body.query, documents: texts, truncation });
-    return cohereShape({
+    const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents: texts, truncation }, req, reply);
+    const shaped = cohereShape({
       model: body.model ?? ready.servedModelName,
       apiVersion,
       documents,
@@ -44,13 +59,15 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
       returnDocuments: body.return_documents ?? returnDocumentsDefault,
       tokens,
     });
+    return { ...shaped, usage: { ...shaped.usage, cached_pairs: cachedPairs } };
   }
 
-  async function tei(body: TeiRerankRequest) {
+  async function tei(req: FastifyRequest, reply: FastifyReply) {
+    const body = req.body as TeiRerankRequest;
     const ready = service.ready();
     checkRerankInput(body.query, body.texts, config.limits);
     const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: body.truncate ?? config.autoTruncate };
-    const { raw } = await ready.pipeline.run({ query: body.query, documents: body.texts, truncation });
+    const { raw } = await run(ready, { query: body.query, documents: body.texts, truncation }, req, reply);
     return teiShape(body.texts, reportedScores(raw, body.raw_scores ?? false), body.return_text ?? false);
   }
 
@@ -63,14 +80,14 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
         response: { 200: Type.Union([RerankResponse, TeiRerankResponse]), ...errors },
       },
     },
-    async (req: FastifyRequest, _reply: FastifyReply) => (isTeiBody(req.body) ? tei(req.body) : cohere(req.body as RerankRequest, true, '1')),
+    async (req: FastifyRequest, reply: FastifyReply) => (isTeiBody(req.body) ? tei(req, reply) : cohere(req, reply, true, '1')),
   );
   for (const [url, returnDocuments, version, summary] of [
     ['/v1/rerank', true, '1', 'Rerank documents (Cohere v1 / Jina shape)'],
     ['/v2/rerank', false, '2', 'Rerank documents (Cohere v2 shape)'],
   ] as const) {
-    app.post(url, { schema: { summary, body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req: FastifyRequest) =>
-      cohere(req.body as RerankRequest, returnDocuments, version),
+    app.post(url, { schema: { summary, body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req: FastifyRequest, reply: FastifyReply) =>
+      cohere(req, reply, returnDocuments, version),
     );
   }
 }

@@ -53,14 +53,25 @@ export async function resolveModelFolder(config: Config, log: (msg: string) => v
       log,
     });
   } catch (err) {
-    if (err instanceof HubError) {
-      throw new ModelLoadError(
-        dir,
-        `${model} is not here and could not be pulled (${err.code}: ${err.message})`,
-        `Run \`npm run model:pull -- ${model}\` on a connected machine and copy ${dir} here, mount a model folder there, or start with --model DIR.`,
-      );
-    }
+    if (err instanceof HubError) throw pullFailed(model, dir, err);
     throw err;
   }
   return dir;
+}
+
+/**
+ * Only an unreachable hub calls for the offline routes. A wrong repo id, a missing token or a
+ * mirror serving altered files has its own fix in the hub's message; telling that operator to
+ * pull on another machine would send them the wrong way.
+ */
+function pullFailed(model: string, dir: string, err: HubError): ModelLoadError {
+  const problem = `${model} is not here and could not be pulled (${err.code}: ${err.message})`;
+  if (err.code === 'HUB_UNREACHABLE') {
+    return new ModelLoadError(
+      dir,
+      problem,
+      `Run \`npm run model:pull -- ${model}\` on a connected machine and copy ${dir} here, mount a model folder there, or start with --model DIR.`,
+    );
+  }
+  return new ModelLoadError(dir, problem, 'Fix that and start again, or start with --model DIR to serve a local folder.');
 }

@@ -1,0 +1,97 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { forgeModel } from '../src/forge/index.js';
+import { quantizeOnnxFile } from '../src/quantize/quantize-file.js';
+import { checkScores } from '../src/quantize/score-check.js';
+import { architectureOf } from './flops.js';
+import { describeMachine } from './machine.js';
+import { renderMarkdown, replaceSection, type BenchReport } from './markdown.js';
+import { DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
+import { runPlainOrt } from './ort-contender.js';
+import { DEFAULT_GEMM, measureGemmPeak } from './roofline.js';
+import { runService, startService } from './service-contender.js';
+import { pairsPerSecond, type RunResult } from './stats.js';
+import { runTransformersJs } from './transformers-contender.js';
+import { DOCS_PER_QUERY, prepareWorkload } from './workload.js';
+
+const FP32_FILE = 'onnx/model.onnx';
+const INT8_FILE = 'onnx/model_quantized.onnx';
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+async function ensureModel(dir: string): Promise<void> {
+  if (!existsSync(path.join(dir, FP32_FILE))) {
+    if (path.resolve(dir) !== path.resolve(DEFAULT_MODEL_DIR)) throw new Error(`${dir} has no ${FP32_FILE}`);
+    log(`forging minilm-l6 into ${dir}`);
+    await forgeModel({ out: dir, preset: 'minilm-l6' });
+  }
+  const fp32 = path.join(dir, FP32_FILE);
+  const int8 = path.join(dir, INT8_FILE);
+  if (!existsSync(int8) || statSync(int8).mtimeMs < statSync(fp32).mtimeMs) {
+    log(`quantizing ${fp32}`);
+    await quantizeOnnxFile(fp32, int8);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseBenchOptions(process.argv);
+  if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing; run `npm run build` first (npm run bench does)');
+  const modelDir = path.resolve(opts.model);
+  await ensureModel(modelDir);
+  const work = prepareWorkload(modelDir, opts.queries, opts.seed);
+  const arch = architectureOf(work.spec.folder.config);
+  log(`${work.queries.length} queries x ${DOCS_PER_QUERY} documents, ${work.realTokens} tokens`);
+
+  log('timing ONNX Runtime GEMMs');
+  const peak = await measureGemmPeak(opts.gemmSeconds);
+
+  // Each contender runs fp32 then int8 back to back, so a ratio never spans a long stretch of a noisy machine.
+  const runs: BenchReport['runs'] = [];
+  const pair = async (name: string, run: (dtype: RunResult['dtype'], file: string) => Promise<RunResult>): Promise<void> => {
+    log(`${name}: fp32`);
+    const fp32 = await run('fp32', FP32_FILE);
+    log(`${name}: int8`);
+    const int8 = await run('int8', INT8_FILE);
+    log(`${name}: ${pairsPerSecond(fp32).toFixed(0)} -> ${pairsPerSecond(int8).toFixed(0)} pairs/s`);
+    runs.push({ fp32, int8 });
+  };
+  for (const concurrency of [1, 8]) {
+    await pair(`service c${concurrency}`, async (dtype, file) => {
+      const service = await startService(modelDir, file);
+      try {
+        return await runService(service, work, concurrency, dtype, arch);
+      } finally {
+        await service.stop();
+      }
+    });
+  }
+  await pair('transformers.js', (dtype) => runTransformersJs(work, modelDir, dtype, arch));
+  await pair('onnxruntime-node', (dtype, file) => runPlainOrt(work, path.join(modelDir, file), dtype, arch));
+
+  log('int8 accuracy check');
+  const accuracy = await checkScores({ dir: modelDir, referenceFile: FP32_FILE, candidateFile: INT8_FILE, queries: opts.accuracyQueries, seed: opts.seed });
+
+  const meanTokens = work.realTokens / work.pairs;
+  const markdown = renderMarkdown({
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine: describeMachine(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    modelDir: modelDir.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), modelDir) : modelDir,
+    architecture: `${arch.layers} layers, hidden ${arch.hidden}, intermediate ${arch.intermediate}`,
+    workload: `${work.queries.length} queries x ${DOCS_PER_QUERY} documents (seed ${opts.seed}), ${work.pairs} pairs, ${meanTokens.toFixed(1)} tokens per pair on average`,
+    gemm: { shape: DEFAULT_GEMM, peak },
+    runs,
+    accuracy,
+  });
+  process.stdout.write(markdown);
+  if (opts.write !== undefined) {
+    const existing = existsSync(opts.write) ? await readFile(opts.write, 'utf8') : '';
+    await writeFile(opts.write, replaceSection(existing, markdown));
+    log(`wrote the run into ${opts.write}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+
+export interface BenchOptions {
+  model: string;
+  queries: number;
+  seed: number;
+  quick: boolean;
+  gemmSeconds: number;
+  accuracyQueries: number;
+  write: string | undefined;
+}
+
+export const DEFAULT_MODEL_DIR = 'models/bench-minilm-l6';
+
+function positive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const cmd = new Command('bench')
+    .description('benchmark this service against transformers.js and plain onnxruntime-node, fp32 and int8, on one generated workload')
+    .option('--model <dir>', `model folder (forged as minilm-l6 when it is ${DEFAULT_MODEL_DIR} and missing)`, DEFAULT_MODEL_DIR)
+    .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
+    .option('--seed <n>', 'workload seed', '1')
+    .option('--quick', 'a run under ~2 minutes: fewer queries, shorter GEMM timing, smaller accuracy check')
+    .option('--write [file]', 'also rewrite the marked section of this markdown file (default BENCHMARKS.md)')
+    .parse(argv);
+  const o = cmd.opts<{ model: string; queries?: string; seed: string; quick?: boolean; write?: string | boolean }>();
+  const quick = o.quick === true;
+  return {
+    model: o.model,
+    queries: o.queries === undefined ? (quick ? 6 : 40) : positive('--queries', o.queries),
+    seed: positive('--seed', o.seed),
+    quick,
+    gemmSeconds: quick ? 1 : 3,
+    accuracyQueries: quick ? 3 : 20,
+    write: o.write === undefined || o.write === false ? undefined : o.write === true ? 'BENCHMARKS.md' : o.write,
+  };
+}

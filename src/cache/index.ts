@@ -1,0 +1,31 @@
+import type { CacheSettings } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { CacheTier } from './cache-tier.js';
+import { MemoryTier } from './memory-tier.js';
+import { RedisTier, type CacheLog } from './redis-tier.js';
+import { TieredCache } from './tiered-cache.js';
+
+export type { CacheEntry, CacheTier } from './cache-tier.js';
+export { modelIdentity, pairKeys, type KeySettings } from './cache-key.js';
+export { MemoryTier } from './memory-tier.js';
+export { RedisTier, type CacheLog } from './redis-tier.js';
+export { TieredCache } from './tiered-cache.js';
+
+/** The pair-score cache the settings ask for: memory, Redis, both, or none (undefined). */
+export function createPairCache(settings: CacheSettings, deps: { metrics: Metrics; log: CacheLog }): TieredCache | undefined {
+  const tiers: CacheTier[] = [];
+  if (settings.maxBytes > 0) tiers.push(new MemoryTier({ maxBytes: settings.maxBytes, ttlMs: settings.ttlSeconds * 1000 }));
+  if (settings.redisUrl !== undefined) {
+    tiers.push(
+      new RedisTier({
+        url: settings.redisUrl,
+        keyPrefix: settings.redisKeyPrefix,
+        ttlSeconds: settings.ttlSeconds,
+        timeoutMs: settings.redisTimeoutMs,
+        metrics: deps.metrics,
+        log: deps.log,
+      }),
+    );
+  }
+  return tiers.length === 0 ? undefined : new TieredCache(tiers, deps.metrics);
+}

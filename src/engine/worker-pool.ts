@@ -1,0 +1,149 @@
+import { Piscina } from 'piscina';
+import { WorkerFailedError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { SessionSettings } from '../model/onnx-session.js';
+import type { EncodedPair } from '../model/pair-encoder.js';
+import { batchTransferList, packBatch } from './packed-batch.js';
+import { workerScriptPath } from './worker-script.js';
+import { WORKER_STATE, type ScoreReply, type ScoreTask, type TestFault, type WorkerInit } from './worker-messages.js';
+
+export interface BatchOutput {
+  scores: Float32Array;
+  /** Time inside the session. */
+  seconds: number;
+}
+
+/** What the batcher needs from whatever runs batches: how many at once, and running one. */
+export interface BatchRunner {
+  readonly capacity: number;
+  run(pairs: readonly EncodedPair[]): Promise<BatchOutput>;
+  close(): Promise<void>;
+}
+
+export interface WorkerPoolOptions {
+  /** Session settings; `threads` is per worker. */
+  session: SessionSettings;
+  workers: number;
+  /** A batch running longer than this marks its worker hung; it is retired and replaced. */
+  workerTimeoutMs: number;
+  metrics: Metrics;
+}
+
+/** One worker thread. Piscina restarts it after a crash; the pool replaces it after a hang. */
+interface Slot {
+  piscina: Piscina<ScoreTask, ScoreReply>;
+  state: Int32Array;
+  startedAt: Float64Array;
+  busy: boolean;
+}
+
+/**
+ * Inference worker threads, one session each. The batcher already decides what runs and when, so
+ * each thread is its own single-worker piscina: the pool knows which thread runs which batch and
+ * can retire exactly that one when it hangs.
+ */
+export class WorkerPool implements BatchRunner {
+  readonly capacity: number;
+  private slots: Slot[];
+  private readonly retiring = new Set<Promise<void>>();
+  private nextFault: TestFault | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`a worker pool needs at least one worker, got ${opts.workers}`);
+    this.capacity = opts.workers;
+    this.slots = Array.from({ length: opts.workers }, () => this.newSlot());
+  }
+
+  /** Test-only: the next batch makes its worker exit or hang, to exercise recovery. */
+  failNextBatchForTest(fault: TestFault): void {
+    this.nextFault = fault;
+  }
+
+  async run(pairs: readonly EncodedPair[]): Promise<BatchOutput> {
+    if (this.closed) throw new WorkerFailedError('The inference pool is closed.');
+    const slot = this.slots.find((s) => !s.busy);
+    if (slot === undefined) throw new Error(`all ${this.capacity} workers are busy; the batcher must not send more batches than workers`);
+    const batch = packBatch(pairs);
+    const startedBefore = Atomics.load(slot.state, WORKER_STATE.started);
+    const task = slot.piscina.run({ batch, testFault: this.nextFault }, { transferList: batchTransferList(batch) });
+    this.nextFault = undefined;
+    slot.busy = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      const watch = (): void => {
+        // A fresh worker may still be loading its session; the batch's clock starts when it does.
+        const begun = Atomics.load(slot.state, WORKER_STATE.started) !== startedBefore;
+        const left = begun ? (slot.startedAt[0] as number) + this.opts.workerTimeoutMs - Date.now() : this.opts.workerTimeoutMs;
+        if (begun && left <= 0) return resolve('timeout');
+        timer = setTimeout(watch, left);
+        // The busy worker keeps the process alive; this timer only watches it.
+        timer.unref();
+      };
+      watch();
+    });
+    let reply: ScoreReply | 'timeout';
+    try {
+      reply = await Promise.race([task, timedOut]);
+    } catch (err) {
+      if (this.closed) throw new WorkerFailedError('The inference pool closed during the batch.', err);
+      // The thread died; piscina has already started its replacement.
+      this.opts.metrics.workerRestarts.inc({ reason: 'crash' });
+      throw new WorkerFailedError('An inference worker crashed and was replaced; retry the request.', err);
+    } finally {
+      clearTimeout(timer);
+      slot.busy = false;
+    }
+    if (reply === 'timeout') {
+      this.opts.metrics.workerRestarts.inc({ reason: 'hang' });
+      this.replace(slot, task);
+      throw new WorkerFailedError(`An inference worker ran one batch for over ${this.opts.workerTimeoutMs} ms and was replaced; retry the request.`);
+    }
+    if (!reply.ok) throw new Error(`inference failed in a worker: ${reply.message}`);
+    return { scores: reply.scores, seconds: reply.seconds };
+  }
+
+  /** Waits for retired workers too, so no thread outlives the pool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.slots.map((s) => s.piscina.destroy()), ...this.retiring]);
+  }
+
+  private newSlot(): Slot {
+    const state = new SharedArrayBuffer(WORKER_STATE.totalBytes);
+    const workerData: WorkerInit = { session: this.opts.session, state };
+    const piscina = new Piscina<ScoreTask, ScoreReply>({
+      filename: workerScriptPath('inference-worker'),
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+      // The Atomics wait loop would block the worker's event loop between batches, and with it
+      // the session a fresh worker loads in the background.
+      atomics: 'disabled',
+      workerData,
+    });
+    // A worker that dies between batches fails no request; piscina replaces it and reports it here
+    // (unheard, the 'error' event would crash the process).
+    piscina.on('error', () => this.opts.metrics.workerRestarts.inc({ reason: 'crash' }));
+    return { piscina, state: new Int32Array(state, 0, WORKER_STATE.bytes / 4), startedAt: new Float64Array(state, WORKER_STATE.bytes, 1), busy: false };
+  }
+
+  /**
+   * A fresh worker takes the slot at once. The old thread is terminated now if it is stuck in
+   * JavaScript, but inside the session it is left to finish first: terminating it there would
+   * abort the process. A run that never returns keeps its thread until exit; nothing else can stop it.
+   */
+  private replace(slot: Slot, task: Promise<ScoreReply>): void {
+    const at = this.slots.indexOf(slot);
+    if (at !== -1) this.slots[at] = this.newSlot();
+    const settled = Atomics.load(slot.state, WORKER_STATE.inNative) === 1 ? task.then(noop, noop) : Promise.resolve();
+    const retired = settled.then(() => slot.piscina.destroy()).catch(noop);
+    task.catch(noop);
+    this.retiring.add(retired);
+    void retired.finally(() => this.retiring.delete(retired));
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,142 @@
+import { planBatches } from '../engine/batch-plan.js';
+import { loadCrossEncoder } from '../model/cross-encoder.js';
+import { CrossEncoderSession } from '../model/onnx-session.js';
+import type { EncodedPair } from '../model/pair-encoder.js';
+import { kendallTauB, spearman, topKOverlap } from './rank-agreement.js';
+import { generateWorkload, wordsFromTokenizerJson } from './synthetic-workload.js';
+
+export interface ScoreCheckOptions {
+  /** Model folder. */
+  dir: string;
+  /** ONNX files relative to the folder. */
+  referenceFile: string;
+  candidateFile: string;
+  queries?: number;
+  docsPerQuery?: number;
+  seed?: number;
+  threads?: number | undefined;
+  topK?: number;
+}
+
+export interface Spread {
+  mean: number;
+  min: number;
+}
+
+export interface ScoreCheckResult {
+  queries: number;
+  pairs: number;
+  /** Of raw scores (the logit for one-label models). */
+  maxAbsDiff: number;
+  meanAbsDiff: number;
+  /** Standard deviation of the reference's raw scores: the scale to read the differences against. */
+  referenceStd: number;
+  /** Per query, over its candidates. */
+  spearman: Spread;
+  kendall: Spread;
+  topK: number;
+  topKOverlap: Spread;
+  referencePairsPerSecond: number;
+  candidatePairsPerSecond: number;
+}
+
+function spread(values: number[]): Spread {
+  return { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values) };
+}
+
+/** Batches as the service forms them, so int8's per-batch activation ranges match production. */
+const BATCH_LIMITS = { maxBatchSize: 32, maxBatchTokens: 16384 };
+
+interface QueryRun {
+  scores: Float32Array;
+  seconds: number;
+}
+
+async function scoreQuery(session: CrossEncoderSession, pairs: EncodedPair[]): Promise<QueryRun> {
+  const started = performance.now();
+  const scores = new Float32Array(pairs.length);
+  for (const batch of planBatches(pairs.map((p) => p.ids.length), BATCH_LIMITS)) {
+    const out = await session.run(batch.map((i) => pairs[i] as EncodedPair));
+    batch.forEach((pairIndex, row) => (scores[pairIndex] = out[row] as number));
+  }
+  return { scores, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Scores one generated workload with two ONNX files of the same model and measures how far the
+ * candidate moves from the reference. Queries alternate which file runs first so that a noisy
+ * machine slows both alike; the timings are a side product, not a benchmark.
+ */
+export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckResult> {
+  const spec = loadCrossEncoder(opts.dir, { onnxFile: opts.referenceFile });
+  const candidatePath = loadCrossEncoder(opts.dir, { onnxFile: opts.candidateFile }).folder.onnxPath;
+  const settings = { numLabels: spec.folder.numLabels, relevantLabel: spec.folder.relevantLabel, padId: spec.tokenizer.padId, threads: opts.threads };
+  const reference = await CrossEncoderSession.create({ ...settings, onnxPath: spec.folder.onnxPath });
+  const candidate = await CrossEncoderSession.create({ ...settings, onnxPath: candidatePath });
+  try {
+    const k = opts.topK ?? 10;
+    const workload = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), {
+      queries: opts.queries ?? 20,
+      docsPerQuery: opts.docsPerQuery ?? 100,
+      seed: opts.seed ?? 1,
+    });
+    const truncation = { direction: 'right' as const, truncate: true };
+    // ONNX Runtime sets up lazily on the first run; keep that out of both timings.
+    const warm = [spec.encoder.encodePair(spec.encoder.encodeQuery('warm up'), 'warm up the session', truncation)];
+    await reference.run(warm);
+    await candidate.run(warm);
+
+    let maxAbsDiff = 0;
+    let sumAbsDiff = 0;
+    let pairs = 0;
+    let sum = 0;
+    let sumSquares = 0;
+    let referenceSeconds = 0;
+    let candidateSeconds = 0;
+    const rho: number[] = [];
+    const tau: number[] = [];
+    const overlap: number[] = [];
+    for (const [q, item] of workload.entries()) {
+      const queryIds = spec.encoder.encodeQuery(item.query);
+      const encoded = item.documents.map((d) => spec.encoder.encodePair(queryIds, d, truncation));
+      let a: QueryRun;
+      let b: QueryRun;
+      if (q % 2 === 0) {
+        a = await scoreQuery(reference, encoded);
+        b = await scoreQuery(candidate, encoded);
+      } else {
+        b = await scoreQuery(candidate, encoded);
+        a = await scoreQuery(reference, encoded);
+      }
+      referenceSeconds += a.seconds;
+      candidateSeconds += b.seconds;
+      for (let i = 0; i < encoded.length; i++) {
+        const d = Math.abs((a.scores[i] as number) - (b.scores[i] as number));
+        maxAbsDiff = Math.max(maxAbsDiff, d);
+        sumAbsDiff += d;
+        sum += a.scores[i] as number;
+        sumSquares += (a.scores[i] as number) ** 2;
+      }
+      pairs += encoded.length;
+      rho.push(spearman(a.scores, b.scores));
+      tau.push(kendallTauB(a.scores, b.scores));
+      overlap.push(topKOverlap(a.scores, b.scores, k));
+    }
+    return {
+      queries: workload.length,
+      pairs,
+      maxAbsDiff,
+      meanAbsDiff: sumAbsDiff / pairs,
+      referenceStd: Math.sqrt(Math.max(0, sumSquares / pairs - (sum / pairs) ** 2)),
+      spearman: spread(rho),
+      kendall: spread(tau),
+      topK: k,
+      topKOverlap: spread(overlap),
+      referencePairsPerSecond: pairs / referenceSeconds,
+      candidatePairsPerSecond: pairs / candidateSeconds,
+    };
+  } finally {
+    await reference.release();
+    await candidate.release();
+  }
+}
