@@ -7,7 +7,6 @@ import { openapiPlugin } from './http/openapi.js';
 import { installRequestLog } from './http/request-log.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { rerankRoutes } from './http/rerank-routes.js';
-import { ServicePipeline } from './http/service-pipeline.js';
 import type { RerankService } from './service.js';
 
 declare module 'fastify' {
@@ -56,9 +55,7 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   await app.register(openapiPlugin);
   await app.register(healthRoutes, { service, config });
   await app.register(metricsRoutes, { service });
-  const pipelines = new ServicePipeline(config, service, app.log);
-  app.addHook('onClose', async () => pipelines.close());
-  await app.register(rerankRoutes, { service, config, pipelines });
+  await app.register(rerankRoutes, { service, config });
   return app;
 }
 

@@ -15,6 +15,7 @@ export const STATUS_BY_CODE = {
   INVALID_ARGUMENT: 422,
   UNKNOWN_MODEL: 422,
   OVERLOADED: 429,
+  CLIENT_CLOSED_REQUEST: 499,
   INTERNAL: 500,
   NOT_READY: 503,
   WORKER_FAILED: 503,
@@ -40,6 +41,7 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   INVALID_ARGUMENT: 'Validation',
   UNKNOWN_MODEL: 'Validation',
   OVERLOADED: 'Overloaded',
+  CLIENT_CLOSED_REQUEST: 'Validation',
   INTERNAL: 'Backend',
   NOT_READY: 'Unhealthy',
   WORKER_FAILED: 'Backend',
@@ -102,6 +104,13 @@ export class OverloadedError extends RerankerError {
 export class WorkerFailedError extends RerankerError {
   constructor(message: string, cause?: unknown) {
     super('WORKER_FAILED', message, { cause, retryAfter: 1 });
+  }
+}
+
+/** The client hung up before its answer was ready (nginx's 499): nobody reads it, logs and metrics do. */
+export class ClientClosedRequestError extends RerankerError {
+  constructor() {
+    super('CLIENT_CLOSED_REQUEST', 'The client closed the connection before the response was ready.');
   }
 }
 

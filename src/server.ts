@@ -26,7 +26,7 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   logger.info({ config: redactConfig(config) }, 'starting reranker');
-  const service = new RerankService(config, { scorerFactory: opts.scorerFactory, metrics: new Metrics() });
+  const service = new RerankService(config, { scorerFactory: opts.scorerFactory, metrics: new Metrics(), log: logger.child({ component: 'cache' }) });
   const spec = service.prepare();
   const app = await buildApp({ config, service, logger });
   const url = await app.listen({ host: config.host, port: config.port });

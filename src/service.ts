@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+import { createPairCache, modelIdentity, type CacheLog, type TieredCache } from './cache/index.js';
 import type { Config } from './config.js';
 import { LocalScorer } from './engine/local-scorer.js';
 import { createPoolScorer } from './engine/pool-scorer.js';
@@ -7,6 +9,7 @@ import { NotReadyError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from './model/cross-encoder.js';
 import { CrossEncoderSession } from './model/onnx-session.js';
+import { VERSION } from './version.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
 
@@ -43,15 +46,19 @@ export class RerankService {
   private loaded: Ready | undefined;
   private scorer: Scorer | undefined;
 
+  private cache: TieredCache | undefined;
+
   readonly metrics: Metrics;
   private readonly scorerFactory: ScorerFactory;
+  private readonly log: CacheLog;
 
   constructor(
     private readonly config: Config,
-    opts: { scorerFactory?: ScorerFactory | undefined; metrics?: Metrics | undefined } = {},
+    opts: { scorerFactory?: ScorerFactory | undefined; metrics?: Metrics | undefined; log?: CacheLog | undefined } = {},
   ) {
     this.scorerFactory = opts.scorerFactory ?? poolScorerFactory;
     this.metrics = opts.metrics ?? new Metrics(undefined, { defaultMetrics: false });
+    this.log = opts.log ?? { warn: () => undefined, info: () => undefined };
   }
 
   private spec: CrossEncoderSpec | undefined;
@@ -66,17 +73,30 @@ export class RerankService {
   async start(): Promise<Ready> {
     try {
       const spec = this.prepare();
-      this.scorer = await this.scorerFactory(spec, this.config, this.metrics);
-      const pipeline = new RerankPipeline(spec.encoder, this.scorer);
-      // One real inference before reporting ready: the first run pays for ONNX Runtime's lazy set-up.
-      await pipeline.run({ query: 'warm up', documents: ['warm up the session'], truncation: { direction: 'right', truncate: true } });
-      this.loaded = { spec, pipeline, servedModelName: this.config.servedModelName ?? spec.folder.name };
+      const servedModelName = this.config.servedModelName ?? spec.folder.name;
+      // Hashing the weights for the cache keys overlaps with the workers loading them.
+      const [scorer, cache] = await Promise.all([this.scorerFactory(spec, this.config, this.metrics), this.createCache(spec, servedModelName)]);
+      this.scorer = scorer;
+      const pipeline = new RerankPipeline(spec.encoder, scorer, { metrics: this.metrics, cache });
+      // One real inference before reporting ready (the first run pays for ONNX Runtime's lazy
+      // set-up); it bypasses the cache so it never answers from a score stored by another replica.
+      await pipeline.run({ query: 'warm up', documents: ['warm up the session'], truncation: { direction: 'right', truncate: true }, cache: { read: false, write: false } });
+      this.loaded = { spec, pipeline, servedModelName };
+      this.metrics.modelInfo.set({ model: servedModelName, onnx_file: basename(spec.folder.onnxPath), max_length: String(spec.maxLength), version: VERSION }, 1);
       this.state = 'ready';
       return this.loaded;
     } catch (err) {
       this.state = 'failed';
       throw err;
     }
+  }
+
+  /** The pair-score cache, keyed to these exact weights and this label choice; undefined when off. */
+  private async createCache(spec: CrossEncoderSpec, servedModelName: string) {
+    this.cache = createPairCache(this.config.cache, { metrics: this.metrics, log: this.log });
+    if (this.cache === undefined) return undefined;
+    const weights = await modelIdentity(servedModelName, spec.folder.onnxPath);
+    return { tier: this.cache, modelIdentity: `${weights}#label=${spec.folder.relevantLabel}/${spec.folder.numLabels}` };
   }
 
   /** What a request needs, or the 503 that tells the client to come back. */
@@ -94,5 +114,7 @@ export class RerankService {
     this.drain();
     await this.scorer?.close();
     this.scorer = undefined;
+    await this.cache?.close();
+    this.cache = undefined;
   }
 }

@@ -50,11 +50,6 @@ export class RerankPipeline {
     private readonly options: PipelineOptions = {},
   ) {}
 
-  /** The same encoder and scorer with other options (the app adds the cache and metrics this way). */
-  with(options: PipelineOptions): RerankPipeline {
-    return new RerankPipeline(this.encoder, this.scorer, { ...this.options, ...options });
-  }
-
   async run(job: RerankJob): Promise<RerankScores> {
     const { cache } = this.options;
     const policy = job.cache ?? READ_WRITE;

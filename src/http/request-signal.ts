@@ -1,18 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DeadlineExceededError, InvalidRequestError, RerankerError } from '../errors.js';
+import { ClientClosedRequestError, DeadlineExceededError, InvalidRequestError } from '../errors.js';
 
 export const TIMEOUT_HEADER = 'x-request-timeout-ms';
-
-/**
- * The client hung up before its answer was ready. Nobody receives this response, so the code only
- * matters for logs and metrics: a 4xx keeps disconnects out of 5xx alerts. (A dedicated code, like
- * nginx's 499, would belong in errors.ts.)
- */
-export class ClientGoneError extends RerankerError {
-  constructor() {
-    super('INVALID_REQUEST', 'The client closed the connection before the response was ready.');
-  }
-}
 
 function timeoutMs(request: FastifyRequest, fallback: number): number {
   const raw = request.headers[TIMEOUT_HEADER];
@@ -37,7 +26,7 @@ export function requestSignal(request: FastifyRequest, reply: FastifyReply, defa
   // first. Only the second case is a client gone.
   const onClose = (): void => {
     clearTimeout(timer);
-    if (!res.writableFinished) controller.abort(new ClientGoneError());
+    if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
   };
   if (res.closed || res.destroyed) onClose();
   else res.once('close', onClose);

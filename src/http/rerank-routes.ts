@@ -7,16 +7,14 @@ import type { Ready, RerankService } from '../service.js';
 import { cachePolicy } from './cache-control.js';
 import { documentText, type InputDocument } from './documents.js';
 import { checkRerankInput } from './limits.js';
+import { requestSignal } from './request-signal.js';
 import { cohereShape, reportedScores, teiShape } from './rerank-response.js';
 import { AnyErrorBody, RerankBody, RerankRequest, RerankResponse, TeiRerankResponse, type TeiRerankRequest } from './schemas.js';
 import { serverTiming } from './server-timing.js';
-import type { ServicePipeline } from './service-pipeline.js';
 
 export interface RerankRoutesOptions {
   service: RerankService;
   config: Config;
-  /** Adds the cache and metrics to the service's pipeline; without it the bare pipeline runs. */
-  pipelines?: ServicePipeline | undefined;
 }
 
 function direction(value: string | undefined, fallback: TruncationDirection): TruncationDirection {
@@ -30,10 +28,10 @@ export function isTeiBody(body: unknown): body is TeiRerankRequest {
 const errors = { '4xx': AnyErrorBody, '5xx': AnyErrorBody };
 
 /** POST /rerank (Jina and TEI shapes), /v1/rerank (Cohere v1, Jina) and /v2/rerank (Cohere v2). */
-export async function rerankRoutes(app: FastifyInstance, { service, config, pipelines }: RerankRoutesOptions): Promise<void> {
+export async function rerankRoutes(app: FastifyInstance, { service, config }: RerankRoutesOptions): Promise<void> {
   async function run(ready: Ready, job: RerankJob, req: FastifyRequest, reply: FastifyReply): Promise<RerankScores> {
-    const pipeline = pipelines === undefined ? ready.pipeline : await pipelines.pipelineFor(ready);
-    const scores = await pipeline.run({ ...job, cache: cachePolicy(req.headers['cache-control']) });
+    const signal = requestSignal(req, reply, config.engine.requestTimeoutMs);
+    const scores = await ready.pipeline.run({ ...job, signal, cache: cachePolicy(req.headers['cache-control']) });
     req.rerankStats = { documents: job.documents.length, tokens: scores.tokens, cachedPairs: scores.cachedPairs, timings: scores.timings };
     void reply.header('server-timing', serverTiming(scores.timings));
     return scores;

@@ -17,9 +17,9 @@ beforeAll(async () => {
   redis = new RedisChild(await freePort());
   await redis.start();
   const config = buildConfig({ model: await forgedModel(), workers: '1', cacheMaxBytes: '0', redisUrl: redis.url, redisTimeoutMs: '100', redisKeyPrefix: 'outage-test:' });
-  service = new RerankService(config);
-  await service.start();
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line) as { msg: string; level: number }) });
+  service = new RerankService(config, { log: logger });
+  await service.start();
   app = await buildApp({ config, service, logger });
   await app.ready();
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadlineExceededError, OverloadedError } from '../../src/errors.js';
-import { ClientGoneError } from '../../src/http/request-signal.js';
+import { ClientClosedRequestError } from '../../src/errors.js';
 import { counter, expectClose, forgedSpec, histogram, makePairs, scoresAlone, startPool, type TestPool } from './pool-fixture.js';
 
 const { dir, spec } = await forgedSpec();
@@ -67,9 +67,9 @@ describe('the batching scorer on a real worker pool', () => {
     const lateRun = pool.scorer.score(late, deadline.signal);
     const goneRun = pool.scorer.score(gone, client.signal);
     setTimeout(() => deadline.abort(new DeadlineExceededError()), 30);
-    setTimeout(() => client.abort(new ClientGoneError()), 30);
+    setTimeout(() => client.abort(new ClientClosedRequestError()), 30);
     await expect(lateRun).rejects.toBeInstanceOf(DeadlineExceededError);
-    await expect(goneRun).rejects.toBeInstanceOf(ClientGoneError);
+    await expect(goneRun).rejects.toBeInstanceOf(ClientClosedRequestError);
     expect((await busyRun).scores).toHaveLength(400);
     expect(await counter(pool.metrics.pairsScored)).toBe(400);
     expect(await counter(pool.metrics.rejections, { reason: 'deadline' })).toBe(1);

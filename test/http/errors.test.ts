@@ -75,6 +75,13 @@ describe('error answers', () => {
     expect(bad.body.error).toMatch(/texts/);
   });
 
+  it('504 DEADLINE_EXCEEDED when the x-request-timeout-ms deadline passes, 400 for a malformed one', async () => {
+    const documents = Array.from({ length: 5 }, (_, i) => `document ${i} ${'long text '.repeat(15)}`);
+    const late = await post('/v2/rerank', JSON.stringify({ model: 'forged-tiny', query: 'q', documents }), { 'x-request-timeout-ms': '1', 'cache-control': 'no-store' });
+    expectError(late, 504, 'DEADLINE_EXCEEDED', /1 ms/);
+    expectError(await post('/v2/rerank', JSON.stringify({ model: 'forged-tiny', query: 'q', documents }), { 'x-request-timeout-ms': 'soon' }), 400, 'INVALID_REQUEST', /x-request-timeout-ms/);
+  });
+
   it('keeps serving after bad requests', async () => {
     const res = await post('/v2/rerank', JSON.stringify({ model: 'forged-tiny', query: 'q', documents: ['a', 'b'] }));
     expect(res.status).toBe(200);

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeadlineExceededError } from '../../src/errors.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
-import { ClientGoneError, requestSignal } from '../../src/http/request-signal.js';
+import { ClientClosedRequestError, DeadlineExceededError } from '../../src/errors.js';
+import { requestSignal } from '../../src/http/request-signal.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -60,7 +60,7 @@ describe('requestSignal', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_REQUEST');
   });
 
-  it('aborts with ClientGoneError when the client disconnects first', async () => {
+  it('aborts with ClientClosedRequestError when the client disconnects first', async () => {
     const { url, signals } = await serve(0);
     const client = new AbortController();
     const pending = fetch(`${url}/work?ms=10000`, { signal: client.signal });
@@ -69,7 +69,7 @@ describe('requestSignal', () => {
     await expect(pending).rejects.toThrow();
     const signal = signals[0] as AbortSignal;
     if (!signal.aborted) await new Promise((r) => signal.addEventListener('abort', r));
-    expect(signal.reason).toBeInstanceOf(ClientGoneError);
+    expect(signal.reason).toBeInstanceOf(ClientClosedRequestError);
   });
 
   it('stays quiet once the response is sent, though the keep-alive socket closes later', async () => {
