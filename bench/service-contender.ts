@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { buildConfig } from '../src/config.js';
 import { planBatches } from '../src/engine/batch-plan.js';
+
+const SERVICE_DEFAULTS = buildConfig({});
 import { batchFlops, type Architecture } from './flops.js';
 import { sumSamples } from './prometheus-text.js';
 import type { RunResult } from './stats.js';
@@ -75,7 +78,7 @@ function plannedBatches(work: BenchWorkload, arch: Architecture): { computedToke
   let computedTokens = 0;
   let flops = 0;
   for (const q of work.queries) {
-    for (const batch of planBatches(q.pairLengths, { maxBatchSize: 32, maxBatchTokens: 16384 })) {
+    for (const batch of planBatches(q.pairLengths, SERVICE_DEFAULTS)) {
       const seqLen = Math.max(...batch.map((i) => q.pairLengths[i] as number));
       computedTokens += batch.length * seqLen;
       flops += batchFlops(arch, batch.length, seqLen);
