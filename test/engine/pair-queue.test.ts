@@ -13,10 +13,14 @@ describe('PairQueue', () => {
     const big = request([50, 10, 40, 20, 30, 60]);
     q.add(big);
     expect([q.pairs, q.tokens]).toEqual([6, 210]);
+    // The cheapest cut of 10,20,30,40,50,60 is three batches of two (padding plus per-batch cost).
     const first = q.peek();
-    expect(first?.slots.map((s) => s.pair)).toEqual([1, 3, 4, 2]);
+    expect(first?.slots.map((s) => s.pair)).toEqual([1, 3]);
     expect(first?.full).toBe(true);
     q.take(first?.slots ?? []);
+    const second = q.peek();
+    expect(second?.slots.map((s) => s.pair)).toEqual([4, 2]);
+    q.take(second?.slots ?? []);
     const rest = q.peek();
     expect(rest?.slots.map((s) => s.pair)).toEqual([0, 5]);
     // Two pairs, room for more: worth waiting a moment for another request.
