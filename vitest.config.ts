@@ -8,6 +8,7 @@ export default defineConfig({
     // Forged models and ONNX sessions are heavy; two cores run at most two files at once.
     maxWorkers: 2,
     pool: 'forks',
+    globalSetup: ['./test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -3,8 +3,8 @@
  * alone) vs. computed afresh (`Cache-Control: no-store`), side by side in one run, over real HTTP.
  *
  *   npm run build
- *   npx tsc bench/cache-latency.ts --outDir dist/bench --rootDir . --module nodenext --target es2022 --strict --skipLibCheck --types node
- *   node dist/bench/bench/cache-latency.js [--rounds 40] [--redis-url redis://127.0.0.1:6379]
+ *   npx tsc -p bench/tsconfig.json
+ *   node dist-bench/bench/cache-latency.js [--rounds 40] [--redis-url redis://127.0.0.1:6379]
  *
  * Uses models/forged-minilm (forged on first use: the MiniLM-L6 shape, so inference costs what the
  * real model's does).

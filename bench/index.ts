@@ -13,6 +13,7 @@ import { DEFAULT_GEMM, measureGemmPeak } from './roofline.js';
 import { runService, startService } from './service-contender.js';
 import { pairsPerSecond, type RunResult } from './stats.js';
 import { runTransformersJs } from './transformers-contender.js';
+import { renderOverload, runOverload } from './overload.js';
 import { DOCS_PER_QUERY, prepareWorkload } from './workload.js';
 
 const FP32_FILE = 'onnx/model.onnx';
@@ -68,6 +69,9 @@ async function main(): Promise<void> {
   await pair('transformers.js', (dtype) => runTransformersJs(work, modelDir, dtype, arch));
   await pair('onnxruntime-node', (dtype, file) => runPlainOrt(work, path.join(modelDir, file), dtype, arch));
 
+  log('saturation and overload');
+  const overload = renderOverload(await runOverload(modelDir, FP32_FILE, work, opts.quick ? 5 : 10));
+
   log('int8 accuracy check');
   const accuracy = await checkScores({ dir: modelDir, referenceFile: FP32_FILE, candidateFile: INT8_FILE, queries: opts.accuracyQueries, seed: opts.seed });
 
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     gemm: { shape: DEFAULT_GEMM, peak },
     runs,
     accuracy,
+    overload,
   });
   process.stdout.write(markdown);
   if (opts.write !== undefined) {

@@ -16,6 +16,8 @@ export interface BenchReport {
   /** Pairs of fp32 and int8 runs of one contender, in the order they ran. */
   runs: Array<{ fp32: RunResult; int8: RunResult }>;
   accuracy: ScoreCheckResult | undefined;
+  /** Lines of the saturation and overload run, when it ran. */
+  overload?: string[] | undefined;
 }
 
 const ms = (s: number): string => (s * 1000).toFixed(0);
@@ -86,6 +88,7 @@ export function renderMarkdown(r: BenchReport): string {
         `top-${a.topK} overlap mean ${a.topKOverlap.mean.toFixed(2)} (min ${a.topKOverlap.min.toFixed(2)}).`,
     );
   }
+  if (r.overload !== undefined) lines.push(...r.overload);
   lines.push(SECTION_END);
   return `${lines.join('\n')}\n`;
 }

@@ -2,22 +2,22 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { addSettings, buildConfig, type RawSettings } from './config.js';
-import { ConfigError, ModelLoadError } from './errors.js';
 import { forgeModel, type ForgePresetName } from './forge/index.js';
-import { HubError, pullModel } from './hub/index.js';
+import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
 import { runQuantizeCommand } from './quantize/command.js';
 import { handleSignals, startServer } from './server.js';
 import { VERSION } from './version.js';
 
-/** Start-up failures are the operator's to fix: print what and how, without a stack trace. */
+/**
+ * Failures of a command are the operator's to fix: print what and how. Only programming errors
+ * (TypeError and kin) keep their stack trace, for the bug report.
+ */
 function fail(err: unknown): never {
-  if (err instanceof ModelLoadError || err instanceof ConfigError || err instanceof HubError) {
-    process.stderr.write(`reranker: ${err.message}\n`);
-  } else {
-    process.stderr.write(`reranker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  }
+  const bug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || !(err instanceof Error);
+  const text = err instanceof Error ? (bug ? (err.stack ?? err.message) : err.message) : String(err);
+  process.stderr.write(`reranker: ${text}\n`);
   process.exit(1);
 }
 

@@ -17,6 +17,7 @@ export interface EngineSettings {
   workers: number | undefined;
   batchWaitMs: number;
   maxQueuePairs: number;
+  maxQueueMs: number;
   /** 0 means no default deadline. */
   requestTimeoutMs: number;
   workerTimeoutMs: number;
@@ -91,6 +92,7 @@ export const SETTINGS = {
   workers: { flag: '--workers <n>', env: 'WORKERS', help: 'inference worker threads, each with its own ONNX Runtime session; 0 runs inference on the main thread (debugging only)' },
   batchWaitMs: { flag: '--batch-wait-ms <n>', env: 'BATCH_WAIT_MS', help: 'longest a partial batch waits for more pairs', fallback: '2' },
   maxQueuePairs: { flag: '--max-queue-pairs <n>', env: 'MAX_QUEUE_PAIRS', help: 'pairs waiting for inference before new requests get 429', fallback: '4000' },
+  maxQueueMs: { flag: '--max-queue-ms <n>', env: 'MAX_QUEUE_MS', help: 'most work allowed to wait, in ms at the recent pace (a request that would pass it gets 429 unless the queue is empty); also how long a backlog can outlive a burst', fallback: '15000' },
   requestTimeoutMs: { flag: '--request-timeout-ms <n>', env: 'REQUEST_TIMEOUT_MS', help: 'default per-request deadline (0: none); a request may set its own, shorter or longer', fallback: '0' },
   workerTimeoutMs: { flag: '--worker-timeout-ms <n>', env: 'WORKER_TIMEOUT_MS', help: 'a batch running longer than this marks its worker hung; it is replaced', fallback: '60000' },
   cacheMaxBytes: { flag: '--cache-max-bytes <n>', env: 'CACHE_MAX_BYTES', help: 'memory for the pair-score cache (0 disables it)', fallback: String(64 * 1024 * 1024) },
@@ -171,6 +173,7 @@ export function buildConfig(raw: RawSettings): Config {
       workers: int('workers', raw.workers, 0, 1024),
       batchWaitMs: int('batchWaitMs', required('batchWaitMs', raw), 0, 10_000) ?? 2,
       maxQueuePairs: int('maxQueuePairs', required('maxQueuePairs', raw), 1) ?? 4000,
+      maxQueueMs: int('maxQueueMs', required('maxQueueMs', raw), 1) ?? 15_000,
       requestTimeoutMs: int('requestTimeoutMs', required('requestTimeoutMs', raw), 0) ?? 0,
       workerTimeoutMs: int('workerTimeoutMs', required('workerTimeoutMs', raw), 100) ?? 60_000,
     },

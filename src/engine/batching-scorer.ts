@@ -11,6 +11,11 @@ export interface BatcherOptions extends BatchLimits {
   batchWaitMs: number;
   /** Pairs allowed to wait; a request that would pass it is refused at once. */
   maxQueuePairs: number;
+  /**
+   * Work allowed to wait, in milliseconds at the pool's recent pace: a request arriving behind more
+   * is refused. This bounds how long the backlog outlives a burst, whatever the hardware's speed.
+   */
+  maxQueueMs: number;
 }
 
 interface Waiter extends QueuedRequest {
@@ -59,9 +64,10 @@ export class BatchingScorer implements Scorer {
       return Promise.reject(signal.reason);
     }
     if (pairs.length === 0) return Promise.resolve({ scores: new Float32Array(0), queueSeconds: 0, inferenceSeconds: 0 });
-    if (this.queue.pairs + pairs.length > this.opts.maxQueuePairs) {
-      this.metrics.rejections.inc({ reason: 'queue_full' });
-      return Promise.reject(this.overloaded(pairs.length));
+    try {
+      this.admit(pairs.length);
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise<ScoreResult>((resolve, reject) => {
       const onAbort = (): void => this.abort(waiter, signal?.reason);
@@ -84,12 +90,28 @@ export class BatchingScorer implements Scorer {
     });
   }
 
+  admit(pairCount: number): void {
+    if (this.closing) throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
+    // An empty queue takes any request the pair limit allows, so one large request is never starved;
+    // otherwise the waiting work, this request included, must fit the time bound.
+    const overTime = this.queue.pairs > 0 && this.backlogMs(pairCount) > this.opts.maxQueueMs;
+    if (this.queue.pairs + pairCount > this.opts.maxQueuePairs || overTime) {
+      this.metrics.rejections.inc({ reason: 'queue_full' });
+      throw this.overloaded(pairCount);
+    }
+  }
+
   /** Stops taking requests, lets queued and running batches finish, then closes the runner. */
   async close(): Promise<void> {
     this.closing = true;
     if (!this.idle()) await new Promise<void>((resolve) => (this.drained = resolve));
     clearTimeout(this.timer);
     await this.runner.close();
+  }
+
+  /** How long the waiting pairs plus `incoming` would take at the recent pace (0 until a batch has run). */
+  private backlogMs(incoming: number): number {
+    return this.pairsPerSecond > 0 ? ((this.queue.pairs + incoming) / this.pairsPerSecond) * 1000 : 0;
   }
 
   private overloaded(incoming: number): OverloadedError {

@@ -14,6 +14,9 @@ export class LocalScorer implements Scorer {
     private readonly limits: BatchLimits,
   ) {}
 
+  /** Runs whatever it is given; there is no queue to fill. */
+  admit(): void {}
+
   async score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<ScoreResult> {
     const started = performance.now();
     const scores = new Float32Array(pairs.length);

@@ -36,6 +36,6 @@ export async function createPoolScorer(spec: CrossEncoderSpec, config: Config, m
     await pool.close();
     throw err;
   }
-  const scorer = new BatchingScorer(pool, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens, batchWaitMs: config.engine.batchWaitMs, maxQueuePairs: config.engine.maxQueuePairs }, metrics);
+  const scorer = new BatchingScorer(pool, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens, batchWaitMs: config.engine.batchWaitMs, maxQueuePairs: config.engine.maxQueuePairs, maxQueueMs: config.engine.maxQueueMs }, metrics);
   return { scorer, pool };
 }

@@ -38,6 +38,8 @@ export interface PipelineOptions {
 }
 
 const READ_WRITE: CachePolicy = { read: true, write: true };
+/** Pairs tokenized between two yields to the event loop (~25 ms of work). */
+const TOKENIZE_CHUNK = 256;
 
 /**
  * cache lookup -> tokenize the misses -> scorer -> merge in request order -> store the misses.
@@ -75,9 +77,17 @@ export class RerankPipeline {
 
     let tokens = 0;
     if (misses.length > 0) {
+      // Refused before tokenizing: an overloaded server must shed load cheaply.
+      this.scorer.admit(misses.length);
       const started = performance.now();
       const queryIds = this.encoder.encodeQuery(job.query);
-      const pairs: EncodedPair[] = misses.map((i) => this.encoder.encodePair(queryIds, job.documents[i] as string, job.truncation));
+      const pairs: EncodedPair[] = [];
+      for (let at = 0; at < misses.length; at += TOKENIZE_CHUNK) {
+        // A 1000-document request takes ~100 ms to tokenize; yielding keeps /health and small requests moving.
+        if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        job.signal?.throwIfAborted();
+        for (const i of misses.slice(at, at + TOKENIZE_CHUNK)) pairs.push(this.encoder.encodePair(queryIds, job.documents[i] as string, job.truncation));
+      }
       for (const p of pairs) tokens += p.ids.length;
       timings.tokenize = this.observe('tokenize', started);
 

@@ -15,5 +15,10 @@ export interface ScoreResult {
  */
 export interface Scorer {
   score(pairs: readonly EncodedPair[], signal?: AbortSignal): Promise<ScoreResult>;
+  /**
+   * Throws the error `score` would refuse this many pairs with (e.g. a full queue), so a request
+   * that cannot be admitted is turned away before its documents are tokenized.
+   */
+  admit(pairCount: number): void;
   close(): Promise<void>;
 }

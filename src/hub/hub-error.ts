@@ -20,7 +20,7 @@ export class HubError extends Error {
 }
 
 // The most common reason to see this is an air-gapped host, so the message lists the ways around it.
-const OFFLINE_ADVICE =
+export const OFFLINE_ADVICE =
   'If this machine has no access to the hub, run the pull on a connected machine and copy the model folder here, ' +
   'mount an existing model folder, or pass --model DIR to serve a local folder. ' +
   'A mirror can be used by setting HF_ENDPOINT.';

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { ModelLoadError } from '../errors.js';
 import { loadModelFolder } from '../model/model-folder.js';
-import { HubError } from './hub-error.js';
+import { HubError, OFFLINE_ADVICE } from './hub-error.js';
 import { MANIFEST_NAME } from './pull-manifest.js';
 import { pullModel } from './pull-model.js';
 
@@ -65,7 +65,8 @@ export async function resolveModelFolder(config: Config, log: (msg: string) => v
  * pull on another machine would send them the wrong way.
  */
 function pullFailed(model: string, dir: string, err: HubError): ModelLoadError {
-  const problem = `${model} is not here and could not be pulled (${err.code}: ${err.message})`;
+  // The hub's own offline advice is replaced below by one naming this repo and folder.
+  const problem = `${model} is not here and could not be pulled (${err.code}: ${err.message.replace(OFFLINE_ADVICE, '').trim()})`;
   if (err.code === 'HUB_UNREACHABLE') {
     return new ModelLoadError(
       dir,

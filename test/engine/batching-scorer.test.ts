@@ -58,6 +58,19 @@ describe('the batching scorer on a real worker pool', () => {
     expect(await counter(pool.metrics.pairsScored)).toBe(20);
   });
 
+  it('refuses a request that arrives behind more than --max-queue-ms of work at the recent pace', async () => {
+    pool = await startPool(dir, spec, { workers: '1', batchWaitMs: '0', maxQueueMs: '50' });
+    // One request first, so the pool knows its pace; then a backlog of many batches.
+    await pool.scorer.score(makePairs(spec, 40, 5));
+    const backlog = pool.scorer.score(makePairs(spec, 400, 6));
+    const refused = pool.scorer.score(makePairs(spec, 1, 7));
+    await expect(refused).rejects.toMatchObject({ code: 'OVERLOADED', statusCode: 429 });
+    await expect(backlog).resolves.toMatchObject({ scores: expect.any(Float32Array) });
+    // Once the backlog has drained, the same small request is served.
+    await expect(pool.scorer.score(makePairs(spec, 1, 7))).resolves.toMatchObject({ scores: expect.any(Float32Array) });
+    expect(await counter(pool.metrics.rejections, { reason: 'queue_full' })).toBe(1);
+  });
+
   it('drops the queued pairs of a request whose deadline passes, and of one whose client left', async () => {
     pool = await startPool(dir, spec, { workers: '1', batchWaitMs: '0' });
     // Long pairs keep the only worker busy for a while, so the next requests wait in the queue.
