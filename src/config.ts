@@ -85,7 +85,7 @@ export const SETTINGS = {
   truncationDirection: { flag: '--truncation-direction <dir>', env: 'TRUNCATION_DIRECTION', help: 'right or left: which end of a text loses tokens', fallback: 'right' },
   threads: { flag: '--threads <n>', env: 'THREADS', help: 'ONNX Runtime intra-op threads (default: ONNX Runtime picks)' },
   maxBatchSize: { flag: '--max-batch-size <n>', env: 'MAX_BATCH_SIZE', help: 'pairs per inference batch', fallback: '32' },
-  maxBatchTokens: { flag: '--max-batch-tokens <n>', env: 'MAX_BATCH_TOKENS', help: 'padded tokens per inference batch (pairs x longest pair); CPU runs are fastest per token at a few hundred to ~1000', fallback: '1024' },
+  maxBatchTokens: { flag: '--max-batch-tokens <n>', env: 'MAX_BATCH_TOKENS', help: 'padded tokens per inference batch (pairs x longest pair); CPU runs are fastest per token at a few hundred', fallback: '768' },
   maxDocuments: { flag: '--max-documents <n>', env: 'MAX_DOCUMENTS', help: 'documents per request', fallback: '1000' },
   maxBodyBytes: { flag: '--max-body-bytes <n>', env: 'MAX_BODY_BYTES', help: 'request body size in bytes', fallback: String(20 * 1024 * 1024) },
   maxDocumentChars: { flag: '--max-document-chars <n>', env: 'MAX_DOCUMENT_CHARS', help: 'characters per document or query', fallback: '100000' },
@@ -163,7 +163,7 @@ export function buildConfig(raw: RawSettings): Config {
     truncationDirection: direction,
     threads: int('threads', raw.threads, 1, 1024),
     maxBatchSize: int('maxBatchSize', required('maxBatchSize', raw), 1, 4096) ?? 32,
-    maxBatchTokens: int('maxBatchTokens', required('maxBatchTokens', raw), 64) ?? 1024,
+    maxBatchTokens: int('maxBatchTokens', required('maxBatchTokens', raw), 64) ?? 768,
     limits: {
       maxDocuments: int('maxDocuments', required('maxDocuments', raw), 1) ?? 1000,
       maxBodyBytes: int('maxBodyBytes', required('maxBodyBytes', raw), 1024) ?? 20 * 1024 * 1024,
