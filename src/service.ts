@@ -24,7 +24,11 @@ export const localScorerFactory: ScorerFactory = async (spec, config) => {
     padId: spec.tokenizer.padId,
     threads: config.threads,
   });
-  return new LocalScorer(session, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens });
+  const scorer = new LocalScorer(session, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens });
+  // One real inference before the service reports ready: the first run pays for ONNX Runtime's lazy
+  // set-up (the pool does the same for each of its workers).
+  await scorer.score([spec.encoder.encodePair(spec.encoder.encodeQuery('warm up'), 'warm up the session', { direction: 'right', truncate: true })]);
+  return scorer;
 };
 
 /** The default: a worker pool behind the dynamic batcher; `--workers 0` keeps inference in-process. */
@@ -77,10 +81,8 @@ export class RerankService {
       // Hashing the weights for the cache keys overlaps with the workers loading them.
       const [scorer, cache] = await Promise.all([this.scorerFactory(spec, this.config, this.metrics), this.createCache(spec, servedModelName)]);
       this.scorer = scorer;
+      // Each scorer factory has already run a warm-up inference on every session it made.
       const pipeline = new RerankPipeline(spec.encoder, scorer, { metrics: this.metrics, cache });
-      // One real inference before reporting ready (the first run pays for ONNX Runtime's lazy
-      // set-up); it bypasses the cache so it never answers from a score stored by another replica.
-      await pipeline.run({ query: 'warm up', documents: ['warm up the session'], truncation: { direction: 'right', truncate: true }, cache: { read: false, write: false } });
       this.loaded = { spec, pipeline, servedModelName };
       this.metrics.modelInfo.set({ model: servedModelName, onnx_file: basename(spec.folder.onnxPath), max_length: String(spec.maxLength), version: VERSION }, 1);
       this.state = 'ready';

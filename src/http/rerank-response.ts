@@ -22,6 +22,7 @@ export interface CohereShapeInput {
   topN: number | undefined;
   returnDocuments: boolean;
   tokens: number;
+  cachedPairs: number;
 }
 
 export function cohereShape(r: CohereShapeInput): RerankResponse {
@@ -35,7 +36,7 @@ export function cohereShape(r: CohereShapeInput): RerankResponse {
       relevance_score: r.scores[i] as number,
       ...(r.returnDocuments ? { document: echoDocument(r.documents[i] as InputDocument) } : {}),
     })),
-    usage: { total_tokens: r.tokens, prompt_tokens: r.tokens, search_units: searchUnits, documents: r.documents.length },
+    usage: { total_tokens: r.tokens, prompt_tokens: r.tokens, search_units: searchUnits, documents: r.documents.length, cached_pairs: r.cachedPairs },
     meta: { api_version: { version: r.apiVersion }, billed_units: { search_units: searchUnits } },
   };
 }

@@ -48,7 +48,7 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
     checkRerankInput(body.query, texts, config.limits);
     const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
     const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents: texts, truncation }, req, reply);
-    const shaped = cohereShape({
+    return cohereShape({
       model: body.model ?? ready.servedModelName,
       apiVersion,
       documents,
@@ -56,8 +56,8 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
       topN: body.top_n ?? body.top_k,
       returnDocuments: body.return_documents ?? returnDocumentsDefault,
       tokens,
+      cachedPairs,
     });
-    return { ...shaped, usage: { ...shaped.usage, cached_pairs: cachedPairs } };
   }
 
   async function tei(req: FastifyRequest, reply: FastifyReply) {

@@ -58,9 +58,7 @@ export const RerankResponse = Type.Object(
       prompt_tokens: Type.Integer(),
       search_units: Type.Integer(),
       documents: Type.Integer(),
-      cached_pairs: Type.Optional(
-        Type.Integer({ description: 'Documents whose score came from the pair cache; their tokens are not in total_tokens (see Cache-Control in the README).' }),
-      ),
+      cached_pairs: Type.Integer({ description: 'Documents whose score came from the pair cache; their tokens are not in total_tokens (see Cache-Control in the README).' }),
     }),
     meta: Type.Object({
       api_version: Type.Object({ version: Type.String() }),
