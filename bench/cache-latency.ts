@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type * as ConfigModule from '../src/config.js';
-import type * as ForgeModule from '../src/forge/index.js';
+import type * as ForgeModule from '../src/tools/forge/index.js';
 import type { RawSettings } from '../src/config.js';
 import type * as ServerModule from '../src/server.js';
 import type { RunningServer } from '../src/server.js';

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { forgeModel } from '../src/forge/index.js';
-import { quantizeOnnxFile } from '../src/quantize/quantize-file.js';
-import { checkScores } from '../src/quantize/score-check.js';
+import { forgeModel } from '../src/tools/forge/index.js';
+import { quantizeOnnxFile } from '../src/tools/quantize/quantize-file.js';
+import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine } from './machine.js';
 import { renderMarkdown, replaceSection, type BenchReport } from './markdown.js';

@@ -1,4 +1,4 @@
-import type { ScoreCheckResult } from '../src/quantize/score-check.js';
+import type { ScoreCheckResult } from '../src/tools/quantize/score-check.js';
 import type { GemmPeak, GemmShape } from './roofline.js';
 import { paddingWaste, pairsPerSecond, percentile, type RunResult } from './stats.js';
 

@@ -1,4 +1,4 @@
-import { CrossEncoderSession } from '../src/model/onnx-session.js';
+import { CrossEncoderSession } from '../src/runtime/onnx-session.js';
 import { batchFlops, type Architecture } from './flops.js';
 import type { RunResult } from './stats.js';
 import type { BenchWorkload } from './workload.js';

@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node';
-import { DataType, encodeModel, floatTensor, type ModelProto, type TensorProto, type ValueInfoProto } from '../src/forge/onnx-proto.js';
-import { mulberry32 } from '../src/forge/prng.js';
+import { DataType, encodeModel, floatTensor, type ModelProto, type TensorProto, type ValueInfoProto } from '../src/tools/forge/onnx-proto.js';
+import { mulberry32 } from '../src/tools/forge/prng.js';
 
 export interface GemmShape {
   m: number;

@@ -1,5 +1,5 @@
-import { loadCrossEncoder, type CrossEncoderSpec } from '../src/model/cross-encoder.js';
-import { generateWorkload, wordsFromTokenizerJson } from '../src/quantize/synthetic-workload.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../src/models/cross-encoder.js';
+import { generateWorkload, wordsFromTokenizerJson } from '../src/tools/quantize/synthetic-workload.js';
 
 export interface BenchQuery {
   query: string;

@@ -2,11 +2,11 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { addSettings, buildConfig, type RawSettings } from './config.js';
-import { forgeModel, type ForgePresetName } from './forge/index.js';
+import { forgeModel, type ForgePresetName } from './tools/forge/index.js';
 import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
-import { runQuantizeCommand } from './quantize/command.js';
+import { runQuantizeCommand } from './tools/quantize/command.js';
 import { handleSignals, startServer } from './server.js';
 import { VERSION } from './version.js';
 

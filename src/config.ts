@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from './errors.js';
 
-export type TruncationDirection = 'right' | 'left';
+import type { TruncationDirection } from './text/truncation.js';
+
+export type { TruncationDirection };
 
 export interface Limits {
   /** Documents one request may carry; the engine splits them into batches itself. */

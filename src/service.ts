@@ -3,12 +3,12 @@ import { createPairCache, modelIdentity, type CacheLog, type TieredCache } from 
 import type { Config } from './config.js';
 import { LocalScorer } from './engine/local-scorer.js';
 import { createPoolScorer } from './engine/pool-scorer.js';
-import { RerankPipeline } from './engine/rerank-pipeline.js';
+import { RerankPipeline } from './pipelines/rerank-pipeline.js';
 import type { Scorer } from './engine/scorer.js';
 import { NotReadyError } from './errors.js';
 import { Metrics } from './metrics.js';
-import { loadCrossEncoder, type CrossEncoderSpec } from './model/cross-encoder.js';
-import { CrossEncoderSession } from './model/onnx-session.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from './models/cross-encoder.js';
+import { CrossEncoderSession } from './runtime/onnx-session.js';
 import { VERSION } from './version.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';

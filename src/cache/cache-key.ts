@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { TruncationOptions } from '../model/pair-encoder.js';
+import type { TruncationOptions } from '../text/pair-encoder.js';
 
 /** Everything besides the two texts that changes a pair's score. */
 export interface KeySettings extends TruncationOptions {

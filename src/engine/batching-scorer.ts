@@ -1,6 +1,6 @@
 import { DeadlineExceededError, NotReadyError, OverloadedError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { EncodedPair } from '../model/pair-encoder.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 import type { BatchLimits } from './batch-plan.js';
 import { PairQueue, type QueuedRequest, type Slot } from './pair-queue.js';
 import type { ScoreResult, Scorer } from './scorer.js';

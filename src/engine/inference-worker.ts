@@ -1,5 +1,5 @@
 import { workerData } from 'node:worker_threads';
-import { CrossEncoderSession } from '../model/onnx-session.js';
+import { CrossEncoderSession } from '../runtime/onnx-session.js';
 import { unpackBatch } from './packed-batch.js';
 import { WORKER_STATE, type ScoreReply, type ScoreTask, type TestFault, type WorkerInit } from './worker-messages.js';
 

@@ -1,5 +1,5 @@
-import type { CrossEncoderSession } from '../model/onnx-session.js';
-import type { EncodedPair } from '../model/pair-encoder.js';
+import type { CrossEncoderSession } from '../runtime/onnx-session.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 import { planBatches, type BatchLimits } from './batch-plan.js';
 import type { ScoreResult, Scorer } from './scorer.js';
 

@@ -1,4 +1,4 @@
-import type { EncodedPair } from '../model/pair-encoder.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 import type { PackedBatch } from './worker-messages.js';
 
 export function packBatch(pairs: readonly EncodedPair[]): PackedBatch {

@@ -1,4 +1,4 @@
-import type { EncodedPair } from '../model/pair-encoder.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 import { batchHolding, type BatchLimits } from './batch-plan.js';
 
 /** A request's stake in the queue: its pairs and the ones not yet handed to a worker. */

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
-import type { CrossEncoderSpec } from '../model/cross-encoder.js';
+import type { CrossEncoderSpec } from '../models/cross-encoder.js';
 import { BatchingScorer } from './batching-scorer.js';
 import { poolShape } from './pool-shape.js';
 import { WorkerPool } from './worker-pool.js';

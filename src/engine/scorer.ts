@@ -1,4 +1,4 @@
-import type { EncodedPair } from '../model/pair-encoder.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 
 export interface ScoreResult {
   /** One raw score per pair, in the order given. */

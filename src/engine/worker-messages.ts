@@ -1,4 +1,4 @@
-import type { SessionSettings } from '../model/onnx-session.js';
+import type { SessionSettings } from '../runtime/onnx-session.js';
 
 /**
  * Everything that crosses the main <-> inference worker boundary, in one place. Structured clone

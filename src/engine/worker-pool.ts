@@ -1,8 +1,8 @@
 import { Piscina } from 'piscina';
 import { WorkerFailedError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { SessionSettings } from '../model/onnx-session.js';
-import type { EncodedPair } from '../model/pair-encoder.js';
+import type { SessionSettings } from '../runtime/onnx-session.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 import { batchTransferList, packBatch } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
 import { WORKER_STATE, type ScoreReply, type ScoreTask, type TestFault, type WorkerInit } from './worker-messages.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { StageTimings } from '../engine/rerank-pipeline.js';
+import type { StageTimings } from '../pipelines/rerank-pipeline.js';
 
 /** What a rerank handler learned, for the request's log line. */
 export interface RerankStats {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Config, TruncationDirection } from '../config.js';
-import type { RerankJob, RerankScores } from '../engine/rerank-pipeline.js';
+import type { RerankJob, RerankScores } from '../pipelines/rerank-pipeline.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Ready, RerankService } from '../service.js';
 import { cachePolicy } from './cache-control.js';

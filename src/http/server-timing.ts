@@ -1,4 +1,4 @@
-import type { StageTimings } from '../engine/rerank-pipeline.js';
+import type { StageTimings } from '../pipelines/rerank-pipeline.js';
 
 /** Browser devtools and curl -v show these; the names are short because they are read by people. */
 const NAMES = { cache_lookup: 'cache', tokenize: 'tokenize', queue_wait: 'queue', inference: 'inference' } as const;

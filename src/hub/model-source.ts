@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { ModelLoadError } from '../errors.js';
-import { loadModelFolder } from '../model/model-folder.js';
+import { loadModelFolder } from '../models/model-folder.js';
 import { HubError, OFFLINE_ADVICE } from './hub-error.js';
 import { MANIFEST_NAME } from './pull-manifest.js';
 import { pullModel } from './pull-model.js';

@@ -2,11 +2,11 @@ import type { Histogram } from 'prom-client';
 import { buildConfig, type RawSettings } from '../../src/config.js';
 import { LocalScorer } from '../../src/engine/local-scorer.js';
 import { createPoolScorer, type PoolScorer } from '../../src/engine/pool-scorer.js';
-import type { ForgeOptions } from '../../src/forge/index.js';
+import type { ForgeOptions } from '../../src/tools/forge/index.js';
 import { Metrics } from '../../src/metrics.js';
-import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/model/cross-encoder.js';
-import { CrossEncoderSession } from '../../src/model/onnx-session.js';
-import type { EncodedPair } from '../../src/model/pair-encoder.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/cross-encoder.js';
+import { CrossEncoderSession } from '../../src/runtime/onnx-session.js';
+import type { EncodedPair } from '../../src/text/pair-encoder.js';
 import { forgedModel } from '../support/forged-model.js';
 
 const WORDS = 'paris france capital river seine bank bread cheese wine tower museum art history war king queen republic city north south europe language'.split(' ');

@@ -16,9 +16,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ATTENTION_MASK_FILL } from '../../src/forge/bert-graph.js';
-import { decodeModel, readFloatTensor } from '../../src/forge/onnx-proto.js';
-import { EMBEDDINGS, HEAD, layerWeightNames } from '../../src/forge/weight-names.js';
+import { ATTENTION_MASK_FILL } from '../../src/tools/forge/bert-graph.js';
+import { decodeModel, readFloatTensor } from '../../src/tools/forge/onnx-proto.js';
+import { EMBEDDINGS, HEAD, layerWeightNames } from '../../src/tools/forge/weight-names.js';
 
 export interface ReferenceBatch {
   inputIds: number[][];

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forgeModel, type ForgeOptions } from '../../src/forge/index.js';
+import { forgeModel, type ForgeOptions } from '../../src/tools/forge/index.js';
 
 const ROOT = join(tmpdir(), 'reranker-test-models');
 

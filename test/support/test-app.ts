@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { buildConfig, type Config, type RawSettings } from '../../src/config.js';
-import type { ForgeOptions } from '../../src/forge/index.js';
+import type { ForgeOptions } from '../../src/tools/forge/index.js';
 import { RerankService } from '../../src/service.js';
 import { forgedModel } from './forged-model.js';
 

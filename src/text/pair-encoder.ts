@@ -1,8 +1,7 @@
-import type { TruncationDirection } from '../config.js';
 import { LimitExceededError } from '../errors.js';
-import { applyPairTemplate } from './pair-template.js';
+import { applyPairTemplate } from './template.js';
 import type { TextTokenizer } from './tokenizer.js';
-import { cut, longestFirstLengths } from './truncation.js';
+import { cut, longestFirstLengths, type TruncationDirection } from './truncation.js';
 
 /** One (query, document) pair as the model reads it: special tokens in place, truncated to fit. */
 export interface EncodedPair {

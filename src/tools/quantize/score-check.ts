@@ -1,7 +1,7 @@
-import { planBatches } from '../engine/batch-plan.js';
-import { loadCrossEncoder } from '../model/cross-encoder.js';
-import { CrossEncoderSession } from '../model/onnx-session.js';
-import type { EncodedPair } from '../model/pair-encoder.js';
+import { planBatches } from '../../engine/batch-plan.js';
+import { loadCrossEncoder } from '../../models/cross-encoder.js';
+import { CrossEncoderSession } from '../../runtime/onnx-session.js';
+import type { EncodedPair } from '../../text/pair-encoder.js';
 import { kendallTauB, spearman, topKOverlap } from './rank-agreement.js';
 import { generateWorkload, wordsFromTokenizerJson } from './synthetic-workload.js';
 

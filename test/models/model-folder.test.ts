@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/errors.js';
-import { loadCrossEncoder } from '../../src/model/cross-encoder.js';
-import { loadModelFolder } from '../../src/model/model-folder.js';
+import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
+import { loadModelFolder } from '../../src/models/model-folder.js';
 import { forgedModel } from '../support/forged-model.js';
 
 let source: string;

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgeModel, matMulWeightNames } from '../../src/forge/index.js';
-import { DataType, decodeModel, encodeModel } from '../../src/forge/onnx-proto.js';
-import { checkScores, quantizeDynamicInt8, quantizeOnnxFile, quantizeSymmetricInt8, type QuantizeFileResult, type ScoreCheckResult } from '../../src/quantize/index.js';
+import { forgeModel, matMulWeightNames } from '../../../src/tools/forge/index.js';
+import { DataType, decodeModel, encodeModel } from '../../../src/tools/forge/onnx-proto.js';
+import { checkScores, quantizeDynamicInt8, quantizeOnnxFile, quantizeSymmetricInt8, type QuantizeFileResult, type ScoreCheckResult } from '../../../src/tools/quantize/index.js';
 import { tempDir } from '../forge/helpers.js';
 
 let root: Awaited<ReturnType<typeof tempDir>>;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
-import { loadModelFolder } from '../model/model-folder.js';
+import { ConfigError } from '../../errors.js';
+import { loadModelFolder } from '../../models/model-folder.js';
 import { quantizeOnnxFile } from './quantize-file.js';
 import { formatQuantizeResult, formatScoreCheck } from './report-text.js';
 import { checkScores } from './score-check.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
-import type { ReferenceBatch } from '../support/bert-reference.js';
+import type { ReferenceBatch } from '../../support/bert-reference.js';
 
 /** Creates a temp folder and returns it with a cleanup callback. */
 export async function tempDir(prefix = 'forge-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {

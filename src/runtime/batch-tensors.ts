@@ -1,4 +1,4 @@
-import type { EncodedPair } from './pair-encoder.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 
 export interface BatchTensors {
   batch: number;

@@ -1,7 +1,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
-import type { ModelFolder } from './model-folder.js';
-import { pairTemplateFrom, type PairTemplate } from './pair-template.js';
+import type { ModelFolder } from '../models/model-folder.js';
+import { pairTemplateFrom, type PairTemplate } from './template.js';
 
 /** The model's tokenizer, used for bare token ids; special tokens come from the pair template. */
 export class TextTokenizer {

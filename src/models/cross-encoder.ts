@@ -1,7 +1,7 @@
 import { ModelLoadError } from '../errors.js';
 import { loadModelFolder, type ModelFolder } from './model-folder.js';
-import { PairEncoder } from './pair-encoder.js';
-import { TextTokenizer } from './tokenizer.js';
+import { PairEncoder } from '../text/pair-encoder.js';
+import { TextTokenizer } from '../text/tokenizer.js';
 
 export interface CrossEncoderSpec {
   folder: ModelFolder;

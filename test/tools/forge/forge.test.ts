@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgeModel, initializerNames, matMulWeightNames, PRESETS } from '../../src/forge/index.js';
-import { decodeModel, type ValueInfoProto } from '../../src/forge/onnx-proto.js';
-import { convertVocabEntry } from '../../src/forge/vocab.js';
+import { forgeModel, initializerNames, matMulWeightNames, PRESETS } from '../../../src/tools/forge/index.js';
+import { decodeModel, type ValueInfoProto } from '../../../src/tools/forge/onnx-proto.js';
+import { convertVocabEntry } from '../../../src/tools/forge/vocab.js';
 import { loadTokenizer, tempDir } from './helpers.js';
 
 const readJson = async (file: string): Promise<Record<string, unknown>> =>

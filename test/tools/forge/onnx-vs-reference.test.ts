@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgeModel, type ForgeOptions } from '../../src/forge/index.js';
-import { loadReference } from '../support/bert-reference.js';
+import { forgeModel, type ForgeOptions } from '../../../src/tools/forge/index.js';
+import { loadReference } from '../../support/bert-reference.js';
 import { encodePairs, loadTokenizer, maxAbsDiff, runOnnx, std, tempDir, TEXT_PAIRS } from './helpers.js';
 
 // Three pairs of clearly different lengths, so the batch needs real padding.

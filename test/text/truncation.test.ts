@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cut, longestFirstLengths } from '../../src/model/truncation.js';
+import { cut, longestFirstLengths } from '../../src/text/truncation.js';
 
 describe('longest_first pair truncation', () => {
   it('leaves pairs that fit alone', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ModelLoadError } from '../errors.js';
-import { tokenizerJsonFromVocab } from './vocab-tokenizer.js';
+import { tokenizerJsonFromVocab } from '../text/vocab-tokenizer.js';
 
 /** The parts of a Hugging Face config.json the service reads. */
 export interface HfModelConfig {

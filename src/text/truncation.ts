@@ -1,4 +1,5 @@
-import type { TruncationDirection } from '../config.js';
+/** Which end of a text loses tokens when it is cut. */
+export type TruncationDirection = 'right' | 'left';
 
 /**
  * Hugging Face tokenizers' `longest_first` rule for pairs, which sentence-transformers' CrossEncoder

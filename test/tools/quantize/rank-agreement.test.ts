@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { averageRanks, kendallTauB, spearman, topK, topKOverlap } from '../../src/quantize/rank-agreement.js';
-import { generateWorkload, wordsFromVocab } from '../../src/quantize/synthetic-workload.js';
+import { averageRanks, kendallTauB, spearman, topK, topKOverlap } from '../../../src/tools/quantize/rank-agreement.js';
+import { generateWorkload, wordsFromVocab } from '../../../src/tools/quantize/synthetic-workload.js';
 
 describe('rank agreement', () => {
   it('averages tied ranks', () => {

@@ -2,7 +2,7 @@ import ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { rawScore } from './activation.js';
 import { buildBatchTensors } from './batch-tensors.js';
-import type { EncodedPair } from './pair-encoder.js';
+import type { EncodedPair } from '../text/pair-encoder.js';
 
 export interface SessionSettings {
   onnxPath: string;

@@ -1,7 +1,7 @@
 import { pairKeys, type CacheTier } from '../cache/index.js';
 import type { Metrics, Stage } from '../metrics.js';
-import type { EncodedPair, PairEncoder, TruncationOptions } from '../model/pair-encoder.js';
-import type { Scorer } from './scorer.js';
+import type { EncodedPair, PairEncoder, TruncationOptions } from '../text/pair-encoder.js';
+import type { Scorer } from '../engine/scorer.js';
 
 /** Whether a request may read cached scores and store the ones it computes (Cache-Control). */
 export interface CachePolicy {

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalScorer } from '../../src/engine/local-scorer.js';
-import { sigmoid } from '../../src/model/activation.js';
-import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/model/cross-encoder.js';
-import { CrossEncoderSession } from '../../src/model/onnx-session.js';
-import type { EncodedPair } from '../../src/model/pair-encoder.js';
+import { sigmoid } from '../../src/runtime/activation.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/cross-encoder.js';
+import { CrossEncoderSession } from '../../src/runtime/onnx-session.js';
+import type { EncodedPair } from '../../src/text/pair-encoder.js';
 import { loadReference, type ReferenceModel } from '../support/bert-reference.js';
 import { forgedModel } from '../support/forged-model.js';
 
