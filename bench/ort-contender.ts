@@ -1,4 +1,4 @@
-import { CrossEncoderSession } from '../src/runtime/onnx-session.js';
+import { ModelSession } from '../src/runtime/onnx-session.js';
 import { batchFlops, type Architecture } from './flops.js';
 import type { RunResult } from './stats.js';
 import type { BenchWorkload } from './workload.js';
@@ -10,12 +10,7 @@ import type { BenchWorkload } from './workload.js';
  */
 export async function runPlainOrt(work: BenchWorkload, onnxPath: string, dtype: RunResult['dtype'], arch: Architecture): Promise<RunResult> {
   const { spec } = work;
-  const session = await CrossEncoderSession.create({
-    onnxPath,
-    numLabels: spec.folder.numLabels,
-    relevantLabel: spec.folder.relevantLabel,
-    padId: spec.tokenizer.padId,
-  });
+  const session = await ModelSession.create({ onnxPath, head: spec.head, padId: spec.tokenizer.padId, label: 'reranker' });
   const truncation = { direction: 'right' as const, truncate: true };
   const encode = (q: { query: string; documents: string[] }) => {
     const queryIds = spec.encoder.encodeQuery(q.query);

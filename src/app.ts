@@ -2,12 +2,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from './config.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
+import { embeddingsRoutes } from './http/embeddings-routes.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { openapiPlugin } from './http/openapi.js';
 import { installRequestLog } from './http/request-log.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { rerankRoutes } from './http/rerank-routes.js';
-import type { RerankService } from './service.js';
+import type { Service } from './service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,7 +19,7 @@ declare module 'fastify' {
 
 export interface AppOptions {
   config: Config;
-  service: RerankService;
+  service: Service;
   /** A pino logger; tests pass none and get a silent app. */
   logger?: FastifyBaseLogger | undefined;
 }
@@ -56,6 +57,7 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   await app.register(healthRoutes, { service, config });
   await app.register(metricsRoutes, { service });
   await app.register(rerankRoutes, { service, config });
+  await app.register(embeddingsRoutes, { service, config });
   return app;
 }
 

@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { addSettings, buildConfig, type RawSettings } from './config.js';
-import { forgeModel, type ForgePresetName } from './tools/forge/index.js';
+import { ModelLoadError } from './errors.js';
+import { forgeModel, PRESETS, type ForgePresetName } from './tools/forge/index.js';
 import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
@@ -27,9 +28,21 @@ addSettings(program.command('serve', { isDefault: true }).description('serve POS
   try {
     const settings = buildConfig(raw);
     const logger = pino({ level: settings.logLevel });
-    const model = await resolveModelFolder(settings, (msg) => logger.info(msg));
-    const config = { ...settings, model };
-    const server = await startServer(config, { logger });
+    const log = (msg: string): void => logger.info(msg);
+    const model = await resolveModelFolder({ model: settings.model, onnxFile: settings.onnxFile }, settings.hub, log);
+    // Without an embedder the service still reranks; the embedding routes then say how to add one.
+    let embedderProblem: string | undefined;
+    let embedderDir: string | undefined;
+    if (settings.embedder.model !== undefined) {
+      try {
+        embedderDir = await resolveModelFolder({ model: settings.embedder.model, onnxFile: settings.embedder.onnxFile }, settings.hub, log);
+      } catch (err) {
+        if (!(err instanceof ModelLoadError)) throw err;
+        embedderProblem = err.message;
+      }
+    }
+    const config = { ...settings, model, embedder: { ...settings.embedder, model: embedderDir } };
+    const server = await startServer(config, { logger, ...(embedderProblem === undefined ? {} : { embedderProblem }) });
     handleSignals(server, config, logger);
     await server.ready.catch(async (err: unknown) => {
       await server.app.close();
@@ -42,9 +55,9 @@ addSettings(program.command('serve', { isDefault: true }).description('serve POS
 
 program
   .command('forge')
-  .description('write a BERT cross-encoder with seeded weights in Hugging Face layout (test and benchmark fixture)')
+  .description('write a BERT cross-encoder, or a sentence-transformers embedder (embed-* presets), with seeded weights in Hugging Face layout (test and benchmark fixture)')
   .requiredOption('--out <dir>', 'folder to write')
-  .addOption(new Option('--preset <name>', 'model shape').choices(['tiny', 'minilm-l6']).default('tiny'))
+  .addOption(new Option('--preset <name>', 'model shape').choices(Object.keys(PRESETS)).default('tiny'))
   .option('--seed <n>', 'weight seed', '42')
   .option('--num-labels <n>', 'classifier outputs', '1')
   .action(async (opts: { out: string; preset: ForgePresetName; seed: string; numLabels: string }) => {

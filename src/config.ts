@@ -17,6 +17,8 @@ export interface Limits {
 export interface EngineSettings {
   /** Worker threads; undefined means the engine derives it from the CPU count. 0 is in-process. */
   workers: number | undefined;
+  /** Tokenizer threads; undefined means the engine derives it from the CPU count. */
+  tokenizerThreads: number | undefined;
   batchWaitMs: number;
   maxQueuePairs: number;
   maxQueueMs: number;
@@ -32,6 +34,24 @@ export interface CacheSettings {
   redisUrl: string | undefined;
   redisTimeoutMs: number;
   redisKeyPrefix: string;
+}
+
+export interface StoreSettings {
+  /** postgres://… for Postgres with pgvector; undefined for the embedded PGlite store; 'none' turns the store off. */
+  url: string | undefined;
+  /** Where the embedded store keeps its files. */
+  dataDir: string;
+  /** A store query running longer is cancelled (504 STORE_TIMEOUT). */
+  timeoutMs: number;
+  /** Connections to the store. */
+  poolSize: number;
+}
+
+export interface EmbedderSettings {
+  /** Model folder or hub repo id; undefined when turned off (`none`). */
+  model: string | undefined;
+  onnxFile: string | undefined;
+  maxLength: number | undefined;
 }
 
 export interface HubSettings {
@@ -59,6 +79,8 @@ export interface Config {
   limits: Limits;
   engine: EngineSettings;
   cache: CacheSettings;
+  embedder: EmbedderSettings;
+  store: StoreSettings;
   logLevel: string;
   shutdownTimeoutMs: number;
 }
@@ -92,6 +114,7 @@ export const SETTINGS = {
   maxBodyBytes: { flag: '--max-body-bytes <n>', env: 'MAX_BODY_BYTES', help: 'request body size in bytes', fallback: String(20 * 1024 * 1024) },
   maxDocumentChars: { flag: '--max-document-chars <n>', env: 'MAX_DOCUMENT_CHARS', help: 'characters per document or query', fallback: '100000' },
   workers: { flag: '--workers <n>', env: 'WORKERS', help: 'inference worker threads, each with its own ONNX Runtime session; 0 runs inference on the main thread (debugging only)' },
+  tokenizerThreads: { flag: '--tokenizer-threads <n>', env: 'TOKENIZER_THREADS', help: 'threads that tokenize requests off the event loop (default: one per four cores, at least one)' },
   batchWaitMs: { flag: '--batch-wait-ms <n>', env: 'BATCH_WAIT_MS', help: 'longest a partial batch waits for more pairs', fallback: '2' },
   maxQueuePairs: { flag: '--max-queue-pairs <n>', env: 'MAX_QUEUE_PAIRS', help: 'pairs waiting for inference before new requests get 429', fallback: '4000' },
   maxQueueMs: { flag: '--max-queue-ms <n>', env: 'MAX_QUEUE_MS', help: 'most work allowed to wait, in ms at the recent pace (a request that would pass it gets 429 unless the queue is empty); also how long a backlog can outlive a burst', fallback: '15000' },
@@ -102,6 +125,13 @@ export const SETTINGS = {
   redisUrl: { flag: '--redis-url <url>', env: 'REDIS_URL', help: 'Redis for a cache tier shared by replicas (optional)' },
   redisTimeoutMs: { flag: '--redis-timeout-ms <n>', env: 'REDIS_TIMEOUT_MS', help: 'longest a Redis cache lookup may take before it counts as a miss', fallback: '50' },
   redisKeyPrefix: { flag: '--redis-key-prefix <s>', env: 'REDIS_KEY_PREFIX', help: 'prefix of the cache keys in Redis', fallback: 'reranker:' },
+  embeddingModel: { flag: '--embedding-model <dir|repo>', env: 'EMBEDDING_MODEL', help: 'sentence-transformers embedding model (folder or hub repo id) for /v1/embeddings, /embed and /search; none turns it off', fallback: 'sentence-transformers/all-MiniLM-L6-v2' },
+  embeddingOnnxFile: { flag: '--embedding-onnx-file <path>', env: 'EMBEDDING_ONNX_FILE', help: 'ONNX file inside the embedding model folder (default onnx/model.onnx, then model.onnx)' },
+  embeddingMaxLength: { flag: '--embedding-max-length <n>', env: 'EMBEDDING_MAX_LENGTH', help: 'cap on tokens per embedded text (never above the model limit)' },
+  store: { flag: '--store <url>', env: 'STORE_URL', help: 'document store: postgres://… for Postgres with pgvector, none to turn it off (default: embedded PGlite in --data-dir)' },
+  dataDir: { flag: '--data-dir <dir>', env: 'DATA_DIR', help: 'where the embedded store keeps its files', fallback: 'data' },
+  storeTimeoutMs: { flag: '--store-timeout-ms <n>', env: 'STORE_TIMEOUT_MS', help: 'a store query running longer is cancelled (504)', fallback: '10000' },
+  storePoolSize: { flag: '--store-pool-size <n>', env: 'STORE_POOL_SIZE', help: 'connections to the document store', fallback: '4' },
   logLevel: { flag: '--log-level <level>', env: 'LOG_LEVEL', help: 'pino log level', fallback: 'info' },
   shutdownTimeoutMs: { flag: '--shutdown-timeout-ms <n>', env: 'SHUTDOWN_TIMEOUT_MS', help: 'how long in-flight requests may run after SIGTERM', fallback: '30000' },
 } satisfies Record<string, Setting>;
@@ -142,6 +172,9 @@ function bool(name: SettingName, raw: RawSettings): boolean {
   throw new ConfigError(`${SETTINGS[name].env} must be true or false, got "${String(v)}"`);
 }
 
+/** The longest delay Node's timers take; a larger one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Builds and validates the one config object; defaults live in SETTINGS only. */
 export function buildConfig(raw: RawSettings): Config {
   const direction = required('truncationDirection', raw);
@@ -173,6 +206,7 @@ export function buildConfig(raw: RawSettings): Config {
     },
     engine: {
       workers: int('workers', raw.workers, 0, 1024),
+      tokenizerThreads: int('tokenizerThreads', raw.tokenizerThreads, 1, 64),
       batchWaitMs: int('batchWaitMs', required('batchWaitMs', raw), 0, 10_000) ?? 2,
       maxQueuePairs: int('maxQueuePairs', required('maxQueuePairs', raw), 1) ?? 4000,
       maxQueueMs: int('maxQueueMs', required('maxQueueMs', raw), 1) ?? 15_000,
@@ -186,6 +220,20 @@ export function buildConfig(raw: RawSettings): Config {
       redisTimeoutMs: int('redisTimeoutMs', required('redisTimeoutMs', raw), 1, 60_000) ?? 50,
       redisKeyPrefix: required('redisKeyPrefix', raw),
     },
+    embedder: (() => {
+      const model = required('embeddingModel', raw);
+      return {
+        model: model === '' || model.toLowerCase() === 'none' ? undefined : model,
+        onnxFile: text('embeddingOnnxFile'),
+        maxLength: int('embeddingMaxLength', raw.embeddingMaxLength, 4),
+      };
+    })(),
+    store: {
+      url: text('store'),
+      dataDir: required('dataDir', raw),
+      timeoutMs: int('storeTimeoutMs', required('storeTimeoutMs', raw), 1, MAX_TIMER_MS) ?? 10_000,
+      poolSize: int('storePoolSize', required('storePoolSize', raw), 1, 64) ?? 4,
+    },
     logLevel: required('logLevel', raw),
     shutdownTimeoutMs: int('shutdownTimeoutMs', required('shutdownTimeoutMs', raw), 0) ?? 30_000,
   };
@@ -198,5 +246,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
     ...config,
     hub: { ...config.hub, token: config.hub.token === undefined ? undefined : '[redacted]' },
     cache: { ...config.cache, redisUrl: redactUrl(config.cache.redisUrl) },
+    store: { ...config.store, url: redactUrl(config.store.url) },
   };
 }

@@ -6,21 +6,32 @@ export const STATUS_BY_CODE = {
   INVALID_REQUEST: 400,
   EMPTY_QUERY: 400,
   EMPTY_DOCUMENTS: 400,
+  EMPTY_INPUT: 400,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_DOCUMENTS: 413,
   DOCUMENT_TOO_LONG: 413,
   INPUT_TOO_LONG: 413,
   NOT_FOUND: 404,
+  COLLECTION_NOT_FOUND: 404,
+  DOCUMENT_NOT_FOUND: 404,
+  COLLECTION_CONFLICT: 409,
+  READ_ONLY_COLLECTION: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_ARGUMENT: 422,
   UNKNOWN_MODEL: 422,
+  INVALID_FILTER: 422,
+  DIMENSION_MISMATCH: 422,
   OVERLOADED: 429,
   CLIENT_CLOSED_REQUEST: 499,
   INTERNAL: 500,
+  MODEL_OUTPUT_INVALID: 500,
   NOT_READY: 503,
   WORKER_FAILED: 503,
   SHUTTING_DOWN: 503,
+  EMBEDDER_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
   DEADLINE_EXCEEDED: 504,
+  STORE_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
@@ -32,21 +43,32 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   INVALID_REQUEST: 'Validation',
   EMPTY_QUERY: 'Empty',
   EMPTY_DOCUMENTS: 'Empty',
+  EMPTY_INPUT: 'Empty',
   PAYLOAD_TOO_LARGE: 'Validation',
   TOO_MANY_DOCUMENTS: 'Validation',
   DOCUMENT_TOO_LONG: 'Validation',
   INPUT_TOO_LONG: 'Validation',
   NOT_FOUND: 'Validation',
+  COLLECTION_NOT_FOUND: 'Validation',
+  DOCUMENT_NOT_FOUND: 'Validation',
+  COLLECTION_CONFLICT: 'Validation',
+  READ_ONLY_COLLECTION: 'Validation',
   UNSUPPORTED_MEDIA_TYPE: 'Validation',
   INVALID_ARGUMENT: 'Validation',
   UNKNOWN_MODEL: 'Validation',
+  INVALID_FILTER: 'Validation',
+  DIMENSION_MISMATCH: 'Validation',
   OVERLOADED: 'Overloaded',
   CLIENT_CLOSED_REQUEST: 'Validation',
   INTERNAL: 'Backend',
+  MODEL_OUTPUT_INVALID: 'Backend',
   NOT_READY: 'Unhealthy',
   WORKER_FAILED: 'Backend',
   SHUTTING_DOWN: 'Unhealthy',
+  EMBEDDER_UNAVAILABLE: 'Unhealthy',
+  STORE_UNAVAILABLE: 'Unhealthy',
   DEADLINE_EXCEEDED: 'Backend',
+  STORE_TIMEOUT: 'Backend',
 };
 
 export class RerankerError extends Error {
@@ -69,7 +91,7 @@ export class RerankerError extends Error {
 }
 
 export class InvalidRequestError extends RerankerError {
-  constructor(message: string, code: 'INVALID_REQUEST' | 'EMPTY_QUERY' | 'EMPTY_DOCUMENTS' = 'INVALID_REQUEST') {
+  constructor(message: string, code: 'INVALID_REQUEST' | 'EMPTY_QUERY' | 'EMPTY_DOCUMENTS' | 'EMPTY_INPUT' = 'INVALID_REQUEST') {
     super(code, message);
   }
 }
@@ -84,8 +106,50 @@ export class LimitExceededError extends RerankerError {
 }
 
 export class InvalidArgumentError extends RerankerError {
-  constructor(message: string, code: 'INVALID_ARGUMENT' | 'UNKNOWN_MODEL' = 'INVALID_ARGUMENT') {
+  constructor(message: string, code: 'INVALID_ARGUMENT' | 'UNKNOWN_MODEL' | 'INVALID_FILTER' | 'DIMENSION_MISMATCH' = 'INVALID_ARGUMENT') {
     super(code, message);
+  }
+}
+
+/** A collection or document that does not exist. */
+export class NotFoundError extends RerankerError {
+  constructor(message: string, code: 'COLLECTION_NOT_FOUND' | 'DOCUMENT_NOT_FOUND' | 'NOT_FOUND' = 'NOT_FOUND') {
+    super(code, message);
+  }
+}
+
+/** The request contradicts stored state: other collection settings, or a write to a read-only collection. */
+export class ConflictError extends RerankerError {
+  constructor(message: string, code: 'COLLECTION_CONFLICT' | 'READ_ONLY_COLLECTION') {
+    super(code, message);
+  }
+}
+
+/** The document store cannot be reached; the rest of the service keeps working. */
+export class StoreUnavailableError extends RerankerError {
+  constructor(message: string, cause?: unknown, retryAfter = 1) {
+    super('STORE_UNAVAILABLE', message, { cause, retryAfter });
+  }
+}
+
+/** A store query ran past --store-timeout-ms and was cancelled. */
+export class StoreTimeoutError extends RerankerError {
+  constructor(message: string, cause?: unknown) {
+    super('STORE_TIMEOUT', message, { cause });
+  }
+}
+
+/** A route needs the embedding model and none is loaded; the message says how to add one. */
+export class EmbedderUnavailableError extends RerankerError {
+  constructor(message: string) {
+    super('EMBEDDER_UNAVAILABLE', message, { retryAfter: 60 });
+  }
+}
+
+/** The model produced NaN or an infinite value; nothing of it is cached or sent. */
+export class ModelOutputInvalidError extends RerankerError {
+  constructor(message: string) {
+    super('MODEL_OUTPUT_INVALID', message);
   }
 }
 

@@ -12,44 +12,52 @@ export const BUCKETS = {
   ratio: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75],
 } as const;
 
-/** Stages of one request, in pipeline order. */
-export type Stage = 'cache_lookup' | 'tokenize' | 'queue_wait' | 'inference';
+/** Stages of one request, in pipeline order; a search runs embed and retrieve before the rerank's. */
+export type Stage = 'embed' | 'retrieve_vector' | 'retrieve_lexical' | 'fuse' | 'cache_lookup' | 'tokenize' | 'queue_wait' | 'inference';
+
+/** Seconds per stage of one request; stages that did not run are absent. */
+export type StageTimings = Partial<Record<Stage, number>>;
+
+/** The `model` label: the role a model plays, so series survive swapping one model for another. */
+export type ModelLabel = 'reranker' | 'embedder' | 'none';
 
 export class Metrics {
   readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
-  readonly stageDuration: Histogram<'stage'>;
-  readonly batchPairs: Histogram;
-  readonly batchTokens: Histogram;
-  readonly paddingRatio: Histogram;
+  readonly stageDuration: Histogram<'stage' | 'model'>;
+  readonly batchPairs: Histogram<'model'>;
+  readonly batchTokens: Histogram<'model'>;
+  readonly paddingRatio: Histogram<'model'>;
   readonly queueDepthPairs: Gauge;
   readonly queueDepthTokens: Gauge;
   readonly inFlight: Gauge;
-  readonly pairsScored: Counter;
-  readonly cacheLookups: Counter<'tier' | 'result'>;
+  readonly pairsScored: Counter<'model'>;
+  readonly textsEmbedded: Counter<'model'>;
+  readonly cacheLookups: Counter<'tier' | 'result' | 'kind'>;
   readonly cacheErrors: Counter<'tier' | 'reason'>;
   readonly errors: Counter<'code'>;
   readonly rejections: Counter<'reason'>;
   readonly workerRestarts: Counter<'reason'>;
-  readonly modelInfo: Gauge<'model' | 'onnx_file' | 'max_length' | 'version'>;
+  readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
   constructor(readonly registry: Registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
     const p = METRIC_PREFIX;
     const registers = [registry];
     this.requestDuration = new Histogram({ name: `${p}http_request_duration_seconds`, help: 'HTTP request duration by route and status', labelNames: ['route', 'method', 'status'], buckets: [...BUCKETS.requestSeconds], registers });
-    this.stageDuration = new Histogram({ name: `${p}stage_duration_seconds`, help: 'Time per request spent in each pipeline stage', labelNames: ['stage'], buckets: [...BUCKETS.stageSeconds], registers });
-    this.batchPairs = new Histogram({ name: `${p}batch_pairs`, help: 'Pairs per inference batch', buckets: [...BUCKETS.batchPairs], registers });
-    this.batchTokens = new Histogram({ name: `${p}batch_tokens`, help: 'Padded tokens per inference batch (pairs x longest pair)', buckets: [...BUCKETS.batchTokens], registers });
-    this.paddingRatio = new Histogram({ name: `${p}batch_padding_ratio`, help: 'Share of computed tokens that were padding, per batch', buckets: [...BUCKETS.ratio], registers });
+    this.stageDuration = new Histogram({ name: `${p}stage_duration_seconds`, help: 'Time per request spent in each pipeline stage', labelNames: ['stage', 'model'], buckets: [...BUCKETS.stageSeconds], registers });
+    this.batchPairs = new Histogram({ name: `${p}batch_pairs`, help: 'Sequences (pairs or texts) per inference batch', labelNames: ['model'], buckets: [...BUCKETS.batchPairs], registers });
+    this.batchTokens = new Histogram({ name: `${p}batch_tokens`, help: 'Padded tokens per inference batch (sequences x longest sequence)', labelNames: ['model'], buckets: [...BUCKETS.batchTokens], registers });
+    this.paddingRatio = new Histogram({ name: `${p}batch_padding_ratio`, help: 'Share of computed tokens that were padding, per batch', labelNames: ['model'], buckets: [...BUCKETS.ratio], registers });
     this.queueDepthPairs = new Gauge({ name: `${p}queue_pairs`, help: 'Pairs waiting for a batch', registers });
     this.queueDepthTokens = new Gauge({ name: `${p}queue_tokens`, help: 'Tokens waiting for a batch', registers });
     this.inFlight = new Gauge({ name: `${p}requests_in_flight`, help: 'Requests being handled', registers });
-    this.pairsScored = new Counter({ name: `${p}pairs_scored_total`, help: 'Pairs run through the model', registers });
-    this.cacheLookups = new Counter({ name: `${p}cache_lookups_total`, help: 'Pair-score cache lookups by tier and result', labelNames: ['tier', 'result'], registers });
+    this.pairsScored = new Counter({ name: `${p}pairs_scored_total`, help: 'Pairs run through the cross-encoder', labelNames: ['model'], registers });
+    this.textsEmbedded = new Counter({ name: `${p}texts_embedded_total`, help: 'Texts run through the embedding model', labelNames: ['model'], registers });
+    this.cacheLookups = new Counter({ name: `${p}cache_lookups_total`, help: 'Cache lookups by tier, result and kind (score or vector)', labelNames: ['tier', 'result', 'kind'], registers });
     this.cacheErrors = new Counter({ name: `${p}cache_errors_total`, help: 'Cache tier failures (timeouts, disconnects) by tier and reason', labelNames: ['tier', 'reason'], registers });
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Error answers by stable error code', labelNames: ['code'], registers });
     this.rejections = new Counter({ name: `${p}rejections_total`, help: 'Work refused or dropped by backpressure, by reason', labelNames: ['reason'], registers });
     this.workerRestarts = new Counter({ name: `${p}worker_restarts_total`, help: 'Inference workers replaced after a crash or hang', labelNames: ['reason'], registers });
-    this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served model (value is always 1)', labelNames: ['model', 'onnx_file', 'max_length', 'version'], registers });
+    this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
   }
 }

@@ -3,11 +3,11 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { redactConfig, type Config } from './config.js';
 import { Metrics } from './metrics.js';
-import { RerankService, type ScorerFactory } from './service.js';
+import { Service, type EngineFactory } from './service.js';
 
 export interface RunningServer {
   app: FastifyInstance;
-  service: RerankService;
+  service: Service;
   url: string;
   /** Resolves once the model is loaded and warmed up. */
   ready: Promise<void>;
@@ -16,23 +16,35 @@ export interface RunningServer {
 
 export interface StartOptions {
   logger?: Logger;
-  scorerFactory?: ScorerFactory;
+  engineFactory?: EngineFactory;
+  /** Why the configured embedding model could not be had, with the fix (the CLI found out while resolving it). */
+  embedderProblem?: string;
 }
 
 /**
- * Start-up order: check the model folder (fail fast), listen (so probes see 503 while loading),
- * then create the scorer and warm it up.
+ * Start-up order: check the model folders (fail fast), listen (so probes see 503 while loading),
+ * then create the engine and warm every model up.
  */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   logger.info({ config: redactConfig(config) }, 'starting reranker');
-  const service = new RerankService(config, { scorerFactory: opts.scorerFactory, metrics: new Metrics(), log: logger.child({ component: 'cache' }) });
-  const spec = service.prepare();
+  const service = new Service(config, { engineFactory: opts.engineFactory, metrics: new Metrics(), log: logger.child({ component: 'cache' }), embedderProblem: opts.embedderProblem });
+  const specs = service.prepare();
   const app = await buildApp({ config, service, logger });
   const url = await app.listen({ host: config.host, port: config.port });
-  logger.info({ url, model: spec.folder.dir, onnx: spec.folder.onnxPath, maxLength: spec.maxLength }, 'listening; loading model');
+  const { reranker, embedder } = specs;
+  logger.info(
+    {
+      url,
+      reranker: { model: reranker.folder.name, onnx: reranker.folder.onnxPath, maxLength: reranker.maxLength },
+      embedder: embedder === undefined ? null : { model: embedder.folder.name, onnx: embedder.folder.onnxPath, maxLength: embedder.maxLength, pooling: embedder.pooling },
+    },
+    'listening; loading models',
+  );
+  // Said once, at start: the embedding routes answer 503 with the same advice.
+  if (service.embedderAdvice !== undefined) logger.warn({ advice: service.embedderAdvice }, 'no embedding model: /v1/embeddings, /embed and /search answer 503 EMBEDDER_UNAVAILABLE');
   const started = Date.now();
-  const ready = service.start().then(() => logger.info({ ms: Date.now() - started }, 'model ready'));
+  const ready = service.start().then(() => logger.info({ ms: Date.now() - started }, 'models ready'));
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {

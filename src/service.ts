@@ -1,104 +1,169 @@
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { createPairCache, modelIdentity, type CacheLog, type TieredCache } from './cache/index.js';
+import { CacheScope, createCache, scoreCodec, vectorCodec, type CacheLog, type TieredCache } from './cache/index.js';
 import type { Config } from './config.js';
-import { LocalScorer } from './engine/local-scorer.js';
-import { createPoolScorer } from './engine/pool-scorer.js';
-import { RerankPipeline } from './pipelines/rerank-pipeline.js';
-import type { Scorer } from './engine/scorer.js';
-import { NotReadyError } from './errors.js';
+import { createEngine, type EngineSettings } from './engine/create-engine.js';
+import type { EngineModel, InferenceEngine } from './engine/engine.js';
+import { EmbedderUnavailableError, ModelLoadError, NotReadyError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from './models/cross-encoder.js';
-import { CrossEncoderSession } from './runtime/onnx-session.js';
+import { loadEmbedder, type EmbedderSpec } from './models/embedder.js';
+import { modelIdentity } from './models/model-identity.js';
+import { EmbedPipeline } from './pipelines/embed-pipeline.js';
+import { RerankPipeline } from './pipelines/rerank-pipeline.js';
 import { VERSION } from './version.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
 
-export type ScorerFactory = (spec: CrossEncoderSpec, config: Config, metrics: Metrics) => Promise<Scorer>;
+/** Builds the engine for the loaded models; tests swap in an in-process one. */
+export type EngineFactory = (models: EngineModel[], config: Config, metrics: Metrics) => Promise<InferenceEngine>;
 
-/** In-process scoring: used by tests and as the fallback when no worker pool is wanted. */
-export const localScorerFactory: ScorerFactory = async (spec, config) => {
-  const session = await CrossEncoderSession.create({
-    onnxPath: spec.folder.onnxPath,
-    numLabels: spec.folder.numLabels,
-    relevantLabel: spec.folder.relevantLabel,
-    padId: spec.tokenizer.padId,
+/** The engine part of the config. */
+export function defaultEngineSettings(config: Config): EngineSettings {
+  return {
+    workers: config.engine.workers,
     threads: config.threads,
-  });
-  const scorer = new LocalScorer(session, { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens });
-  // One real inference before the service reports ready: the first run pays for ONNX Runtime's lazy
-  // set-up (the pool does the same for each of its workers).
-  await scorer.score([spec.encoder.encodePair(spec.encoder.encodeQuery('warm up'), 'warm up the session', { direction: 'right', truncate: true })]);
-  return scorer;
-};
+    tokenizerThreads: config.engine.tokenizerThreads,
+    workerTimeoutMs: config.engine.workerTimeoutMs,
+    batchWaitMs: config.engine.batchWaitMs,
+    maxQueuePairs: config.engine.maxQueuePairs,
+    maxQueueMs: config.engine.maxQueueMs,
+  };
+}
 
-/** The default: a worker pool behind the dynamic batcher; `--workers 0` keeps inference in-process. */
-export const poolScorerFactory: ScorerFactory = async (spec, config, metrics) =>
-  config.engine.workers === 0 ? localScorerFactory(spec, config, metrics) : (await createPoolScorer(spec, config, metrics)).scorer;
+export const defaultEngineFactory: EngineFactory = (models, config, metrics) => createEngine(models, defaultEngineSettings(config), metrics);
 
-export interface Ready {
+export interface ModelSpecs {
+  reranker: CrossEncoderSpec;
+  embedder: EmbedderSpec | undefined;
+}
+
+export interface RerankerReady {
   spec: CrossEncoderSpec;
   pipeline: RerankPipeline;
   servedModelName: string;
 }
 
+export interface EmbedderReady {
+  spec: EmbedderSpec;
+  pipeline: EmbedPipeline;
+  servedModelName: string;
+  dimensions: number;
+}
+
+export interface Ready {
+  reranker: RerankerReady;
+  embedder: EmbedderReady | undefined;
+}
+
+export interface ServiceOptions {
+  engineFactory?: EngineFactory | undefined;
+  metrics?: Metrics | undefined;
+  log?: CacheLog | undefined;
+  /** Why the configured embedding model could not be had (offline, say), with the fix; routes answer 503 with it. */
+  embedderProblem?: string | undefined;
+}
+
 /**
- * Owns the model's lifecycle: the HTTP server listens before the model is ready so probes can
- * see 503 while it loads, and requests are refused once draining starts.
+ * Owns the models' lifecycle: the HTTP server listens before the models are ready so probes can
+ * see 503 while they load, and requests are refused once draining starts.
  */
-export class RerankService {
+export class Service {
   state: ServiceState = 'loading';
-  private loaded: Ready | undefined;
-  private scorer: Scorer | undefined;
-
-  private cache: TieredCache | undefined;
-
   readonly metrics: Metrics;
-  private readonly scorerFactory: ScorerFactory;
+  private specs: ModelSpecs | undefined;
+  private loaded: Ready | undefined;
+  private engine: InferenceEngine | undefined;
+  private cache: TieredCache | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly engineFactory: EngineFactory;
   private readonly log: CacheLog;
+  private embedderProblem: string | undefined;
 
   constructor(
     private readonly config: Config,
-    opts: { scorerFactory?: ScorerFactory | undefined; metrics?: Metrics | undefined; log?: CacheLog | undefined } = {},
+    opts: ServiceOptions = {},
   ) {
-    this.scorerFactory = opts.scorerFactory ?? poolScorerFactory;
+    this.engineFactory = opts.engineFactory ?? defaultEngineFactory;
     this.metrics = opts.metrics ?? new Metrics(undefined, { defaultMetrics: false });
     this.log = opts.log ?? { warn: () => undefined, info: () => undefined };
+    this.embedderProblem = opts.embedderProblem;
   }
 
-  private spec: CrossEncoderSpec | undefined;
-
-  /** Reads and checks the model folder; cheap and synchronous so a broken folder fails before listening. */
-  prepare(): CrossEncoderSpec {
-    this.spec ??= loadCrossEncoder(this.config.model, { onnxFile: this.config.onnxFile, maxLength: this.config.maxLength });
-    return this.spec;
+  /** Reads and checks the model folders; cheap and synchronous so a broken folder fails before listening. */
+  prepare(): ModelSpecs {
+    if (this.specs !== undefined) return this.specs;
+    const { config } = this;
+    const reranker = loadCrossEncoder(config.model, { onnxFile: config.onnxFile, maxLength: config.maxLength });
+    let embedder: EmbedderSpec | undefined;
+    const dir = config.embedder.model;
+    if (dir === undefined) {
+      this.embedderProblem ??= 'The service was started with --embedding-model none; start it with --embedding-model <folder or hub repo id> to embed.';
+    } else if (!existsSync(dir)) {
+      this.embedderProblem ??= `No embedding model at ${dir}; pull one (npm run model:pull -- sentence-transformers/all-MiniLM-L6-v2) or start with --embedding-model <folder>.`;
+    } else {
+      embedder = loadEmbedder(dir, { onnxFile: config.embedder.onnxFile, maxLength: config.embedder.maxLength });
+    }
+    this.specs = { reranker, embedder };
+    return this.specs;
   }
 
-  /** Creates the scorer and runs one inference; only then does /health report ready. */
+  /** Why there is no embedder, when there is none. */
+  get embedderAdvice(): string | undefined {
+    return this.specs?.embedder === undefined ? this.embedderProblem : undefined;
+  }
+
+  /** Creates the engine and cache and runs every model once; only then does /health report ready. */
   async start(): Promise<Ready> {
     try {
-      const spec = this.prepare();
-      const servedModelName = this.config.servedModelName ?? spec.folder.name;
-      // Hashing the weights for the cache keys overlaps with the workers loading them.
-      const [scorer, cache] = await Promise.all([this.scorerFactory(spec, this.config, this.metrics), this.createCache(spec, servedModelName)]);
-      this.scorer = scorer;
-      // Each scorer factory has already run a warm-up inference on every session it made.
-      const pipeline = new RerankPipeline(spec.encoder, scorer, { metrics: this.metrics, cache });
-      this.loaded = { spec, pipeline, servedModelName };
-      this.metrics.modelInfo.set({ model: servedModelName, onnx_file: basename(spec.folder.onnxPath), max_length: String(spec.maxLength), version: VERSION }, 1);
-      this.state = 'ready';
+      const specs = this.prepare();
+      const models = engineModels(specs, this.config);
+      const [engine, cache] = await Promise.all([this.engineFactory(models, this.config, this.metrics), this.openCache()]);
+      this.engine = engine;
+      if (this.state === 'draining') return this.ready();
+      this.loaded = await this.assemble(specs, engine, cache);
+      // A SIGTERM while the models loaded wins: the service never reports ready then.
+      if (this.state === 'loading') this.state = 'ready';
       return this.loaded;
     } catch (err) {
-      this.state = 'failed';
+      if (this.state === 'loading') this.state = 'failed';
       throw err;
     }
   }
 
-  /** The pair-score cache, keyed to these exact weights and this label choice; undefined when off. */
-  private async createCache(spec: CrossEncoderSpec, servedModelName: string) {
-    this.cache = createPairCache(this.config.cache, { metrics: this.metrics, log: this.log });
-    if (this.cache === undefined) return undefined;
-    const weights = await modelIdentity(servedModelName, spec.folder.onnxPath);
-    return { tier: this.cache, modelIdentity: `${weights}#label=${spec.folder.relevantLabel}/${spec.folder.numLabels}` };
+  private async openCache(): Promise<TieredCache | undefined> {
+    this.cache = createCache(this.config.cache, { metrics: this.metrics, log: this.log });
+    return this.cache;
+  }
+
+  private async assemble(specs: ModelSpecs, engine: InferenceEngine, cache: TieredCache | undefined): Promise<Ready> {
+    const { config, metrics } = this;
+    const rerankerName = config.servedModelName ?? specs.reranker.folder.name;
+    const rr = specs.reranker;
+    const rerankerScope =
+      cache === undefined
+        ? undefined
+        : new CacheScope(cache, await modelIdentity(rerankerName, [rr.folder.onnxPath, ...rr.folder.tokenizerPaths], { maxLength: rr.maxLength, head: rr.head }), scoreCodec);
+    const reranker: RerankerReady = { spec: rr, servedModelName: rerankerName, pipeline: new RerankPipeline(engine, rr.maxLength, rerankerScope, metrics) };
+    metrics.modelInfo.set({ role: 'reranker', model: rerankerName, onnx_file: basename(rr.folder.onnxPath), max_length: String(rr.maxLength), version: VERSION }, 1);
+
+    let embedder: EmbedderReady | undefined;
+    const em = specs.embedder;
+    if (em !== undefined) {
+      // The width is whatever the graph and pooling produce; the declared one must agree with it.
+      const probe = await engine.run('embedder', { kind: 'texts', texts: ['warm up'], truncation: { direction: 'right', truncate: true } });
+      if (em.dimensions !== undefined && probe.width !== em.dimensions) {
+        throw new ModelLoadError(em.folder.dir, `the model outputs ${probe.width} components but its pooling config declares ${em.dimensions}`, 'Download the model folder again.');
+      }
+      const name = em.folder.name;
+      const scope =
+        cache === undefined
+          ? undefined
+          : new CacheScope(cache, await modelIdentity(name, [em.folder.onnxPath, ...em.folder.tokenizerPaths, ...em.configPaths], { maxLength: em.maxLength, head: em.head }), vectorCodec(probe.width));
+      embedder = { spec: em, servedModelName: name, dimensions: probe.width, pipeline: new EmbedPipeline(engine, em.maxLength, probe.width, scope, metrics) };
+      metrics.modelInfo.set({ role: 'embedder', model: name, onnx_file: basename(em.folder.onnxPath), max_length: String(em.maxLength), version: VERSION }, 1);
+    }
+    return { reranker, embedder };
   }
 
   /** What a request needs, or the 503 that tells the client to come back. */
@@ -108,15 +173,51 @@ export class RerankService {
     return this.loaded;
   }
 
+  /** The embedder, or 503 EMBEDDER_UNAVAILABLE with how to add one. */
+  embedding(): EmbedderReady {
+    const { embedder } = this.ready();
+    if (embedder === undefined) throw new EmbedderUnavailableError(this.embedderProblem ?? 'No embedding model is loaded.');
+    return embedder;
+  }
+
   drain(): void {
     if (this.state === 'ready' || this.state === 'loading') this.state = 'draining';
   }
 
-  async close(): Promise<void> {
-    this.drain();
-    await this.scorer?.close();
-    this.scorer = undefined;
-    await this.cache?.close();
-    this.cache = undefined;
+  /** Idempotent: every caller waits for the same close. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.drain();
+      await this.engine?.close();
+      this.engine = undefined;
+      await this.cache?.close();
+      this.cache = undefined;
+    })();
+    return this.closing;
   }
+}
+
+/** How the engine runs each loaded model. */
+export function engineModels(specs: ModelSpecs, config: Config): EngineModel[] {
+  const limits = { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens };
+  const rr = specs.reranker;
+  const models: EngineModel[] = [
+    {
+      role: 'reranker',
+      tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
+      session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker' },
+      limits,
+    },
+  ];
+  const em = specs.embedder;
+  if (em !== undefined) {
+    models.push({
+      role: 'embedder',
+      tokenizer: { kind: 'texts', files: em.folder.tokenizer, maxLength: em.maxLength, lowercase: em.encoder.lowercase },
+      // Vectors leave the worker as pooled: the cache keeps them so, and each route normalises as it promises.
+      session: { onnxPath: em.folder.onnxPath, padId: em.tokenizer.padId, head: { ...em.head, normalize: false }, label: 'embedder' },
+      limits,
+    });
+  }
+  return models;
 }

@@ -5,14 +5,16 @@ import { MemoryTier } from './memory-tier.js';
 import { RedisTier, type CacheLog } from './redis-tier.js';
 import { TieredCache } from './tiered-cache.js';
 
-export type { CacheEntry, CacheTier } from './cache-tier.js';
-export { modelIdentity, pairKeys, type KeySettings } from './cache-key.js';
+export type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
+export { pairKeys, textKeys, type PairKeySettings, type TextKeySettings } from './cache-key.js';
+export { CacheScope } from './cache-scope.js';
+export { scoreCodec, vectorCodec } from './codecs.js';
 export { MemoryTier } from './memory-tier.js';
 export { RedisTier, type CacheLog } from './redis-tier.js';
 export { TieredCache } from './tiered-cache.js';
 
-/** The pair-score cache the settings ask for: memory, Redis, both, or none (undefined). */
-export function createPairCache(settings: CacheSettings, deps: { metrics: Metrics; log: CacheLog }): TieredCache | undefined {
+/** The cache the settings ask for: memory, Redis, both, or none (undefined). */
+export function createCache(settings: CacheSettings, deps: { metrics: Metrics; log: CacheLog }): TieredCache | undefined {
   const tiers: CacheTier[] = [];
   if (settings.maxBytes > 0) tiers.push(new MemoryTier({ maxBytes: settings.maxBytes, ttlMs: settings.ttlSeconds * 1000 }));
   if (settings.redisUrl !== undefined) {

@@ -1,28 +1,30 @@
 import { LRUCache } from 'lru-cache';
-import type { CacheEntry, CacheTier } from './cache-tier.js';
+import type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
 
 /**
- * What one entry costs beyond its key's characters: the number, lru-cache's per-entry slots (map
+ * What one entry costs beyond its key's characters and its value: lru-cache's per-entry slots (map
  * entry, index lists, TTL start and size arrays) and V8 object headers. An estimate, measured
  * roughly with heap snapshots; it keeps --cache-max-bytes honest to within tens of percent.
  */
-const ENTRY_OVERHEAD_BYTES = 120;
+const ENTRY_OVERHEAD_BYTES = 112;
 
 export interface MemoryTierOptions {
   maxBytes: number;
   ttlMs: number;
 }
 
-/** The process-local tier: least recently used pairs leave first once the byte budget is spent. */
+/**
+ * The process-local tier: least recently used entries leave first once the byte budget is spent.
+ * Values are kept decoded (a number, a Float32Array); the codec only sizes them.
+ */
 export class MemoryTier implements CacheTier {
   readonly name = 'memory';
-  private readonly lru: LRUCache<string, number>;
+  private readonly lru: LRUCache<string, { value: unknown }>;
 
   constructor({ maxBytes, ttlMs }: MemoryTierOptions) {
     if (!(maxBytes > 0)) throw new RangeError(`a memory tier needs maxBytes > 0, got ${maxBytes}`);
-    this.lru = new LRUCache<string, number>({
+    this.lru = new LRUCache<string, { value: unknown }>({
       maxSize: maxBytes,
-      sizeCalculation: (_score, key) => ENTRY_OVERHEAD_BYTES + key.length,
       ttl: ttlMs,
       // Expired entries are dropped when touched or evicted; a purge timer per entry would cost more.
       ttlAutopurge: false,
@@ -38,12 +40,12 @@ export class MemoryTier implements CacheTier {
     return this.lru.size;
   }
 
-  async getMany(keys: readonly string[]): Promise<(number | undefined)[]> {
-    return keys.map((k) => this.lru.get(k));
+  async getMany<V>(keys: readonly string[], _codec?: ValueCodec<V>): Promise<(V | undefined)[]> {
+    return keys.map((k) => this.lru.get(k)?.value as V | undefined);
   }
 
-  setMany(entries: readonly CacheEntry[]): void {
-    for (const [key, score] of entries) this.lru.set(key, score);
+  setMany<V>(entries: readonly CacheEntry<V>[], codec: ValueCodec<V>): void {
+    for (const [key, value] of entries) this.lru.set(key, { value }, { size: ENTRY_OVERHEAD_BYTES + key.length + codec.bytes(value) });
   }
 
   async close(): Promise<void> {

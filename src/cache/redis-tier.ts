@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Metrics } from '../metrics.js';
-import type { CacheEntry, CacheTier } from './cache-tier.js';
+import type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
 
 /** The two log calls the tier makes; pino and Fastify loggers both fit. */
 export interface CacheLog {
@@ -20,11 +20,12 @@ export interface RedisTierOptions {
   maxPendingWrites?: number;
 }
 
-type Failure = 'timeout' | 'unavailable' | 'error' | 'write' | 'write_dropped';
+type Failure = 'timeout' | 'unavailable' | 'error' | 'write' | 'write_dropped' | 'invalid_value';
 
 /**
  * The tier shared by replicas. One MGET per lookup and one pipelined batch of `SET .. EX` per
- * write, never a round trip per pair. Redis being slow or gone costs at most timeoutMs per request:
+ * write, never a round trip per pair. Values are the codec's bytes; whatever comes back is data,
+ * not trust: a value the codec rejects (wrong length, NaN, another kind) is a miss, and counted. Redis being slow or gone costs at most timeoutMs per request:
  * commands fail fast instead of queueing while disconnected, ioredis reconnects in the background,
  * and the outage is logged once when it starts and once when it ends.
  */
@@ -72,7 +73,7 @@ export class RedisTier implements CacheTier {
     });
   }
 
-  async getMany(keys: readonly string[]): Promise<(number | undefined)[]> {
+  async getMany<V>(keys: readonly string[], codec: ValueCodec<V>): Promise<(V | undefined)[]> {
     const misses = (): undefined[] => new Array<undefined>(keys.length).fill(undefined);
     if (keys.length === 0) return [];
     if (this.client.status !== 'ready') {
@@ -80,17 +81,25 @@ export class RedisTier implements CacheTier {
       return misses();
     }
     try {
-      const values = await this.client.mget(keys.map((k) => this.opts.keyPrefix + k));
+      const values = await this.client.mgetBuffer(keys.map((k) => this.opts.keyPrefix + k));
       // A timeout leaves the connection 'ready', so no 'ready' event would end that outage.
       this.markUp();
-      return values.map((v) => (v === null ? undefined : Number(v)));
+      let invalid = 0;
+      const decoded = values.map((v) => {
+        if (v === null) return undefined;
+        const value = codec.decode(v);
+        if (value === undefined) invalid++;
+        return value;
+      });
+      if (invalid > 0) this.opts.metrics.cacheErrors.inc({ tier: this.name, reason: 'invalid_value' }, invalid);
+      return decoded;
     } catch (err) {
       this.fail(/timed out/i.test((err as Error).message) ? 'timeout' : 'error', err as Error);
       return misses();
     }
   }
 
-  setMany(entries: readonly CacheEntry[]): void {
+  setMany<V>(entries: readonly CacheEntry<V>[], codec: ValueCodec<V>): void {
     // While disconnected the lookup has already counted the outage; writes are simply skipped.
     if (entries.length === 0 || this.client.status !== 'ready') return;
     if (this.pendingWrites >= this.maxPendingWrites) {
@@ -98,7 +107,7 @@ export class RedisTier implements CacheTier {
       return;
     }
     const batch = this.client.pipeline();
-    for (const [key, score] of entries) batch.set(this.opts.keyPrefix + key, String(score), 'EX', this.opts.ttlSeconds);
+    for (const [key, value] of entries) batch.set(this.opts.keyPrefix + key, codec.encode(value), 'EX', this.opts.ttlSeconds);
     this.pendingWrites += 1;
     batch
       .exec()

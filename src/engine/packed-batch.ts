@@ -1,13 +1,13 @@
-import type { EncodedPair } from '../text/pair-encoder.js';
+import type { EncodedSequence } from '../text/sequence.js';
 import type { PackedBatch } from './worker-messages.js';
 
-export function packBatch(pairs: readonly EncodedPair[]): PackedBatch {
-  const offsets = new Int32Array(pairs.length + 1);
-  for (let i = 0; i < pairs.length; i++) offsets[i + 1] = (offsets[i] as number) + (pairs[i] as EncodedPair).ids.length;
-  const total = offsets[pairs.length] as number;
+export function packBatch(sequences: readonly EncodedSequence[]): PackedBatch {
+  const offsets = new Int32Array(sequences.length + 1);
+  for (let i = 0; i < sequences.length; i++) offsets[i + 1] = (offsets[i] as number) + (sequences[i] as EncodedSequence).ids.length;
+  const total = offsets[sequences.length] as number;
   const ids = new Int32Array(total);
   const typeIds = new Uint8Array(total);
-  pairs.forEach((p, i) => {
+  sequences.forEach((p, i) => {
     ids.set(p.ids, offsets[i]);
     typeIds.set(p.typeIds, offsets[i]);
   });
@@ -20,12 +20,18 @@ export function batchTransferList(batch: PackedBatch): ArrayBuffer[] {
 }
 
 /** Views into the packed buffers, no copying. */
-export function unpackBatch(batch: PackedBatch): EncodedPair[] {
-  const pairs: EncodedPair[] = [];
+export function unpackBatch(batch: PackedBatch): EncodedSequence[] {
+  const out: EncodedSequence[] = [];
   for (let i = 0; i + 1 < batch.offsets.length; i++) {
     const start = batch.offsets[i] as number;
     const end = batch.offsets[i + 1] as number;
-    pairs.push({ ids: batch.ids.subarray(start, end), typeIds: batch.typeIds.subarray(start, end) });
+    out.push({ ids: batch.ids.subarray(start, end), typeIds: batch.typeIds.subarray(start, end) });
   }
-  return pairs;
+  return out;
+}
+
+/** Several packed batches end to end, in order. */
+export function concatBatches(parts: readonly PackedBatch[]): PackedBatch {
+  if (parts.length === 1) return parts[0] as PackedBatch;
+  return packBatch(parts.flatMap((p) => unpackBatch(p)));
 }

@@ -1,21 +1,25 @@
 import type { SessionSettings } from '../runtime/onnx-session.js';
+import type { TextTruncation } from '../text/text-encoder.js';
+import type { TokenizerFiles } from '../text/tokenizer.js';
+import type { EncodeJob } from './encode-job.js';
 
 /**
- * Everything that crosses the main <-> inference worker boundary, in one place. Structured clone
- * carries these; the batch's typed arrays travel in the transfer list, so the main thread gives up
- * its copy instead of cloning it.
+ * Everything that crosses the main <-> worker boundaries (inference and tokenizer workers), in one
+ * place. Structured clone carries these; typed arrays travel in the transfer list, so the sender
+ * gives up its copy instead of cloning it.
  */
 
-/** Given to every worker at start (piscina's `workerData`). */
+/** Given to every inference worker at start (piscina's `workerData`). */
 export interface WorkerInit {
-  session: SessionSettings;
+  /** One session per model, indexed as the engine indexes its models. */
+  models: SessionSettings[];
   /** Shared Int32 fields the main thread reads without a message round trip; see WORKER_STATE. */
   state: SharedArrayBuffer;
 }
 
 export const WORKER_STATE = {
   /**
-   * 1 while the worker is inside onnxruntime-node's native code (loading or running the session).
+   * 1 while the worker is inside onnxruntime-node's native code (loading or running a session).
    * Terminating a thread there aborts the whole process (a C++ exception on the way out), so the
    * pool reads this before it terminates a hung worker.
    */
@@ -28,28 +32,54 @@ export const WORKER_STATE = {
 } as const;
 
 /**
- * A batch in compact form: token ids of all pairs end to end, with offsets. Cheaper to move than
- * padded int64 tensors (5 bytes a token against 24), and the worker widens it off the event loop.
+ * Sequences in compact form: token ids end to end, with offsets. Cheaper to move than padded int64
+ * tensors (5 bytes a token against 24), and the worker widens them off the event loop.
  */
 export interface PackedBatch {
   ids: Int32Array;
   typeIds: Uint8Array;
-  /** Pair i spans [offsets[i], offsets[i + 1]). */
+  /** Sequence i spans [offsets[i], offsets[i + 1]). */
   offsets: Int32Array;
 }
 
 /**
- * Test-only: makes the worker fail the way production workers do (a crash, a hang in inference)
- * so the pool's recovery is exercised with real threads. Never set outside tests.
+ * Test-only: makes the worker fail the way production workers do (a crash, a hang in inference,
+ * a model that outputs NaN) so recovery is exercised with real threads. Never set outside tests.
  */
-export type TestFault = 'exit' | 'hang';
+export type TestFault = 'exit' | 'hang' | 'nan';
 
-export interface ScoreTask {
+export interface InferenceTask {
+  model: number;
   batch: PackedBatch;
   testFault?: TestFault | undefined;
 }
 
-export type ScoreReply =
-  | { ok: true; scores: Float32Array; /** Time inside the session, measured in the worker. */ seconds: number }
-  /** The worker is alive but the batch failed (model load or inference error); nothing to replace. */
-  | { ok: false; message: string };
+export type InferenceReply =
+  | { ok: true; output: Float32Array; width: number; /** Time inside the session, measured in the worker. */ seconds: number }
+  /** The worker is alive but the batch failed; `invalid` marks a NaN or infinite output. */
+  | { ok: false; message: string; invalid?: boolean };
+
+/** How one model's texts become token ids, rebuilt in every tokenizer worker. */
+export interface TokenizerModel {
+  kind: 'pairs' | 'texts';
+  files: TokenizerFiles;
+  maxLength: number;
+  /** sentence-transformers' do_lower_case (texts only). */
+  lowercase: boolean;
+}
+
+export interface TokenizerInit {
+  models: TokenizerModel[];
+}
+
+export interface TokenizeTask {
+  model: number;
+  job: EncodeJob;
+}
+
+export type TokenizeReply =
+  | { ok: true; batch: PackedBatch }
+  /** A client error (e.g. INPUT_TOO_LONG) keeps its code across the thread boundary. */
+  | { ok: false; code?: string; message: string };
+
+export type { TextTruncation };

@@ -1,28 +1,30 @@
 import { Piscina } from 'piscina';
-import { WorkerFailedError } from '../errors.js';
+import { ModelOutputInvalidError, WorkerFailedError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionSettings } from '../runtime/onnx-session.js';
-import type { EncodedPair } from '../text/pair-encoder.js';
+import type { EncodedSequence } from '../text/sequence.js';
 import { batchTransferList, packBatch } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
-import { WORKER_STATE, type ScoreReply, type ScoreTask, type TestFault, type WorkerInit } from './worker-messages.js';
+import { WORKER_STATE, type InferenceReply, type InferenceTask, type TestFault, type WorkerInit } from './worker-messages.js';
 
 export interface BatchOutput {
-  scores: Float32Array;
-  /** Time inside the session. */
+  /** rows x width, row-major. */
+  output: Float32Array;
+  width: number;
+  /** Time inside the session, as the worker measured it (no queueing, no model load). */
   seconds: number;
 }
 
-/** What the batcher needs from whatever runs batches: how many at once, and running one. */
+/** What the scheduler needs from whatever runs batches: how many at once, and running one. */
 export interface BatchRunner {
   readonly capacity: number;
-  run(pairs: readonly EncodedPair[]): Promise<BatchOutput>;
+  run(model: number, sequences: readonly EncodedSequence[]): Promise<BatchOutput>;
   close(): Promise<void>;
 }
 
 export interface WorkerPoolOptions {
-  /** Session settings; `threads` is per worker. */
-  session: SessionSettings;
+  /** One session per model, indexed as the engine indexes its models; `threads` is per worker. */
+  models: SessionSettings[];
   workers: number;
   /** A batch running longer than this marks its worker hung; it is retired and replaced. */
   workerTimeoutMs: number;
@@ -31,7 +33,7 @@ export interface WorkerPoolOptions {
 
 /** One worker thread. Piscina restarts it after a crash; the pool replaces it after a hang. */
 interface Slot {
-  piscina: Piscina<ScoreTask, ScoreReply>;
+  piscina: Piscina<InferenceTask, InferenceReply>;
   state: Int32Array;
   startedAt: Float64Array;
   busy: boolean;
@@ -60,13 +62,13 @@ export class WorkerPool implements BatchRunner {
     this.nextFault = fault;
   }
 
-  async run(pairs: readonly EncodedPair[]): Promise<BatchOutput> {
+  async run(model: number, sequences: readonly EncodedSequence[]): Promise<BatchOutput> {
     if (this.closed) throw new WorkerFailedError('The inference pool is closed.');
     const slot = this.slots.find((s) => !s.busy);
-    if (slot === undefined) throw new Error(`all ${this.capacity} workers are busy; the batcher must not send more batches than workers`);
-    const batch = packBatch(pairs);
+    if (slot === undefined) throw new Error(`all ${this.capacity} workers are busy; the scheduler must not send more batches than workers`);
+    const batch = packBatch(sequences);
     const startedBefore = Atomics.load(slot.state, WORKER_STATE.started);
-    const task = slot.piscina.run({ batch, testFault: this.nextFault }, { transferList: batchTransferList(batch) });
+    const task = slot.piscina.run({ model, batch, testFault: this.nextFault }, { transferList: batchTransferList(batch) });
     this.nextFault = undefined;
     slot.busy = true;
     let timer: NodeJS.Timeout | undefined;
@@ -82,7 +84,7 @@ export class WorkerPool implements BatchRunner {
       };
       watch();
     });
-    let reply: ScoreReply | 'timeout';
+    let reply: InferenceReply | 'timeout';
     try {
       reply = await Promise.race([task, timedOut]);
     } catch (err) {
@@ -99,8 +101,8 @@ export class WorkerPool implements BatchRunner {
       this.replace(slot, task);
       throw new WorkerFailedError(`An inference worker ran one batch for over ${this.opts.workerTimeoutMs} ms and was replaced; retry the request.`);
     }
-    if (!reply.ok) throw new Error(`inference failed in a worker: ${reply.message}`);
-    return { scores: reply.scores, seconds: reply.seconds };
+    if (!reply.ok) throw reply.invalid === true ? new ModelOutputInvalidError(reply.message) : new Error(`inference failed in a worker: ${reply.message}`);
+    return { output: reply.output, width: reply.width, seconds: reply.seconds };
   }
 
   /** Waits for retired workers too, so no thread outlives the pool. */
@@ -112,8 +114,8 @@ export class WorkerPool implements BatchRunner {
 
   private newSlot(): Slot {
     const state = new SharedArrayBuffer(WORKER_STATE.totalBytes);
-    const workerData: WorkerInit = { session: this.opts.session, state };
-    const piscina = new Piscina<ScoreTask, ScoreReply>({
+    const workerData: WorkerInit = { models: this.opts.models, state };
+    const piscina = new Piscina<InferenceTask, InferenceReply>({
       filename: workerScriptPath('inference-worker'),
       minThreads: 1,
       maxThreads: 1,
@@ -135,7 +137,7 @@ export class WorkerPool implements BatchRunner {
    * JavaScript, but inside the session it is left to finish first: terminating it there would
    * abort the process. A run that never returns keeps its thread until exit; nothing else can stop it.
    */
-  private replace(slot: Slot, task: Promise<ScoreReply>): void {
+  private replace(slot: Slot, task: Promise<InferenceReply>): void {
     const at = this.slots.indexOf(slot);
     if (at !== -1) this.slots[at] = this.newSlot();
     const settled = Atomics.load(slot.state, WORKER_STATE.inNative) === 1 ? task.then(noop, noop) : Promise.resolve();

@@ -1,4 +1,4 @@
-import type { CachePolicy } from '../pipelines/rerank-pipeline.js';
+import type { CachePolicy } from '../pipelines/cache-policy.js';
 
 /**
  * HTTP's own words for skipping a cache: `no-cache` recomputes every pair (and refreshes the

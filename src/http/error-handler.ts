@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { InvalidArgumentError, InvalidRequestError, LimitExceededError, RerankerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { isTeiBody } from './rerank-routes.js';
-import type { ErrorBody } from './schemas.js';
+import type { ErrorBody } from './schemas/index.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -61,12 +61,23 @@ export function errorBody(e: RerankerError): ErrorBody {
   return { error: { code: e.code, message: e.message }, message: e.message, detail: e.message };
 }
 
+/** Routes that speak only TEI's shape: their errors are TEI's too, whatever the body was. */
+const TEI_ROUTES = new Set(['/embed']);
+
+/**
+ * TEI clients read `{error, error_type}`. A route that is TEI's alone answers so always, even
+ * for a body that is not JSON; /rerank serves two shapes, so there the body decides (it is TEI's
+ * when it carries `texts`), and a body that cannot be parsed gets the common shape.
+ */
+function teiShaped(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '';
+  return TEI_ROUTES.has(path) || (path === '/rerank' && isTeiBody(request.body));
+}
+
 export function sendError(e: RerankerError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (e.retryAfter !== undefined) void reply.header('retry-after', String(e.retryAfter));
   void reply.code(e.statusCode);
-  if (request.url.split('?')[0] === '/rerank' && isTeiBody(request.body)) {
-    return reply.send({ error: e.message, error_type: e.teiErrorType });
-  }
+  if (teiShaped(request)) return reply.send({ error: e.message, error_type: e.teiErrorType });
   return reply.send(errorBody(e));
 }
 

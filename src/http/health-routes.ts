@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { relative } from 'node:path';
 import type { Config } from '../config.js';
-import type { RerankService } from '../service.js';
+import type { Service } from '../service.js';
 import { VERSION } from '../version.js';
-import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas.js';
+import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas/index.js';
 
 export interface HealthRoutesOptions {
-  service: RerankService;
+  service: Service;
   config: Config;
 }
 
@@ -18,12 +19,12 @@ export async function healthRoutes(app: FastifyInstance, { service, config }: He
   });
 
   app.get('/info', { schema: { summary: 'Served model, limits and version', response: { 200: InfoResponse, '5xx': AnyErrorBody } } }, async () => {
-    const { spec, servedModelName } = service.ready();
+    const { reranker, embedder } = service.ready();
+    const { spec, servedModelName } = reranker;
     const id2label = spec.folder.config.id2label ?? { '0': 'LABEL_0' };
     return {
       model_id: servedModelName,
-      model_dir: spec.folder.dir,
-      onnx_file: spec.folder.onnxPath,
+      onnx_file: relative(spec.folder.dir, spec.folder.onnxPath),
       model_type: { reranker: { id2label } },
       num_labels: spec.folder.numLabels,
       max_input_length: spec.maxLength,
@@ -33,6 +34,17 @@ export async function healthRoutes(app: FastifyInstance, { service, config }: He
       max_body_bytes: config.limits.maxBodyBytes,
       max_document_chars: config.limits.maxDocumentChars,
       auto_truncate: config.autoTruncate,
+      embedding_model:
+        embedder === undefined
+          ? null
+          : {
+              model_id: embedder.servedModelName,
+              onnx_file: relative(embedder.spec.folder.dir, embedder.spec.folder.onnxPath),
+              dimensions: embedder.dimensions,
+              max_input_length: embedder.spec.maxLength,
+              pooling: embedder.spec.pooling.modes,
+              normalize: embedder.spec.pooling.normalize,
+            },
       version: VERSION,
     };
   });

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { RerankService } from '../service.js';
+import type { Service } from '../service.js';
 
 export interface MetricsRoutesOptions {
-  service: RerankService;
+  service: Service;
 }
 
 /** GET /metrics in Prometheus' text format, from the service's one registry. */

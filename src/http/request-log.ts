@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { StageTimings } from '../pipelines/rerank-pipeline.js';
+import type { StageTimings } from '../metrics.js';
 
-/** What a rerank handler learned, for the request's log line. */
-export interface RerankStats {
-  documents: number;
+/** What a handler learned, for the request's log line. */
+export interface RequestStats {
+  /** Documents reranked, texts embedded, or candidates searched. */
+  items: number;
   tokens: number;
-  cachedPairs: number;
+  /** Items answered from the cache. */
+  cached: number;
   timings: StageTimings;
 }
 
@@ -18,7 +20,7 @@ export interface RequestFailure {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    rerankStats: RerankStats | null;
+    stats: RequestStats | null;
     failure: RequestFailure | null;
   }
 }
@@ -27,14 +29,13 @@ const ms = (seconds: number): number => Math.round(seconds * 1e4) / 10;
 
 /**
  * Exactly one line per request, written when the response is done (Fastify's own request lines
- * are off). Counts and timings only: query and document text never reach the log.
+ * are off). Counts and timings only: query, document and input text never reach the log.
  */
 export function installRequestLog(app: FastifyInstance): void {
-  app.decorateRequest('rerankStats', null);
+  app.decorateRequest('stats', null);
   app.decorateRequest('failure', null);
   app.addHook('onResponse', async (request, reply) => {
-    const stats = request.rerankStats;
-    const failure = request.failure;
+    const { stats, failure } = request;
     const line = {
       route: request.routeOptions.url ?? 'unmatched',
       method: request.method,
@@ -43,15 +44,10 @@ export function installRequestLog(app: FastifyInstance): void {
       ...(stats === null
         ? {}
         : {
-            documents: stats.documents,
+            items: stats.items,
             tokens: stats.tokens,
-            cached_pairs: stats.cachedPairs,
-            stages_ms: {
-              cache_lookup: ms(stats.timings.cache_lookup),
-              tokenize: ms(stats.timings.tokenize),
-              queue_wait: ms(stats.timings.queue_wait),
-              inference: ms(stats.timings.inference),
-            },
+            cached: stats.cached,
+            stages_ms: Object.fromEntries(Object.entries(stats.timings).map(([stage, s]) => [stage, ms(s)])),
           }),
       ...(failure === null ? {} : { code: failure.code, ...(failure.err === undefined ? {} : { err: failure.err }) }),
     };

@@ -3,17 +3,17 @@ import { Type } from 'typebox';
 import type { Config, TruncationDirection } from '../config.js';
 import type { RerankJob, RerankScores } from '../pipelines/rerank-pipeline.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Ready, RerankService } from '../service.js';
+import type { RerankerReady, Service } from '../service.js';
 import { cachePolicy } from './cache-control.js';
 import { documentText, type InputDocument } from './documents.js';
 import { checkRerankInput } from './limits.js';
 import { requestSignal } from './request-signal.js';
 import { cohereShape, reportedScores, teiShape } from './rerank-response.js';
-import { AnyErrorBody, RerankBody, RerankRequest, RerankResponse, TeiRerankResponse, type TeiRerankRequest } from './schemas.js';
+import { AnyErrorBody, RerankBody, RerankRequest, RerankResponse, TeiRerankResponse, type TeiRerankRequest } from './schemas/index.js';
 import { serverTiming } from './server-timing.js';
 
 export interface RerankRoutesOptions {
-  service: RerankService;
+  service: Service;
   config: Config;
 }
 
@@ -29,17 +29,17 @@ const errors = { '4xx': AnyErrorBody, '5xx': AnyErrorBody };
 
 /** POST /rerank (Jina and TEI shapes), /v1/rerank (Cohere v1, Jina) and /v2/rerank (Cohere v2). */
 export async function rerankRoutes(app: FastifyInstance, { service, config }: RerankRoutesOptions): Promise<void> {
-  async function run(ready: Ready, job: RerankJob, req: FastifyRequest, reply: FastifyReply): Promise<RerankScores> {
+  async function run(ready: RerankerReady, job: RerankJob, req: FastifyRequest, reply: FastifyReply): Promise<RerankScores> {
     const signal = requestSignal(req, reply, config.engine.requestTimeoutMs);
     const scores = await ready.pipeline.run({ ...job, signal, cache: cachePolicy(req.headers['cache-control']) });
-    req.rerankStats = { documents: job.documents.length, tokens: scores.tokens, cachedPairs: scores.cachedPairs, timings: scores.timings };
+    req.stats = { items: job.documents.length, tokens: scores.tokens, cached: scores.cachedPairs, timings: scores.timings };
     void reply.header('server-timing', serverTiming(scores.timings));
     return scores;
   }
 
   async function cohere(req: FastifyRequest, reply: FastifyReply, returnDocumentsDefault: boolean, apiVersion: string) {
     const body = req.body as RerankRequest;
-    const ready = service.ready();
+    const ready = service.ready().reranker;
     if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
       throw new InvalidArgumentError(`This server serves "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
     }
@@ -62,7 +62,7 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
 
   async function tei(req: FastifyRequest, reply: FastifyReply) {
     const body = req.body as TeiRerankRequest;
-    const ready = service.ready();
+    const ready = service.ready().reranker;
     checkRerankInput(body.query, body.texts, config.limits);
     const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: body.truncate ?? config.autoTruncate };
     const { raw } = await run(ready, { query: body.query, documents: body.texts, truncation }, req, reply);

@@ -1,9 +1,21 @@
-import type { StageTimings } from '../pipelines/rerank-pipeline.js';
+import type { Stage, StageTimings } from '../metrics.js';
 
 /** Browser devtools and curl -v show these; the names are short because they are read by people. */
-const NAMES = { cache_lookup: 'cache', tokenize: 'tokenize', queue_wait: 'queue', inference: 'inference' } as const;
+const NAMES: Record<Stage, string> = {
+  embed: 'embed',
+  retrieve_vector: 'vector',
+  retrieve_lexical: 'lexical',
+  fuse: 'fuse',
+  cache_lookup: 'cache',
+  tokenize: 'tokenize',
+  queue_wait: 'queue',
+  inference: 'inference',
+};
 
-/** `cache;dur=0.4, tokenize;dur=3.1, queue;dur=0.2, inference;dur=41.7` (milliseconds). */
+/** `cache;dur=0.4, tokenize;dur=3.1, queue;dur=0.2, inference;dur=41.7` (milliseconds), stages in pipeline order. */
 export function serverTiming(timings: StageTimings): string {
-  return (Object.keys(NAMES) as (keyof typeof NAMES)[]).map((stage) => `${NAMES[stage]};dur=${(timings[stage] * 1000).toFixed(1)}`).join(', ');
+  return (Object.keys(NAMES) as Stage[])
+    .filter((stage) => timings[stage] !== undefined)
+    .map((stage) => `${NAMES[stage]};dur=${((timings[stage] as number) * 1000).toFixed(1)}`)
+    .join(', ');
 }

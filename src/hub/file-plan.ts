@@ -20,6 +20,11 @@ export const SUPPORT_FILES: readonly SupportFile[] = [
   { path: 'tokenizer_config.json', required: true },
   { path: 'special_tokens_map.json', required: false },
   { path: 'vocab.txt', required: false },
+  { path: 'sentencepiece.bpe.model', required: false },
+  // sentence-transformers' pipeline files: what pooling and normalisation an embedding model uses.
+  { path: 'modules.json', required: false },
+  { path: 'sentence_bert_config.json', required: false },
+  { path: 'config_sentence_transformers.json', required: false },
   { path: '1_Pooling/config.json', required: false },
 ];
 

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import type { HubSettings } from '../config.js';
 import { ModelLoadError } from '../errors.js';
 import { loadModelFolder } from '../models/model-folder.js';
 import { HubError, OFFLINE_ADVICE } from './hub-error.js';
@@ -15,7 +15,7 @@ function isDir(path: string): boolean {
 
 function loads(dir: string, onnxFile: string | undefined): boolean {
   try {
-    loadModelFolder(dir, onnxFile);
+    loadModelFolder(dir, onnxFile, 'feature-extraction');
     return true;
   } catch {
     return false;
@@ -27,12 +27,19 @@ export function localFolderFor(repoId: string, modelsDir: string): string {
   return resolve(modelsDir, ...repoId.split('/'));
 }
 
+/** A model the settings name: a folder or a hub repo id, and the ONNX file wanted inside it. */
+export interface ModelSource {
+  model: string;
+  onnxFile: string | undefined;
+}
+
 /**
- * Turns --model into a folder: an existing folder is used as it is; a repo id is looked up under
- * --models-dir and pulled when missing (TEI's --model-id behaviour). Offline, the error says what to do.
+ * Turns --model (or --embedding-model) into a folder: an existing folder is used as it is; a repo id
+ * is looked up under --models-dir and pulled when missing (TEI's --model-id behaviour). Offline,
+ * the error says what to do.
  */
-export async function resolveModelFolder(config: Config, log: (msg: string) => void): Promise<string> {
-  const { model, hub } = config;
+export async function resolveModelFolder(source: ModelSource, hub: HubSettings, log: (msg: string) => void): Promise<string> {
+  const { model } = source;
   if (isDir(model)) return resolve(model);
   if (isAbsolute(model) || model.startsWith('.') || !REPO_ID.test(model)) {
     throw new ModelLoadError(resolve(model), 'the folder does not exist', 'Pass --model with a model folder or a hub repo id such as cross-encoder/ms-marco-MiniLM-L-6-v2.');
@@ -40,7 +47,7 @@ export async function resolveModelFolder(config: Config, log: (msg: string) => v
   const dir = localFolderFor(model, hub.modelsDir);
   // A complete folder copied in by hand (no pull manifest) is used as it is. With a manifest, the
   // pull below verifies it against the manifest without touching the network.
-  if (isDir(dir) && !existsSync(join(dir, MANIFEST_NAME)) && loads(dir, config.onnxFile)) return dir;
+  if (isDir(dir) && !existsSync(join(dir, MANIFEST_NAME)) && loads(dir, source.onnxFile)) return dir;
   log(`resolving ${model} in ${dir} (hub: ${hub.endpoint})`);
   try {
     await pullModel({
@@ -48,7 +55,7 @@ export async function resolveModelFolder(config: Config, log: (msg: string) => v
       destDir: dir,
       revision: hub.revision,
       endpoint: hub.endpoint,
-      ...(config.onnxFile === undefined ? {} : { onnxFile: config.onnxFile }),
+      ...(source.onnxFile === undefined ? {} : { onnxFile: source.onnxFile }),
       ...(hub.token === undefined ? {} : { token: hub.token }),
       log,
     });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ModelLoadError } from '../errors.js';
+import type { TokenizerFiles } from '../text/tokenizer.js';
 import { tokenizerJsonFromVocab } from '../text/vocab-tokenizer.js';
 
 /** The parts of a Hugging Face config.json the service reads. */
@@ -24,6 +25,10 @@ export interface ModelFolder {
   tokenizerConfig: JsonObject;
   /** True when tokenizer.json was missing and the tokenizer was built from vocab.txt. */
   tokenizerFromVocab: boolean;
+  /** What the tokenizer is built from. */
+  tokenizer: TokenizerFiles;
+  /** Every file that shapes the token ids, for the model's cache identity. */
+  tokenizerPaths: string[];
   onnxPath: string;
   /** Longest pair the model accepts, special tokens included, before any --max-length cap. */
   modelMaxLength: number;
@@ -34,13 +39,19 @@ export interface ModelFolder {
 
 /** Their learned position table starts after the padding index, so 514 positions mean 512 usable. */
 const POSITION_OFFSET_FAMILIES = new Set(['roberta', 'xlm-roberta', 'camembert', 'xlm-roberta-xl', 'data2vec-text']);
+/** Files that change how text becomes token ids when they change. */
+const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'sentencepiece.bpe.model', 'added_tokens.json'];
+
+/** The task an ONNX file was exported for, named in the fix when it is missing. */
+export type ExportTask = 'text-classification' | 'feature-extraction';
+
 /** transformers writes int(1e30) when a tokenizer has no length limit of its own. */
 const UNLIMITED = 1e18;
 const RELEVANT_LABEL = /^(relevant|relevance|yes|true|positive|entailment|label_1|1)$/i;
 
-function readJson(dir: string, file: string, required: true, fix: string): JsonObject;
-function readJson(dir: string, file: string, required: false, fix: string): JsonObject | undefined;
-function readJson(dir: string, file: string, required: boolean, fix: string): JsonObject | undefined {
+export function readJson(dir: string, file: string, required: true, fix: string): JsonObject;
+export function readJson(dir: string, file: string, required: false, fix: string): JsonObject | undefined;
+export function readJson(dir: string, file: string, required: boolean, fix: string): JsonObject | undefined {
   const path = join(dir, file);
   if (!existsSync(path)) {
     if (required) throw new ModelLoadError(dir, `${file} is missing`, fix);
@@ -55,7 +66,7 @@ function readJson(dir: string, file: string, required: boolean, fix: string): Js
   }
 }
 
-function resolveOnnx(dir: string, onnxFile: string | undefined): string {
+function resolveOnnx(dir: string, onnxFile: string | undefined, task: ExportTask): string {
   const candidates = onnxFile === undefined ? ['onnx/model.onnx', 'model.onnx'] : [onnxFile];
   for (const rel of candidates) {
     const path = resolve(dir, rel);
@@ -65,7 +76,7 @@ function resolveOnnx(dir: string, onnxFile: string | undefined): string {
   throw new ModelLoadError(
     dir,
     what,
-    'Pull a repository that ships ONNX weights, export the model with `optimum-cli export onnx --task text-classification`, or name the file with --onnx-file.',
+    `Pull a repository that ships ONNX weights, export the model with \`optimum-cli export onnx --task ${task}\`, or name the file with --onnx-file.`,
   );
 }
 
@@ -88,19 +99,24 @@ function labelInfo(config: HfModelConfig, dir: string): { numLabels: number; rel
   return { numLabels, relevantLabel: named ?? 1 };
 }
 
+/** Positions the model's embedding table has room for, or undefined when config.json does not say. */
+export function positionLimit(config: HfModelConfig): number | undefined {
+  if (typeof config.max_position_embeddings !== 'number') return undefined;
+  const offset = POSITION_OFFSET_FAMILIES.has(config.model_type ?? '') ? 2 : 0;
+  return config.max_position_embeddings - offset;
+}
+
 function maxLengthOf(config: HfModelConfig, tokenizerConfig: JsonObject): number {
   const limits: number[] = [];
   const tokLimit = Number(tokenizerConfig['model_max_length']);
   if (Number.isFinite(tokLimit) && tokLimit > 0 && tokLimit < UNLIMITED) limits.push(tokLimit);
-  if (typeof config.max_position_embeddings === 'number') {
-    const offset = POSITION_OFFSET_FAMILIES.has(config.model_type ?? '') ? 2 : 0;
-    limits.push(config.max_position_embeddings - offset);
-  }
+  const positions = positionLimit(config);
+  if (positions !== undefined) limits.push(positions);
   return limits.length > 0 ? Math.min(...limits) : 512;
 }
 
 /** Reads and checks a model folder as downloaded from the hub; every failure names the file and the fix. */
-export function loadModelFolder(dir: string, onnxFile?: string): ModelFolder {
+export function loadModelFolder(dir: string, onnxFile?: string, task: ExportTask = 'text-classification'): ModelFolder {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new ModelLoadError(root, 'the folder does not exist', 'Pass --model with a model folder, or run `npm run model:pull -- <repo id>` first.');
@@ -121,14 +137,22 @@ export function loadModelFolder(dir: string, onnxFile?: string): ModelFolder {
   if (typeof tokenizerJson['model'] !== 'object' || tokenizerJson['model'] === null) {
     throw new ModelLoadError(join(root, 'tokenizer.json'), 'it has no "model" section', 'Download tokenizer.json again from the model repository.');
   }
-  const onnxPath = resolveOnnx(root, onnxFile);
+  const onnxPath = resolveOnnx(root, onnxFile, task);
+  const mergedConfig = { ...specialTokens, ...tokenizerConfig };
   return {
     dir: root,
     name: folderName(root),
     config,
     tokenizerJson,
-    tokenizerConfig: { ...specialTokens, ...tokenizerConfig },
+    tokenizerConfig: mergedConfig,
     tokenizerFromVocab,
+    tokenizer: {
+      source: join(root, tokenizerFromVocab ? 'vocab.txt' : 'tokenizer.json'),
+      tokenizerJson,
+      tokenizerConfig: mergedConfig,
+      padTokenId: typeof config.pad_token_id === 'number' ? config.pad_token_id : undefined,
+    },
+    tokenizerPaths: TOKENIZER_FILES.map((f) => join(root, f)).filter((p) => existsSync(p)),
     onnxPath,
     modelMaxLength: maxLengthOf(config, tokenizerConfig),
     ...labelInfo(config, root),

@@ -1,4 +1,4 @@
-import type { EncodedPair } from '../text/pair-encoder.js';
+import type { EncodedSequence } from '../text/sequence.js';
 
 export interface BatchTensors {
   batch: number;
@@ -11,7 +11,7 @@ export interface BatchTensors {
 }
 
 /** Right-pads a batch to its longest pair; ONNX exports of HF models take int64 inputs. */
-export function buildBatchTensors(pairs: readonly EncodedPair[], padId: number): BatchTensors {
+export function buildBatchTensors(pairs: readonly EncodedSequence[], padId: number): BatchTensors {
   let seqLen = 0;
   let realTokens = 0;
   for (const p of pairs) {

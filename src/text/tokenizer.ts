@@ -1,28 +1,42 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
-import type { ModelFolder } from '../models/model-folder.js';
-import { pairTemplateFrom, type PairTemplate } from './template.js';
+import { templatesFrom, type Templates } from './template.js';
 
-/** The model's tokenizer, used for bare token ids; special tokens come from the pair template. */
+/** What a tokenizer is built from; a model folder provides it (models/model-folder.ts). */
+export interface TokenizerFiles {
+  /** Where the files came from, for error messages. */
+  source: string;
+  tokenizerJson: Record<string, unknown>;
+  /** tokenizer_config.json merged over special_tokens_map.json. */
+  tokenizerConfig: Record<string, unknown>;
+  /** config.json's pad_token_id, which wins over the tokenizer's pad token. */
+  padTokenId?: number | undefined;
+}
+
+/** The model's tokenizer, used for bare token ids; special tokens come from the templates. */
 export class TextTokenizer {
-  readonly template: PairTemplate;
+  readonly templates: Templates;
   readonly padId: number;
   private readonly tokenizer: Tokenizer;
 
-  constructor(folder: ModelFolder) {
-    const where = folder.tokenizerFromVocab ? `${folder.dir}/vocab.txt` : `${folder.dir}/tokenizer.json`;
+  constructor(files: TokenizerFiles) {
     try {
-      this.tokenizer = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig);
-      this.template = pairTemplateFrom(folder.tokenizerJson['post_processor'], (t) => this.tokenizer.token_to_id(t));
+      this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+      this.templates = templatesFrom(files.tokenizerJson['post_processor'], (t) => this.tokenizer.token_to_id(t));
     } catch (err) {
-      throw new ModelLoadError(where, `the tokenizer cannot be built (${(err as Error).message})`, 'Download the tokenizer files again from the model repository.');
+      throw new ModelLoadError(files.source, `the tokenizer cannot be built (${(err as Error).message})`, 'Download the tokenizer files again from the model repository.');
     }
-    this.padId = this.resolvePadId(folder);
+    this.padId = this.resolvePadId(files);
   }
 
-  private resolvePadId(folder: ModelFolder): number {
-    if (typeof folder.config.pad_token_id === 'number') return folder.config.pad_token_id;
-    const padToken = folder.tokenizerConfig['pad_token'];
+  /** The pair layout (the cross-encoder's). */
+  get template(): Templates['pair'] {
+    return this.templates.pair;
+  }
+
+  private resolvePadId(files: TokenizerFiles): number {
+    if (typeof files.padTokenId === 'number') return files.padTokenId;
+    const padToken = files.tokenizerConfig['pad_token'];
     const name = typeof padToken === 'string' ? padToken : (padToken as { content?: string } | undefined)?.content;
     return (name === undefined ? undefined : this.tokenizer.token_to_id(name)) ?? 0;
   }

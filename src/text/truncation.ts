@@ -2,24 +2,25 @@
 export type TruncationDirection = 'right' | 'left';
 
 /**
- * Hugging Face tokenizers' `longest_first` rule for pairs, which sentence-transformers' CrossEncoder
- * relies on. With budget B for the two texts, shorter side s and longer side l (the query counts as
- * shorter on a tie): if s + l fits nothing changes; if s <= B - s only the longer side is cut, to B - s;
- * otherwise the shorter keeps floor(B/2) and the longer ceil(B/2).
+ * Hugging Face tokenizers' `longest_first` rule for pairs, as the release sentence-transformers runs
+ * today (tokenizers 0.23.2) applies it. With budget B for the two texts (max length less the
+ * template's special tokens), shorter side s and longer side l (the first text counts as shorter on
+ * a tie):
+ * - if s + l fits, nothing changes;
+ * - if s <= B - s, only the longer side is cut, to B - s;
+ * - otherwise the shorter keeps floor(B/2) and the longer ceil(B/2) (the crate's documented rule),
+ *   except that when even the shorter text is at least the whole max length long, the first text
+ *   keeps floor(B/2) and the second ceil(B/2) whichever is longer. That last case is the release's
+ *   behaviour measured on 1,804 length pairs (test/fixtures/hf/truncation-grid.json), not the rule
+ *   in the crate's comments or unit-test table, which have no such case.
  */
-export function longestFirstLengths(queryLen: number, docLen: number, budget: number): [number, number] {
-  if (queryLen + docLen <= budget) return [queryLen, docLen];
-  const swap = queryLen > docLen;
-  const s = swap ? docLen : queryLen;
-  let keepShort: number;
-  let keepLong: number;
-  if (s <= budget - s) {
-    keepShort = s;
-    keepLong = budget - s;
-  } else {
-    keepShort = Math.floor(budget / 2);
-    keepLong = keepShort + (budget % 2);
-  }
+export function longestFirstLengths(first: number, second: number, budget: number, maxLength = budget): [number, number] {
+  if (first + second <= budget) return [first, second];
+  const half = Math.floor(budget / 2);
+  if (Math.min(first, second) >= maxLength) return [half, budget - half];
+  const swap = first > second;
+  const s = swap ? second : first;
+  const [keepShort, keepLong] = s <= budget - s ? [s, budget - s] : [half, budget - half];
   return swap ? [keepLong, keepShort] : [keepShort, keepLong];
 }
 

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { buildConfig } from '../../src/config.js';
-import { RerankService } from '../../src/service.js';
+import { Service } from '../../src/service.js';
 import { sample } from '../http/metrics-text.js';
 import { forgedModel } from '../support/forged-model.js';
 import { eventually, freePort, RedisChild } from './redis-support.js';
@@ -10,7 +10,7 @@ import { eventually, freePort, RedisChild } from './redis-support.js';
 // Redis is the only tier here (memory tier off), so every hit below was answered by Redis.
 let redis: RedisChild;
 let app: Awaited<ReturnType<typeof buildApp>>;
-let service: RerankService;
+let service: Service;
 const logs: { msg: string; level: number }[] = [];
 
 beforeAll(async () => {
@@ -18,7 +18,7 @@ beforeAll(async () => {
   await redis.start();
   const config = buildConfig({ model: await forgedModel(), workers: '1', cacheMaxBytes: '0', redisUrl: redis.url, redisTimeoutMs: '100', redisKeyPrefix: 'outage-test:' });
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line) as { msg: string; level: number }) });
-  service = new RerankService(config, { log: logger });
+  service = new Service(config, { log: logger });
   await service.start();
   app = await buildApp({ config, service, logger });
   await app.ready();

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisTier, type CacheLog } from '../../src/cache/index.js';
+import { RedisTier, scoreCodec, vectorCodec, type CacheLog } from '../../src/cache/index.js';
 import { Metrics } from '../../src/metrics.js';
 import { deletePrefix, eventually, freePort, RedisChild, SHARED_REDIS_URL, uniquePrefix } from './redis-support.js';
 
@@ -41,8 +41,8 @@ describe('Redis tier (real Redis)', () => {
     const t = tier();
     await t.connected();
     const keys = Array.from({ length: 50 }, (_, i) => `pair-${i}`);
-    t.setMany(keys.slice(0, 30).map((k, i) => [k, i / 8] as const));
-    await eventually(async () => (await t.getMany([keys[29] as string]))[0] !== undefined);
+    t.setMany(keys.slice(0, 30).map((k, i) => [k, i / 8] as const), scoreCodec);
+    await eventually(async () => (await t.getMany([keys[29] as string], scoreCodec))[0] !== undefined);
     // MONITOR lags behind the commands: wait until a sentinel sent after them shows up before clearing.
     const sentinel = new Redis(SHARED_REDIS_URL);
     await sentinel.get(`${prefix}sentinel`);
@@ -50,7 +50,7 @@ describe('Redis tier (real Redis)', () => {
     sentinel.disconnect();
     seen.length = 0;
 
-    const scores = await t.getMany(keys);
+    const scores = await t.getMany(keys, scoreCodec);
     expect(scores.slice(0, 30)).toEqual(keys.slice(0, 30).map((_, i) => i / 8));
     expect(scores.slice(30).every((s) => s === undefined)).toBe(true);
     await eventually(() => seen.length > 0);
@@ -59,9 +59,10 @@ describe('Redis tier (real Redis)', () => {
     expect(seen[0]).toHaveLength(51);
 
     seen.length = 0;
-    t.setMany([['pair-x', 0.25]]);
+    t.setMany([['pair-x', 0.25]], scoreCodec);
     await eventually(() => seen.length > 0);
-    expect(seen[0]?.map((a) => a.toLowerCase())).toEqual(['set', `${prefix}pair-x`.toLowerCase(), '0.25', 'ex', '120']);
+    // The value is the score's four float32 bytes (0.25 is 00 00 80 3e), which MONITOR prints escaped.
+    expect(seen[0]?.map((a) => a.toLowerCase())).toEqual(['set', `${prefix}pair-x`.toLowerCase(), '\\x00\\x00\\x80>', 'ex', '120']);
   });
 
   it('answers misses within the timeout when Redis stalls, counts it, and logs once', async () => {
@@ -73,24 +74,56 @@ describe('Redis tier (real Redis)', () => {
       const infos: string[] = [];
       const t = tier({ url: child.url, timeoutMs: 50, metrics, log: { warn: (_o, m) => warnings.push(m), info: (_o, m) => infos.push(m) } });
       await t.connected();
-      t.setMany([['slow', 1.5]]);
-      await eventually(async () => (await t.getMany(['slow']))[0] === 1.5);
+      t.setMany([['slow', 1.5]], scoreCodec);
+      await eventually(async () => (await t.getMany(['slow'], scoreCodec))[0] === 1.5);
 
       const admin = new Redis(child.url);
       await admin.call('CLIENT', 'PAUSE', '400', 'ALL');
       const started = performance.now();
-      const results = await Promise.all([t.getMany(['slow']), t.getMany(['slow', 'other'])]);
+      const results = await Promise.all([t.getMany(['slow'], scoreCodec), t.getMany(['slow', 'other'], scoreCodec)]);
       expect(performance.now() - started).toBeLessThan(250);
       expect(results).toEqual([[undefined], [undefined, undefined]]);
       const errors = (await metrics.cacheErrors.get()).values;
       expect(errors).toEqual([expect.objectContaining({ labels: { tier: 'redis', reason: 'timeout' }, value: 2 })]);
       expect(warnings).toHaveLength(1);
 
-      await eventually(async () => (await t.getMany(['slow']))[0] === 1.5, 3000);
+      await eventually(async () => (await t.getMany(['slow'], scoreCodec))[0] === 1.5, 3000);
       expect(infos).toEqual(['Redis cache tier is back']);
       admin.disconnect();
     } finally {
       await child.stop();
     }
+  });
+
+  // Issue 11: what Redis hands back is data, not trust.
+  it('treats a value that is not a finite score of the right size as a miss, and counts it', async () => {
+    const metrics = new Metrics(undefined, { defaultMetrics: false });
+    const t = tier({ metrics });
+    await t.connected();
+    const writer = new Redis(SHARED_REDIS_URL);
+    const nan = Buffer.alloc(4);
+    nan.writeFloatLE(Number.NaN);
+    const inf = Buffer.alloc(4);
+    inf.writeFloatLE(Number.POSITIVE_INFINITY);
+    await writer.mset(`${prefix}bad-text`, 'NaN', `${prefix}bad-nan`, nan, `${prefix}bad-inf`, inf, `${prefix}bad-long`, Buffer.alloc(8), `${prefix}bad-empty`, '');
+    writer.disconnect();
+    t.setMany([['good', 0.75]], scoreCodec);
+    await eventually(async () => (await t.getMany(['good'], scoreCodec))[0] === 0.75);
+    const found = await t.getMany(['bad-text', 'bad-nan', 'bad-inf', 'bad-long', 'bad-empty', 'good'], scoreCodec);
+    expect(found).toEqual([undefined, undefined, undefined, undefined, undefined, 0.75]);
+    const invalid = (await metrics.cacheErrors.get()).values.filter((v) => v.labels.reason === 'invalid_value');
+    expect(invalid.reduce((a, v) => a + v.value, 0)).toBe(5);
+  });
+
+  it('stores embeddings as float32 bytes and checks their width on the way back', async () => {
+    const t = tier();
+    await t.connected();
+    const v = Float32Array.from([0.1, -0.2, 0.3, 1e-8]);
+    t.setMany([['vec', v]], vectorCodec(4));
+    await eventually(async () => (await t.getMany(['vec'], vectorCodec(4)))[0] !== undefined);
+    expect(await t.getMany(['vec'], vectorCodec(4))).toEqual([v]);
+    // Read as another width (another embedder's scope would never share the key; this is the guard).
+    expect(await t.getMany(['vec'], vectorCodec(3))).toEqual([undefined]);
+    expect(await t.getMany(['vec'], scoreCodec)).toEqual([undefined]);
   });
 });

@@ -10,7 +10,7 @@ const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 describe('SIGTERM with requests in flight', () => {
   it('finishes them, closes the worker pool and exits 0', async () => {
     const model = await forgedModel();
-    const child = spawn(process.execPath, [CLI, 'serve', '--model', model, '--host', '127.0.0.1', '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--model', model, '--embedding-model', 'none', '--host', '127.0.0.1', '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const logs: { msg?: string; url?: string }[] = [];
     let onReady: (url: string) => void = () => undefined;
@@ -20,7 +20,7 @@ describe('SIGTERM with requests in flight', () => {
       const entry = JSON.parse(line) as { msg?: string; url?: string };
       logs.push(entry);
       if (entry.url !== undefined) url = entry.url;
-      if (entry.msg === 'model ready') onReady(url);
+      if (entry.msg === 'models ready') onReady(url);
     });
     const base = await ready;
     const documents = Array.from({ length: 400 }, (_, i) => `document ${i} ${'about paris and the river '.repeat(1 + (i % 20))}`);

@@ -1,61 +1,80 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerFailedError } from '../../src/errors.js';
-import { counter, expectClose, forgedSpec, makePairs, scoresAlone, startPool, type TestPool } from './pool-fixture.js';
+import { ModelOutputInvalidError, WorkerFailedError } from '../../src/errors.js';
+import { counter, expectClose, forgedModels, makeJob, scoresAlone, startEngine, type TestEngine } from './pool-fixture.js';
 
-const { dir, spec } = await forgedSpec();
-let pool: TestPool | undefined;
+const { dir, models } = await forgedModels();
+let t: TestEngine | undefined;
 afterEach(async () => {
-  await pool?.scorer.close();
-  pool = undefined;
+  await t?.engine.close();
+  t = undefined;
 });
 
-const probe = makePairs(spec, 40, 11);
-const [probeAlone] = await scoresAlone(spec, [probe]);
+const probe = makeJob(40, 11);
+const [probeAlone] = await scoresAlone(models, [probe]);
 
-async function expectHealthy(p: TestPool): Promise<void> {
-  expectClose((await p.scorer.score(probe)).scores, probeAlone as Float32Array);
+async function expectHealthy(e: TestEngine): Promise<void> {
+  expectClose((await e.rerank(probe)).output, probeAlone as Float32Array);
+}
+
+/** Resolves once the scheduler has handed a batch to a worker (the queue is empty again). */
+async function dispatched(e: TestEngine): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await e.metrics.batchPairs.get()).values.some((v) => v.metricName?.endsWith('_count') && v.value > 0)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('worker failures', () => {
   it('fails the requests of a batch whose worker exits, replaces the worker and keeps serving', async () => {
-    pool = await startPool(dir, spec, { workers: '2', batchWaitMs: '0' });
-    pool.pool.failNextBatchForTest('exit');
-    const doomed = pool.scorer.score(makePairs(spec, 5, 1));
+    t = await startEngine(dir, { workers: '2', batchWaitMs: '0' });
+    t.pool.failNextBatchForTest('exit');
+    const doomed = t.rerank(makeJob(5, 1));
     doomed.catch(() => undefined);
     // Dispatched after the doomed batch, so it runs on the other worker.
-    await new Promise((r) => setImmediate(r));
-    const bystander = pool.scorer.score(probe);
+    await dispatched(t);
+    const bystander = t.rerank(probe);
     await expect(doomed).rejects.toBeInstanceOf(WorkerFailedError);
     await expect(doomed).rejects.toMatchObject({ code: 'WORKER_FAILED', statusCode: 503 });
-    expectClose((await bystander).scores, probeAlone as Float32Array);
-    expect(await counter(pool.metrics.workerRestarts, { reason: 'crash' })).toBe(1);
-    await expectHealthy(pool);
-    await expectHealthy(pool);
+    expectClose((await bystander).output, probeAlone as Float32Array);
+    expect(await counter(t.metrics.workerRestarts, { reason: 'crash' })).toBe(1);
+    await expectHealthy(t);
+    await expectHealthy(t);
   });
 
   // Regression: terminating a thread inside onnxruntime-node's native run aborted the whole
   // process ("terminate called after throwing an instance of 'Napi::Error'").
   it('retires a worker that overruns inside the session without terminating it mid-run', async () => {
-    pool = await startPool(dir, spec, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '100', maxBatchSize: '256', maxBatchTokens: '1000000' });
-    const slow = pool.scorer.score(makePairs(spec, 256, 3, 600, 600));
+    t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '100', maxBatchSize: '256', maxBatchTokens: '1000000' });
+    const slow = t.rerank(makeJob(256, 3, 600, 600));
     await expect(slow).rejects.toThrow(/over 100 ms/);
-    expect(await counter(pool.metrics.workerRestarts, { reason: 'hang' })).toBe(1);
-    await expectHealthy(pool);
+    expect(await counter(t.metrics.workerRestarts, { reason: 'hang' })).toBe(1);
+    await expectHealthy(t);
   });
 
   it('replaces a worker whose batch runs past workerTimeoutMs; requests queued behind it succeed', async () => {
-    pool = await startPool(dir, spec, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '400' });
-    pool.pool.failNextBatchForTest('hang');
+    t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '400' });
+    t.pool.failNextBatchForTest('hang');
     const started = performance.now();
-    const hung = pool.scorer.score(makePairs(spec, 5, 2));
+    const hung = t.rerank(makeJob(5, 2));
     hung.catch(() => undefined);
-    const queued = pool.scorer.score(probe);
+    await dispatched(t);
+    const queued = t.rerank(probe);
     await expect(hung).rejects.toBeInstanceOf(WorkerFailedError);
     await expect(hung).rejects.toThrow(/over 400 ms/);
     // Promptly: the timeout plus scheduling slack, nowhere near a hang.
     expect(performance.now() - started).toBeLessThan(10_000);
-    expectClose((await queued).scores, probeAlone as Float32Array);
-    expect(await counter(pool.metrics.workerRestarts, { reason: 'hang' })).toBe(1);
-    await expectHealthy(pool);
+    expectClose((await queued).output, probeAlone as Float32Array);
+    expect(await counter(t.metrics.workerRestarts, { reason: 'hang' })).toBe(1);
+    await expectHealthy(t);
+  });
+
+  it('fails a batch whose output is NaN with MODEL_OUTPUT_INVALID, naming the model, and keeps the worker', async () => {
+    t = await startEngine(dir, { workers: '1', batchWaitMs: '0' });
+    t.pool.failNextBatchForTest('nan');
+    const poisoned = t.rerank(makeJob(5, 4));
+    await expect(poisoned).rejects.toBeInstanceOf(ModelOutputInvalidError);
+    await expect(poisoned).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID', statusCode: 500, message: expect.stringContaining('reranker') });
+    expect(await counter(t.metrics.workerRestarts)).toBe(0);
+    await expectHealthy(t);
   });
 });

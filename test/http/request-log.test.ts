@@ -2,17 +2,17 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { buildConfig } from '../../src/config.js';
-import { RerankService } from '../../src/service.js';
+import { Service } from '../../src/service.js';
 import { forgedModel } from '../support/forged-model.js';
 
 type Line = Record<string, unknown> & { msg: string; reqId?: string };
 const lines: Line[] = [];
 let app: Awaited<ReturnType<typeof buildApp>>;
-let service: RerankService;
+let service: Service;
 
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), workers: '1' });
-  service = new RerankService(config);
+  const config = buildConfig({ model: await forgedModel(), workers: '1', embeddingModel: 'none' });
+  service = new Service(config);
   await service.start();
   app = await buildApp({ config, service, logger: pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Line) }) });
   await app.ready();
@@ -32,7 +32,7 @@ describe('one log line per request', () => {
     expect(res.statusCode).toBe(200);
     expect(lines).toHaveLength(1);
     const line = lines[0] as Line;
-    expect(line).toMatchObject({ reqId: 'req-123', route: '/v2/rerank', method: 'POST', status: 200, documents: 2, cached_pairs: 0, msg: 'request done' });
+    expect(line).toMatchObject({ reqId: 'req-123', route: '/v2/rerank', method: 'POST', status: 200, items: 2, cached: 0, msg: 'request done' });
     expect(line.tokens).toBeGreaterThan(4);
     expect(Object.keys(line.stages_ms as object).sort()).toEqual(['cache_lookup', 'inference', 'queue_wait', 'tokenize']);
     const raw = JSON.stringify(lines);
@@ -42,7 +42,9 @@ describe('one log line per request', () => {
     lines.length = 0;
     await app.inject({ method: 'POST', url: '/v2/rerank', payload: { query: SECRET_QUERY, documents: [SECRET_DOC, 'another'] } });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ cached_pairs: 2, tokens: 0 });
+    expect(lines[0]).toMatchObject({ cached: 2, tokens: 0 });
+    // Stages that did not run (everything came from the cache) are not reported as zeros.
+    expect(Object.keys(lines[0]?.stages_ms as object)).toEqual(['cache_lookup']);
   });
 
   it('writes a single line for a rejected request, with its code', async () => {

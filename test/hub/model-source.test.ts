@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig, SETTINGS, type Config } from '../../src/config.js';
 import { ModelLoadError } from '../../src/errors.js';
 import { MANIFEST_NAME } from '../../src/hub/index.js';
-import { localFolderFor, resolveModelFolder } from '../../src/hub/model-source.js';
+import { localFolderFor, resolveModelFolder as resolveFolder } from '../../src/hub/model-source.js';
 import { startServer } from '../../src/server.js';
 import { forgedModel } from '../support/forged-model.js';
 import { closedPort, startLoopbackHub, type LoopbackHub } from './loopback-hub.js';
@@ -30,6 +30,8 @@ async function publishFolder(hub: LoopbackHub, repoId: string, dir: string): Pro
   }
   return paths.sort();
 }
+
+const resolveModelFolder = (config: Config, log: (msg: string) => void): Promise<string> => resolveFolder({ model: config.model, onnxFile: config.onnxFile }, config.hub, log);
 
 function configFor(endpoint: string, modelsDir: string, model = REPO): Config {
   return buildConfig({ model, modelsDir, hfEndpoint: endpoint, host: '127.0.0.1', port: '0' });

@@ -2,10 +2,10 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalScorer } from '../../src/engine/local-scorer.js';
+import { planBatches } from '../../src/engine/batch-plan.js';
 import { sigmoid } from '../../src/runtime/activation.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/cross-encoder.js';
-import { CrossEncoderSession } from '../../src/runtime/onnx-session.js';
+import { ModelSession } from '../../src/runtime/onnx-session.js';
 import type { EncodedPair } from '../../src/text/pair-encoder.js';
 import { loadReference, type ReferenceModel } from '../support/bert-reference.js';
 import { forgedModel } from '../support/forged-model.js';
@@ -26,9 +26,30 @@ function rustLongestFirst(a: number[], b: number[], maxLength: number): [number[
   return [a.slice(0, n1), b.slice(0, n2)];
 }
 
+/** Runs pairs through a session in length-sorted batches, as the engine would, on this thread. */
+class SessionScorer {
+  constructor(
+    private readonly session: ModelSession,
+    private readonly maxBatchSize: number,
+  ) {}
+
+  async score(pairs: EncodedPair[]): Promise<{ scores: Float32Array }> {
+    const scores = new Float32Array(pairs.length);
+    for (const batch of planBatches(pairs.map((p) => p.ids.length), { maxBatchSize: this.maxBatchSize, maxBatchTokens: 100_000 })) {
+      const out = await this.session.run(batch.map((i) => pairs[i] as EncodedPair));
+      batch.forEach((index, row) => (scores[index] = out.data[row] as number));
+    }
+    return { scores };
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+}
+
 interface Loaded {
   spec: CrossEncoderSpec;
-  scorer: LocalScorer;
+  scorer: SessionScorer;
   ref: ReferenceModel;
   hf: Tokenizer;
 }
@@ -36,9 +57,9 @@ interface Loaded {
 async function load(opts: Parameters<typeof forgedModel>[0], maxBatchSize = 8): Promise<Loaded> {
   const dir = await forgedModel(opts);
   const spec = loadCrossEncoder(dir, {});
-  const session = await CrossEncoderSession.create({ onnxPath: spec.folder.onnxPath, numLabels: spec.folder.numLabels, relevantLabel: spec.folder.relevantLabel, padId: spec.tokenizer.padId });
+  const session = await ModelSession.create({ onnxPath: spec.folder.onnxPath, head: spec.head, padId: spec.tokenizer.padId, label: 'reranker' });
   const hf = new Tokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
-  return { spec, scorer: new LocalScorer(session, { maxBatchSize, maxBatchTokens: 100_000 }), ref: await loadReference(dir), hf };
+  return { spec, scorer: new SessionScorer(session, maxBatchSize), ref: await loadReference(dir), hf };
 }
 
 /** Reference ids for a pair: the library's own [CLS] A [SEP] B [SEP] layout on Rust-truncated pieces. */

@@ -28,10 +28,13 @@ export interface ReferenceBatch {
 
 export interface ReferenceModel {
   hiddenSize: number;
+  /** 0 for an embedder (no classifier head). */
   numLabels: number;
   /** True when the ONNX graph declares a token_type_ids input. */
   hasTokenTypeIds: boolean;
   logits(batch: ReferenceBatch): number[][];
+  /** The encoder's last hidden states of each sequence, [tokens][hidden], padding rows included. */
+  hidden(batch: ReferenceBatch): number[][][];
 }
 
 interface BertConfig {
@@ -106,10 +109,10 @@ export async function loadReference(dir: string, onnxFile = path.join(dir, 'onnx
   const d = H / heads;
   const eps = config.layer_norm_eps;
   const intermediate = w(layerWeightNames(0).intermediateBias).length;
-  const numLabels = w(HEAD.classifierBias).length;
+  const numLabels = tensors.get(HEAD.classifierBias)?.length ?? 0;
   const hasTokenTypeIds = (model.graph?.input ?? []).some((i) => i.name === 'token_type_ids');
 
-  const forward = (ids: number[], mask: number[], types: number[]): number[] => {
+  const encode = (ids: number[], mask: number[], types: number[]): Float64Array => {
     const S = ids.length;
     let x: Float64Array = new Float64Array(S * H);
     const word = w(EMBEDDINGS.word);
@@ -155,7 +158,11 @@ export async function loadReference(dir: string, onnxFile = path.join(dir, 'onnx
       const ffnOut = addInPlace(dense(inner, S, w(n.outputWeight), w(n.outputBias), intermediate, H), x);
       x = layerNorm(ffnOut, S, H, w(n.outputLayerNormWeight), w(n.outputLayerNormBias), eps);
     }
+    return x;
+  };
 
+  const forward = (ids: number[], mask: number[], types: number[]): number[] => {
+    const x = encode(ids, mask, types);
     const pooled = dense(x.subarray(0, H), 1, w(HEAD.poolerWeight), w(HEAD.poolerBias), H, H).map(Math.tanh);
     return Array.from(dense(pooled, 1, w(HEAD.classifierWeight), w(HEAD.classifierBias), H, numLabels));
   };
@@ -169,6 +176,14 @@ export async function loadReference(dir: string, onnxFile = path.join(dir, 'onnx
         const mask = batch.attentionMask[b];
         if (!mask || mask.length !== ids.length) throw new Error(`attention mask row ${b} does not match input ids`);
         return forward(ids, mask, batch.tokenTypeIds?.[b] ?? []);
+      });
+    },
+    hidden(batch) {
+      return batch.inputIds.map((ids, b) => {
+        const mask = batch.attentionMask[b];
+        if (!mask || mask.length !== ids.length) throw new Error(`attention mask row ${b} does not match input ids`);
+        const x = encode(ids, mask, batch.tokenTypeIds?.[b] ?? []);
+        return Array.from({ length: ids.length }, (_, t) => Array.from(x.subarray(t * H, (t + 1) * H)));
       });
     },
   };

@@ -1,23 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { buildConfig, type Config, type RawSettings } from '../../src/config.js';
+import { Service } from '../../src/service.js';
 import type { ForgeOptions } from '../../src/tools/forge/index.js';
-import { RerankService } from '../../src/service.js';
 import { forgedModel } from './forged-model.js';
 
 export interface TestApp {
   app: FastifyInstance;
-  service: RerankService;
+  service: Service;
   config: Config;
   modelDir: string;
   close(): Promise<void>;
 }
 
-/** The real app on a forged model, started and warmed up; `inject` talks to it without a socket. */
+/**
+ * The real app on a forged cross-encoder, started and warmed up; `inject` talks to it without a
+ * socket. No embedding model unless settings name one (see forgedEmbedder).
+ */
 export async function testApp(settings: RawSettings = {}, model: Omit<ForgeOptions, 'out'> = {}, start = true): Promise<TestApp> {
   const modelDir = await forgedModel(model);
-  const config = buildConfig({ model: modelDir, ...settings });
-  const service = new RerankService(config);
+  const config = buildConfig({ model: modelDir, embeddingModel: 'none', ...settings });
+  const service = new Service(config);
   service.prepare();
   if (start) await service.start();
   const app = await buildApp({ config, service });
@@ -32,4 +35,9 @@ export async function testApp(settings: RawSettings = {}, model: Omit<ForgeOptio
       await service.close();
     },
   };
+}
+
+/** A forged sentence-transformers embedder folder (embed-tiny unless told otherwise). */
+export function forgedEmbedder(opts: Omit<ForgeOptions, 'out'> = {}): Promise<string> {
+  return forgedModel({ preset: 'embed-tiny', ...opts });
 }

@@ -115,35 +115,34 @@ export function buildBertModel(spec: BertGraphSpec): ModelProto {
     });
   }
 
-  g.scoped('head', () => {
-    const cls = g.op('Gather', [hidden, g.int64Const(0)], { axis: int(1) });
-    const pooled = g.op('Tanh', [linear(cls, HEAD.poolerWeight, HEAD.poolerBias)]);
-    g.op('Add', [g.op('MatMul', [pooled, HEAD.classifierWeight]), HEAD.classifierBias], {}, 'logits');
-  });
+  const embedder = preset.kind === 'embedder';
+  if (embedder) {
+    // optimum's feature-extraction export: the encoder's output is the graph's output.
+    g.op('Identity', [hidden], {}, 'last_hidden_state');
+  } else {
+    g.scoped('head', () => {
+      const cls = g.op('Gather', [hidden, g.int64Const(0)], { axis: int(1) });
+      const pooled = g.op('Tanh', [linear(cls, HEAD.poolerWeight, HEAD.poolerBias)]);
+      g.op('Add', [g.op('MatMul', [pooled, HEAD.classifierWeight]), HEAD.classifierBias], {}, 'logits');
+    });
+  }
 
   const inputs = [int64Input('input_ids'), int64Input('attention_mask')];
   if (spec.tokenTypeIds) inputs.push(int64Input('token_type_ids'));
+  const output: ValueInfoProto = embedder
+    ? { name: 'last_hidden_state', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'batch_size' }, { dimParam: 'sequence_length' }, { dimValue: H }] } } } }
+    : { name: 'logits', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: spec.numLabels }] } } } };
   return {
     irVersion: IR_VERSION,
     producerName: 'reranker-forge',
     producerVersion: '1',
     opsetImport: [{ domain: '', version: OPSET_VERSION }],
     graph: {
-      name: 'forged_bert_cross_encoder',
+      name: embedder ? 'forged_bert_embedder' : 'forged_bert_cross_encoder',
       node: g.nodes,
       initializer: g.initializers,
       input: inputs,
-      output: [
-        {
-          name: 'logits',
-          type: {
-            tensorType: {
-              elemType: DataType.FLOAT,
-              shape: { dim: [{ dimParam: 'batch_size' }, { dimValue: spec.numLabels }] },
-            },
-          },
-        },
-      ],
+      output: [output],
     },
   };
 }

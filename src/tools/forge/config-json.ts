@@ -11,8 +11,9 @@ export interface ConfigSpec {
 export function buildConfigJson(spec: ConfigSpec): Record<string, unknown> {
   const { preset, numLabels } = spec;
   const labels = Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+  const embedder = preset.kind === 'embedder';
   const config: Record<string, unknown> = {
-    architectures: ['BertForSequenceClassification'],
+    architectures: [embedder ? 'BertModel' : 'BertForSequenceClassification'],
     attention_probs_dropout_prob: 0.1,
     classifier_dropout: null,
     hidden_act: 'gelu',
@@ -35,7 +36,13 @@ export function buildConfigJson(spec: ConfigSpec): Record<string, unknown> {
     // Marks the folder as synthetic so nobody mistakes its scores for a trained model's.
     forge: { preset: preset.name, seed: spec.seed },
   };
-  // sentence-transformers' CrossEncoder reads this to skip its default sigmoid for 1-label models.
-  if (numLabels === 1) config.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
+  if (embedder) {
+    delete config['id2label'];
+    delete config['label2id'];
+    delete config['classifier_dropout'];
+  } else if (numLabels === 1) {
+    // sentence-transformers' CrossEncoder reads this to skip its default sigmoid for 1-label models.
+    config.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
+  }
   return config;
 }

@@ -4,6 +4,7 @@ import { buildBertModel } from './bert-graph.js';
 import { buildConfigJson } from './config-json.js';
 import { encodeModel } from './onnx-proto.js';
 import { PRESETS, type ForgePreset, type ForgePresetName } from './presets.js';
+import { sentenceTransformersFiles } from './st-files.js';
 import { buildSpecialTokensMap, buildTokenizerConfig, buildTokenizerJson, buildVocabTxt } from './tokenizer-files.js';
 import { loadBertVocab } from './vocab.js';
 import { generateWeights } from './weights.js';
@@ -55,7 +56,7 @@ function positiveInteger(value: number, what: string): number {
   return value;
 }
 
-/** Writes a Hugging Face-layout BERT cross-encoder folder with seeded, untrained weights. */
+/** Writes a Hugging Face-layout BERT cross-encoder (or sentence-transformers embedder) folder with seeded, untrained weights. */
 export async function forgeModel(opts: ForgeOptions): Promise<ForgeResult> {
   const base = PRESETS[opts.preset ?? 'tiny'];
   if (!base) throw new Error(`unknown forge preset ${String(opts.preset)}`);
@@ -89,6 +90,12 @@ export async function forgeModel(opts: ForgeOptions): Promise<ForgeResult> {
   if (opts.writeTokenizerJson ?? true) {
     // Compact, like the hub's tokenizer.json is in practice (the vocab alone is 30k lines pretty-printed).
     await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(buildTokenizerJson(vocab)));
+  }
+  if (preset.kind === 'embedder') {
+    for (const [file, content] of Object.entries(sentenceTransformersFiles(preset))) {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      await writeFile(path.join(dir, file), json(content));
+    }
   }
   return { dir, onnxFile, preset };
 }

@@ -73,8 +73,8 @@ export const HEAD = {
  */
 export const CONSTANT_PREFIX = 'const.';
 
-/** Every learned float weight of a model with `numLayers` encoder layers, in graph order. */
-export function weightNames(numLayers: number): string[] {
+/** Every learned float weight of a model with `numLayers` encoder layers, in graph order; embedders have no head. */
+export function weightNames(numLayers: number, head = true): string[] {
   const names: string[] = [
     EMBEDDINGS.word,
     EMBEDDINGS.position,
@@ -83,16 +83,16 @@ export function weightNames(numLayers: number): string[] {
     EMBEDDINGS.layerNormBias,
   ];
   for (let i = 0; i < numLayers; i++) names.push(...Object.values(layerWeightNames(i)));
-  names.push(HEAD.poolerWeight, HEAD.poolerBias, HEAD.classifierWeight, HEAD.classifierBias);
+  if (head) names.push(HEAD.poolerWeight, HEAD.poolerBias, HEAD.classifierWeight, HEAD.classifierBias);
   return names;
 }
 
 /** Every initializer name the forge writes except the `const.*` graph constants. */
-export function initializerNames(numLayers: number): string[] {
-  return [...weightNames(numLayers), EMBEDDINGS.positionIds];
+export function initializerNames(numLayers: number, head = true): string[] {
+  return [...weightNames(numLayers, head), EMBEDDINGS.positionIds];
 }
 
 /** Names of the 2-D weights that feed a MatMul as its second input (what int8 dynamic quantization rewrites). */
-export function matMulWeightNames(numLayers: number): string[] {
-  return weightNames(numLayers).filter((n) => n.endsWith('.weight_t'));
+export function matMulWeightNames(numLayers: number, head = true): string[] {
+  return weightNames(numLayers, head).filter((n) => n.endsWith('.weight_t'));
 }

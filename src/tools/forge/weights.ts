@@ -77,7 +77,9 @@ export function generateWeights(preset: ForgePreset, spec: WeightSpec, seed: num
     layerNorm(n.outputLayerNormWeight, n.outputLayerNormBias);
   }
 
-  dense(HEAD.poolerWeight, HEAD.poolerBias, H, H, s.denseGain);
-  dense(HEAD.classifierWeight, HEAD.classifierBias, H, spec.numLabels, s.classifierGain);
+  if (preset.kind === 'cross-encoder') {
+    dense(HEAD.poolerWeight, HEAD.poolerBias, H, H, s.denseGain);
+    dense(HEAD.classifierWeight, HEAD.classifierBias, H, spec.numLabels, s.classifierGain);
+  }
   return w;
 }

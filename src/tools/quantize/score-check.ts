@@ -1,6 +1,6 @@
 import { planBatches } from '../../engine/batch-plan.js';
 import { loadCrossEncoder } from '../../models/cross-encoder.js';
-import { CrossEncoderSession } from '../../runtime/onnx-session.js';
+import { ModelSession } from '../../runtime/onnx-session.js';
 import type { EncodedPair } from '../../text/pair-encoder.js';
 import { kendallTauB, spearman, topKOverlap } from './rank-agreement.js';
 import { generateWorkload, wordsFromTokenizerJson } from './synthetic-workload.js';
@@ -52,12 +52,12 @@ interface QueryRun {
   seconds: number;
 }
 
-async function scoreQuery(session: CrossEncoderSession, pairs: EncodedPair[]): Promise<QueryRun> {
+async function scoreQuery(session: ModelSession, pairs: EncodedPair[]): Promise<QueryRun> {
   const started = performance.now();
   const scores = new Float32Array(pairs.length);
   for (const batch of planBatches(pairs.map((p) => p.ids.length), BATCH_LIMITS)) {
     const out = await session.run(batch.map((i) => pairs[i] as EncodedPair));
-    batch.forEach((pairIndex, row) => (scores[pairIndex] = out[row] as number));
+    batch.forEach((pairIndex, row) => (scores[pairIndex] = out.data[row] as number));
   }
   return { scores, seconds: (performance.now() - started) / 1000 };
 }
@@ -70,9 +70,9 @@ async function scoreQuery(session: CrossEncoderSession, pairs: EncodedPair[]): P
 export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckResult> {
   const spec = loadCrossEncoder(opts.dir, { onnxFile: opts.referenceFile });
   const candidatePath = loadCrossEncoder(opts.dir, { onnxFile: opts.candidateFile }).folder.onnxPath;
-  const settings = { numLabels: spec.folder.numLabels, relevantLabel: spec.folder.relevantLabel, padId: spec.tokenizer.padId, threads: opts.threads };
-  const reference = await CrossEncoderSession.create({ ...settings, onnxPath: spec.folder.onnxPath });
-  const candidate = await CrossEncoderSession.create({ ...settings, onnxPath: candidatePath });
+  const settings = { head: spec.head, padId: spec.tokenizer.padId, threads: opts.threads, label: 'reranker' };
+  const reference = await ModelSession.create({ ...settings, onnxPath: spec.folder.onnxPath });
+  const candidate = await ModelSession.create({ ...settings, onnxPath: candidatePath });
   try {
     const k = opts.topK ?? 10;
     const workload = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), {

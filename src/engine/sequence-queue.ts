@@ -1,10 +1,10 @@
-import type { EncodedPair } from '../text/pair-encoder.js';
+import type { EncodedSequence } from '../text/sequence.js';
 import { batchHolding, type BatchLimits } from './batch-plan.js';
 
-/** A request's stake in the queue: its pairs and the ones not yet handed to a worker. */
+/** A request's stake in the queue: its sequences and the ones not yet handed to a worker. */
 export interface QueuedRequest {
-  readonly pairs: readonly EncodedPair[];
-  /** Pair indices not yet dispatched, shortest first, so a big request's batches pad little. */
+  readonly sequences: readonly EncodedSequence[];
+  /** Sequence indices not yet dispatched, shortest first, so a big request's batches pad little. */
   pending: number[];
   /** performance.now() at submission. */
   readonly enqueuedAt: number;
@@ -22,13 +22,14 @@ export interface NextBatch<R> {
 }
 
 /**
- * Requests in arrival order. A batch is chosen from a window at the head: the window is length-
+ * One model's requests in arrival order. A batch is chosen from a window at the head: the window is length-
  * sorted and cut by the batch limits, and the batch holding the oldest pair goes next, so pairs of
  * several requests share batches by length while the head request always makes progress.
  */
-export class PairQueue<R extends QueuedRequest> {
+export class SequenceQueue<R extends QueuedRequest> {
   private readonly requests: R[] = [];
-  pairs = 0;
+  /** Sequences waiting, over all requests. */
+  items = 0;
   tokens = 0;
 
   constructor(
@@ -73,7 +74,7 @@ export class PairQueue<R extends QueuedRequest> {
     }
     if (window.length === 0) return undefined;
     const held = batchHolding(lengths, this.limits, 0);
-    return { slots: held.indices.map((i) => window[i] as Slot<R>), full: held.full || window.length < this.pairs };
+    return { slots: held.indices.map((i) => window[i] as Slot<R>), full: held.full || window.length < this.items };
   }
 
   /** Takes a peeked batch's pairs out of the queue. */
@@ -92,11 +93,11 @@ export class PairQueue<R extends QueuedRequest> {
   }
 
   private length(request: R, pair: number): number {
-    return (request.pairs[pair] as EncodedPair).ids.length;
+    return (request.sequences[pair] as EncodedSequence).ids.length;
   }
 
   private count(request: R, pair: number, sign: 1 | -1): void {
-    this.pairs += sign;
+    this.items += sign;
     this.tokens += sign * this.length(request, pair);
   }
 }

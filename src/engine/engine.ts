@@ -1,0 +1,97 @@
+import type { Metrics } from '../metrics.js';
+import { abortReason } from './abort-reason.js';
+import type { SessionSettings } from '../runtime/onnx-session.js';
+import type { BatchLimits } from './batch-plan.js';
+import { jobSize, type EncodeJob } from './encode-job.js';
+import type { ModelRole } from './model-role.js';
+import { unpackBatch } from './packed-batch.js';
+import type { Scheduler } from './scheduler.js';
+import type { TokenizerPool } from './tokenizer-pool.js';
+import type { TokenizerModel } from './worker-messages.js';
+
+/** One model as the engine runs it: how its texts become ids, how its session is built, how it batches. */
+export interface EngineModel {
+  role: ModelRole;
+  tokenizer: TokenizerModel;
+  session: Omit<SessionSettings, 'threads'>;
+  limits: BatchLimits;
+}
+
+/** Seconds spent per engine stage for one request. */
+export interface EngineTimings {
+  tokenize: number;
+  queue_wait: number;
+  inference: number;
+}
+
+export interface EngineResult {
+  /** rows x width, row-major, in job order: one raw score per pair, or one vector per text. */
+  output: Float32Array;
+  width: number;
+  /** Tokens the model read, special tokens included. */
+  tokens: number;
+  timings: EngineTimings;
+}
+
+/**
+ * The seam between the pipelines and whatever runs the models: a job of texts in, one row per
+ * text out. Implementations admit, tokenize, batch and schedule as they see fit; an aborted signal
+ * drops the work.
+ */
+export interface InferenceEngine {
+  readonly roles: readonly ModelRole[];
+  run(role: ModelRole, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult>;
+  close(): Promise<void>;
+}
+
+export const EMPTY_RESULT: EngineResult = { output: new Float32Array(0), width: 0, tokens: 0, timings: { tokenize: 0, queue_wait: 0, inference: 0 } };
+
+/**
+ * The server's engine: admission once per request (a reservation), tokenization on the tokenizer
+ * threads, then the scheduler's batches on the inference workers.
+ */
+export class PoolEngine implements InferenceEngine {
+  readonly roles: readonly ModelRole[];
+
+  constructor(
+    private readonly models: readonly EngineModel[],
+    private readonly tokenizers: TokenizerPool,
+    private readonly scheduler: Scheduler,
+    private readonly metrics: Metrics,
+  ) {
+    this.roles = models.map((m) => m.role);
+  }
+
+  async run(role: ModelRole, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult> {
+    const model = this.roles.indexOf(role);
+    if (model === -1) throw new Error(`no ${role} model is loaded`);
+    if (jobSize(job) === 0) return EMPTY_RESULT;
+    signal?.throwIfAborted();
+    // Refused before tokenizing: an overloaded server must shed load cheaply.
+    const reservation = this.scheduler.reserve(model, jobSize(job));
+    const started = performance.now();
+    let batch;
+    try {
+      batch = await this.tokenizers.encode(model, job, signal);
+    } catch (err) {
+      this.scheduler.release(reservation);
+      if (signal?.aborted && err === signal.reason) this.metrics.rejections.inc({ reason: abortReason(err) });
+      throw err;
+    }
+    const tokenize = (performance.now() - started) / 1000;
+    this.metrics.stageDuration.observe({ stage: 'tokenize', model: role }, tokenize);
+    const result = await this.scheduler.submit(reservation, unpackBatch(batch), signal);
+    return {
+      output: result.output,
+      width: result.width,
+      tokens: batch.ids.length,
+      timings: { tokenize, queue_wait: result.queueSeconds, inference: result.inferenceSeconds },
+    };
+  }
+
+  /** Lets queued work finish, then stops the threads. */
+  async close(): Promise<void> {
+    await this.scheduler.close();
+    await this.tokenizers.close();
+  }
+}

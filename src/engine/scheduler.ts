@@ -1,0 +1,341 @@
+import { NotReadyError, OverloadedError } from '../errors.js';
+import { abortReason } from './abort-reason.js';
+import type { Metrics } from '../metrics.js';
+import type { EncodedSequence } from '../text/sequence.js';
+import type { BatchLimits } from './batch-plan.js';
+import type { ModelRole } from './model-role.js';
+import { SequenceQueue, type QueuedRequest, type Slot } from './sequence-queue.js';
+import type { BatchRunner } from './worker-pool.js';
+
+export interface SchedulerOptions {
+  /** Longest a partial batch waits for more sequences. */
+  batchWaitMs: number;
+  /** Sequences (of every model) allowed to wait; a request that would pass it is refused at once. */
+  maxQueuePairs: number;
+  /**
+   * Work allowed to wait, in milliseconds at each model's recent pace: a request arriving behind
+   * more is refused. This bounds how long the backlog outlives a burst, whatever the hardware's speed.
+   */
+  maxQueueMs: number;
+}
+
+export interface SchedulerModel {
+  role: ModelRole;
+  limits: BatchLimits;
+}
+
+/** Queue capacity held for a request from admission until its sequences are queued or it fails. */
+export interface Reservation {
+  readonly model: number;
+  readonly count: number;
+  settled: boolean;
+}
+
+export interface ScheduleResult {
+  /** rows x width, row-major, in the order given. */
+  output: Float32Array;
+  width: number;
+  /** From submission until the first batch holding one of these sequences started. */
+  queueSeconds: number;
+  /** From that first batch's start until the last one holding these sequences ended. */
+  inferenceSeconds: number;
+}
+
+interface Waiter extends QueuedRequest {
+  readonly model: number;
+  output: Float32Array | undefined;
+  width: number;
+  /** Sequences not yet run (queued or in a running batch). */
+  unscored: number;
+  startedAt: number | undefined;
+  settled: boolean;
+  resolve(result: ScheduleResult): void;
+  reject(err: unknown): void;
+  detach(): void;
+}
+
+interface ModelState {
+  role: ModelRole;
+  queue: SequenceQueue<Waiter>;
+  /** Admitted but still being tokenized. */
+  reserved: number;
+  /** Recent sequences per second of the whole pool on this model; 0 until a batch has run. */
+  pace: number;
+  /** performance.now() when this model's last batch left; 0 before the first. */
+  lastDispatch: number;
+}
+
+/**
+ * The dynamic batcher: sequences of concurrent requests queue here on the main thread, one queue per
+ * model, where they can be bounded and reordered, and leave as length-sorted batches only when a
+ * worker is free. Within a model, the oldest request's batch goes first. Between models, the one
+ * that has waited longest for a worker goes next (since its oldest sequence arrived or its last
+ * batch left, whichever is later): while both have work they take turns, so a search's one-text
+ * query embedding waits for one rerank batch, not for a 1000-document rerank queued before it.
+ * Results scatter back to their requests; a request settles with its last row.
+ */
+export class Scheduler {
+  private readonly models: ModelState[];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    models: readonly SchedulerModel[],
+    private readonly runner: BatchRunner,
+    private readonly opts: SchedulerOptions,
+    private readonly metrics: Metrics,
+  ) {
+    this.models = models.map((m) => ({ role: m.role, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0 }));
+  }
+
+  /**
+   * Admission, once per request and before any tokenization: holds queue room for `count`
+   * sequences, or throws the 429 (or 503 while closing) that turns the request away cheaply.
+   */
+  reserve(model: number, count: number): Reservation {
+    if (this.closing) throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
+    const waiting = this.waiting();
+    // An empty queue takes any request the count limit allows, so one large request is never
+    // starved; otherwise the waiting work, this request included, must fit the time bound.
+    const overTime = waiting > 0 && this.backlogMs(model, count) > this.opts.maxQueueMs;
+    if (waiting + count > this.opts.maxQueuePairs || overTime) {
+      this.metrics.rejections.inc({ reason: 'queue_full' });
+      throw this.overloaded(count, waiting);
+    }
+    (this.models[model] as ModelState).reserved += count;
+    return { model, count, settled: false };
+  }
+
+  /** Gives a reservation's room back (its request failed before queueing). */
+  release(reservation: Reservation): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    (this.models[reservation.model] as ModelState).reserved -= reservation.count;
+    this.checkDrained();
+  }
+
+  /** Queues a reserved request's sequences; no second admission check. */
+  submit(reservation: Reservation, sequences: readonly EncodedSequence[], signal?: AbortSignal): Promise<ScheduleResult> {
+    if (reservation.settled) return Promise.reject(new Error('a reservation is used once'));
+    if (signal?.aborted || sequences.length === 0) {
+      this.release(reservation);
+      if (sequences.length === 0) return Promise.resolve({ output: new Float32Array(0), width: 0, queueSeconds: 0, inferenceSeconds: 0 });
+      this.metrics.rejections.inc({ reason: abortReason(signal?.reason) });
+      return Promise.reject(signal?.reason);
+    }
+    return new Promise<ScheduleResult>((resolve, reject) => {
+      // The reserved room becomes queued sequences in one step, so a closing scheduler never sees it empty in between.
+      reservation.settled = true;
+      this.state(reservation.model).reserved -= reservation.count;
+      const onAbort = (): void => this.abort(waiter, signal?.reason);
+      const waiter: Waiter = {
+        model: reservation.model,
+        sequences,
+        pending: sequences.map((_, i) => i),
+        enqueuedAt: performance.now(),
+        output: undefined,
+        width: 0,
+        unscored: sequences.length,
+        startedAt: undefined,
+        settled: false,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.state(waiter.model).queue.add(waiter);
+      this.reportDepth();
+      this.pump();
+    });
+  }
+
+  /** Stops taking requests, lets reserved, queued and running work finish, then closes the runner. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (!this.idle()) await new Promise<void>((resolve) => (this.drained = resolve));
+    clearTimeout(this.timer);
+    await this.runner.close();
+  }
+
+  private state(model: number): ModelState {
+    return this.models[model] as ModelState;
+  }
+
+  private waiting(): number {
+    let n = 0;
+    for (const m of this.models) n += m.queue.items + m.reserved;
+    return n;
+  }
+
+  /** How long the waiting work plus `incoming` sequences of `model` would take at the recent paces. */
+  private backlogMs(model: number, incoming: number): number {
+    let ms = 0;
+    this.models.forEach((m, i) => {
+      const items = m.queue.items + m.reserved + (i === model ? incoming : 0);
+      if (m.pace > 0) ms += (items / m.pace) * 1000;
+    });
+    return ms;
+  }
+
+  private overloaded(incoming: number, waiting: number): OverloadedError {
+    // A client told to come back in a second when the queue needs half a minute just adds load.
+    const seconds = Math.ceil(this.backlogMs(-1, 0) / 1000);
+    const retryAfter = Math.min(60, Math.max(1, seconds));
+    const message =
+      incoming > this.opts.maxQueuePairs
+        ? `This request has ${incoming} texts to score, more than the queue holds (${this.opts.maxQueuePairs}); send fewer documents.`
+        : `The server is overloaded (${waiting} texts waiting); retry in ${retryAfter} s.`;
+    return new OverloadedError(message, retryAfter);
+  }
+
+  private abort(waiter: Waiter, reason: unknown): void {
+    if (waiter.settled) return;
+    this.metrics.rejections.inc({ reason: abortReason(reason) });
+    this.state(waiter.model).queue.remove(waiter);
+    this.reportDepth();
+    // Sequences already running finish on their worker; their rows are dropped on arrival.
+    this.settle(waiter, reason);
+    this.checkDrained();
+  }
+
+  private settle(waiter: Waiter, err: unknown, result?: ScheduleResult): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    waiter.detach();
+    if (result !== undefined) waiter.resolve(result);
+    else waiter.reject(err);
+  }
+
+  /**
+   * Dispatches batches while workers are free, the model whose turn it is first; a partial batch
+   * waits up to batchWaitMs for company unless another model has a batch ready.
+   */
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight < this.runner.capacity) {
+      const byTurn = this.models
+        .map((m, i) => ({ i, m, since: m.queue.oldestEnqueuedAt }))
+        .filter((x): x is { i: number; m: ModelState; since: number } => x.since !== undefined)
+        .sort((a, b) => Math.max(a.since, a.m.lastDispatch) - Math.max(b.since, b.m.lastDispatch));
+      let dispatched = false;
+      let soonest = Infinity;
+      for (const { i, m, since } of byTurn) {
+        const next = m.queue.peek();
+        if (next === undefined) continue;
+        const waited = performance.now() - since;
+        if (next.full || waited >= this.opts.batchWaitMs) {
+          m.lastDispatch = performance.now();
+          m.queue.take(next.slots);
+          this.reportDepth();
+          this.dispatch(i, next.slots);
+          dispatched = true;
+          break;
+        }
+        soonest = Math.min(soonest, this.opts.batchWaitMs - waited);
+      }
+      if (dispatched) continue;
+      // Kept referenced: it is short, and a caller awaiting a result must not see the process exit.
+      if (soonest !== Infinity) this.timer = setTimeout(() => this.pump(), soonest);
+      break;
+    }
+    this.checkDrained();
+  }
+
+  private dispatch(model: number, slots: Slot<Waiter>[]): void {
+    const { role } = this.state(model);
+    const startedAt = performance.now();
+    const sequences: EncodedSequence[] = [];
+    let longest = 0;
+    let real = 0;
+    for (const { request, pair } of slots) {
+      const s = request.sequences[pair] as EncodedSequence;
+      sequences.push(s);
+      longest = Math.max(longest, s.ids.length);
+      real += s.ids.length;
+      if (request.startedAt === undefined) {
+        request.startedAt = startedAt;
+        this.metrics.stageDuration.observe({ stage: 'queue_wait', model: role }, (startedAt - request.enqueuedAt) / 1000);
+      }
+    }
+    const padded = sequences.length * longest;
+    this.metrics.batchPairs.observe({ model: role }, sequences.length);
+    this.metrics.batchTokens.observe({ model: role }, padded);
+    this.metrics.paddingRatio.observe({ model: role }, padded === 0 ? 0 : (padded - real) / padded);
+    this.inFlight++;
+    this.runner
+      .run(model, sequences)
+      .then(
+        (out) => {
+          const now = performance.now();
+          (role === 'reranker' ? this.metrics.pairsScored : this.metrics.textsEmbedded).inc({ model: role }, sequences.length);
+          this.metrics.stageDuration.observe({ stage: 'inference', model: role }, out.seconds);
+          this.notePace(model, sequences.length, out.seconds);
+          slots.forEach(({ request, pair }, row) => {
+            if (request.settled) return;
+            request.width = out.width;
+            request.output ??= new Float32Array(request.sequences.length * out.width);
+            request.output.set(out.output.subarray(row * out.width, (row + 1) * out.width), pair * out.width);
+            if (--request.unscored === 0) {
+              const first = request.startedAt ?? startedAt;
+              this.settle(request, undefined, { output: request.output, width: request.width, queueSeconds: (first - request.enqueuedAt) / 1000, inferenceSeconds: (now - first) / 1000 });
+            }
+          });
+        },
+        (err: unknown) => {
+          // A request with any sequence in a failed batch fails whole; its other queued sequences go too.
+          for (const { request } of slots) {
+            if (request.settled) continue;
+            this.state(request.model).queue.remove(request);
+            this.settle(request, err);
+          }
+          this.reportDepth();
+        },
+      )
+      .catch((err: unknown) => {
+        // Only a bug in the scatter above lands here; fail what is left rather than leave it hanging.
+        for (const { request } of slots) this.settle(request, err);
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+  }
+
+  /**
+   * Pace from the worker's own session time, not wall time since dispatch: a replacement worker
+   * loading its model, or a batch waiting for a busy thread, would otherwise look like a slow
+   * model and turn requests away for nothing.
+   */
+  private notePace(model: number, rows: number, sessionSeconds: number): void {
+    if (sessionSeconds <= 0) return;
+    const m = this.state(model);
+    const rate = (rows / sessionSeconds) * this.runner.capacity;
+    m.pace = m.pace === 0 ? rate : 0.8 * m.pace + 0.2 * rate;
+  }
+
+  private reportDepth(): void {
+    let items = 0;
+    let tokens = 0;
+    for (const m of this.models) {
+      items += m.queue.items;
+      tokens += m.queue.tokens;
+    }
+    this.metrics.queueDepthPairs.set(items);
+    this.metrics.queueDepthTokens.set(tokens);
+  }
+
+  private idle(): boolean {
+    return this.inFlight === 0 && this.models.every((m) => m.queue.size === 0 && m.reserved === 0);
+  }
+
+  private checkDrained(): void {
+    if (this.drained !== undefined && this.idle()) {
+      const done = this.drained;
+      this.drained = undefined;
+      done();
+    }
+  }
+}
