@@ -7,7 +7,8 @@ import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine } from './machine.js';
 import { renderMarkdown, replaceSection, type BenchReport } from './markdown.js';
-import { DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
+import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
+import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
 import { runPlainOrt } from './ort-contender.js';
 import { DEFAULT_GEMM, measureGemmPeak } from './roofline.js';
 import { runService, startService } from './service-contender.js';
@@ -19,6 +20,13 @@ import { DOCS_PER_QUERY, prepareWorkload } from './workload.js';
 const FP32_FILE = 'onnx/model.onnx';
 const INT8_FILE = 'onnx/model_quantized.onnx';
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+async function ensureEmbedder(dir: string): Promise<void> {
+  if (existsSync(path.join(dir, FP32_FILE))) return;
+  if (path.resolve(dir) !== path.resolve(DEFAULT_EMBEDDER_DIR)) throw new Error(`${dir} has no ${FP32_FILE}`);
+  log(`forging embed-minilm-l6 into ${dir}`);
+  await forgeModel({ out: dir, preset: 'embed-minilm-l6' });
+}
 
 async function ensureModel(dir: string): Promise<void> {
   if (!existsSync(path.join(dir, FP32_FILE))) {
@@ -43,8 +51,8 @@ async function main(): Promise<void> {
   const arch = architectureOf(work.spec.folder.config);
   log(`${work.queries.length} queries x ${DOCS_PER_QUERY} documents, ${work.realTokens} tokens`);
 
-  log('timing ONNX Runtime GEMMs');
-  const peak = await measureGemmPeak(opts.gemmSeconds);
+  const has = (section: (typeof opts.sections)[number]): boolean => opts.sections.includes(section);
+  const peak = has('rerank') ? (log('timing ONNX Runtime GEMMs'), await measureGemmPeak(opts.gemmSeconds)) : undefined;
 
   // Each contender runs fp32 then int8 back to back, so a ratio never spans a long stretch of a noisy machine.
   const runs: BenchReport['runs'] = [];
@@ -56,24 +64,40 @@ async function main(): Promise<void> {
     log(`${name}: ${pairsPerSecond(fp32).toFixed(0)} -> ${pairsPerSecond(int8).toFixed(0)} pairs/s`);
     runs.push({ fp32, int8 });
   };
-  for (const concurrency of [1, 8]) {
-    await pair(`service c${concurrency}`, async (dtype, file) => {
-      const service = await startService(modelDir, file);
-      try {
-        return await runService(service, work, concurrency, dtype, arch);
-      } finally {
-        await service.stop();
-      }
-    });
+  if (has('rerank')) {
+    for (const concurrency of [1, 8]) {
+      await pair(`service c${concurrency}`, async (dtype, file) => {
+        const service = await startService(modelDir, file);
+        try {
+          return await runService(service, work, concurrency, dtype, arch);
+        } finally {
+          await service.stop();
+        }
+      });
+    }
+    await pair('transformers.js', (dtype) => runTransformersJs(work, modelDir, dtype, arch));
+    await pair('onnxruntime-node', (dtype, file) => runPlainOrt(work, path.join(modelDir, file), dtype, arch));
   }
-  await pair('transformers.js', (dtype) => runTransformersJs(work, modelDir, dtype, arch));
-  await pair('onnxruntime-node', (dtype, file) => runPlainOrt(work, path.join(modelDir, file), dtype, arch));
 
-  log('saturation and overload');
-  const overload = renderOverload(await runOverload(modelDir, FP32_FILE, work, opts.quick ? 5 : 10));
+  let overload: string[] | undefined;
+  if (has('overload')) {
+    log('saturation and overload');
+    overload = renderOverload(await runOverload(modelDir, FP32_FILE, work, opts.quick ? 5 : 10));
+  }
 
-  log('int8 accuracy check');
-  const accuracy = await checkScores({ dir: modelDir, referenceFile: FP32_FILE, candidateFile: INT8_FILE, queries: opts.accuracyQueries, seed: opts.seed });
+  let accuracy;
+  if (has('rerank')) {
+    log('int8 accuracy check');
+    accuracy = await checkScores({ dir: modelDir, referenceFile: FP32_FILE, candidateFile: INT8_FILE, queries: opts.accuracyQueries, seed: opts.seed });
+  }
+
+  let embeddings: string[] | undefined;
+  if (has('embeddings')) {
+    const embedderDir = path.resolve(opts.embedder);
+    await ensureEmbedder(embedderDir);
+    log('embeddings');
+    embeddings = renderEmbeddings(await runEmbeddingBench({ rerankerDir: modelDir, embedderDir, requests: opts.quick ? 8 : 24, seed: opts.seed, log }));
+  }
 
   const meanTokens = work.realTokens / work.pairs;
   const markdown = renderMarkdown({
@@ -83,10 +107,11 @@ async function main(): Promise<void> {
     modelDir: modelDir.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), modelDir) : modelDir,
     architecture: `${arch.layers} layers, hidden ${arch.hidden}, intermediate ${arch.intermediate}`,
     workload: `${work.queries.length} queries x ${DOCS_PER_QUERY} documents (seed ${opts.seed}), ${work.pairs} pairs, ${meanTokens.toFixed(1)} tokens per pair on average`,
-    gemm: { shape: DEFAULT_GEMM, peak },
+    gemm: peak === undefined ? undefined : { shape: DEFAULT_GEMM, peak },
     runs,
     accuracy,
     overload,
+    embeddings,
   });
   process.stdout.write(markdown);
   if (opts.write !== undefined) {

@@ -12,12 +12,15 @@ export interface BenchReport {
   modelDir: string;
   architecture: string;
   workload: string;
-  gemm: { shape: GemmShape; peak: GemmPeak };
+  /** Undefined when the rerank section did not run. */
+  gemm: { shape: GemmShape; peak: GemmPeak } | undefined;
   /** Pairs of fp32 and int8 runs of one contender, in the order they ran. */
   runs: Array<{ fp32: RunResult; int8: RunResult }>;
   accuracy: ScoreCheckResult | undefined;
   /** Lines of the saturation and overload run, when it ran. */
   overload?: string[] | undefined;
+  /** Lines of the embeddings section, when it ran. */
+  embeddings?: string[] | undefined;
 }
 
 const ms = (s: number): string => (s * 1000).toFixed(0);
@@ -44,8 +47,8 @@ export function renderMarkdown(r: BenchReport): string {
       `${ms(percentile(fp32.latencies, 50))} / ${ms(percentile(fp32.latencies, 99))}`,
       `${ms(percentile(int8.latencies, 50))} / ${ms(percentile(int8.latencies, 99))}`,
       `${waste(fp32)} / ${waste(int8)}`,
-      gflops(fp32, r.gemm.peak.fp32GflopsPerSecond),
-      gflops(int8, r.gemm.peak.int8GopsPerSecond),
+      r.gemm === undefined ? 'n/a' : gflops(fp32, r.gemm.peak.fp32GflopsPerSecond),
+      r.gemm === undefined ? 'n/a' : gflops(int8, r.gemm.peak.int8GopsPerSecond),
     ];
   });
   const header = [
@@ -61,7 +64,6 @@ export function renderMarkdown(r: BenchReport): string {
     'int8 GOP/s (% of int8 GEMM)',
   ];
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
-  const { shape, peak } = r.gemm;
   const notes = [...new Set(r.runs.flatMap((run) => [run.fp32.paddingNote, run.int8.paddingNote]).filter((n): n is string => n !== undefined))];
   const a = r.accuracy;
   const lines = [
@@ -70,16 +72,21 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     `- Machine: ${r.machine}`,
     `- Command: \`${r.command}\``,
-    `- Model: \`${r.modelDir}\` (${r.architecture}); int8 is \`onnx/model_quantized.onnx\` written by \`reranker quantize\``,
-    `- Workload: ${r.workload}`,
-    `- Roofline: ONNX Runtime GEMM ${shape.m}x${shape.k} by ${shape.k}x${shape.n}: fp32 MatMul ${peak.fp32GflopsPerSecond.toFixed(1)} GFLOP/s, int8 MatMulInteger ${peak.int8GopsPerSecond.toFixed(1)} GOP/s (${(peak.int8GopsPerSecond / peak.fp32GflopsPerSecond).toFixed(2)}x; best of 5 trials)`,
-    '',
-    table,
-    '',
-    'Latency is per request (one query with 100 documents). Padding waste is padding tokens / computed tokens.',
-    'Model GFLOP/s counts the computed (padded) tokens: per layer 2·T·(4H² + 2HI) + 4·S²·H per sequence.',
-    ...notes.map((n) => `Service padding: ${n}.`),
   ];
+  if (r.runs.length > 0 && r.gemm !== undefined) {
+    const { shape, peak } = r.gemm;
+    lines.push(
+      `- Model: \`${r.modelDir}\` (${r.architecture}); int8 is \`onnx/model_quantized.onnx\` written by \`reranker quantize\``,
+      `- Workload: ${r.workload}`,
+      `- Roofline: ONNX Runtime GEMM ${shape.m}x${shape.k} by ${shape.k}x${shape.n}: fp32 MatMul ${peak.fp32GflopsPerSecond.toFixed(1)} GFLOP/s, int8 MatMulInteger ${peak.int8GopsPerSecond.toFixed(1)} GOP/s (${(peak.int8GopsPerSecond / peak.fp32GflopsPerSecond).toFixed(2)}x; best of 5 trials)`,
+      '',
+      table,
+      '',
+      'Latency is per request (one query with 100 documents). Padding waste is padding tokens / computed tokens.',
+      'Model GFLOP/s counts the computed (padded) tokens: per layer 2·T·(4H² + 2HI) + 4·S²·H per sequence.',
+      ...notes.map((n) => `Service padding: ${n}.`),
+    );
+  }
   if (a !== undefined) {
     lines.push(
       '',
@@ -89,6 +96,7 @@ export function renderMarkdown(r: BenchReport): string {
     );
   }
   if (r.overload !== undefined) lines.push(...r.overload);
+  if (r.embeddings !== undefined) lines.push(...r.embeddings);
   lines.push(SECTION_END);
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,13 @@
 import { Command } from 'commander';
 
+/** Parts of the benchmark that can run on their own (`--only`). */
+export const SECTIONS = ['rerank', 'embeddings', 'overload'] as const;
+export type Section = (typeof SECTIONS)[number];
+
 export interface BenchOptions {
   model: string;
+  embedder: string;
+  sections: Section[];
   queries: number;
   seed: number;
   quick: boolean;
@@ -11,6 +17,7 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_MODEL_DIR = 'models/bench-minilm-l6';
+export const DEFAULT_EMBEDDER_DIR = 'models/bench-embed-minilm-l6';
 
 function positive(flag: string, value: string): number {
   const n = Number(value);
@@ -22,15 +29,21 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   const cmd = new Command('bench')
     .description('benchmark this service against transformers.js and plain onnxruntime-node, fp32 and int8, on one generated workload')
     .option('--model <dir>', `model folder (forged as minilm-l6 when it is ${DEFAULT_MODEL_DIR} and missing)`, DEFAULT_MODEL_DIR)
+    .option('--embedding-model <dir>', `embedding model folder (forged as embed-minilm-l6 when it is ${DEFAULT_EMBEDDER_DIR} and missing)`, DEFAULT_EMBEDDER_DIR)
+    .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all)`)
     .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
     .option('--seed <n>', 'workload seed', '1')
     .option('--quick', 'a run under ~2 minutes: fewer queries, shorter GEMM timing, smaller accuracy check')
     .option('--write [file]', 'also rewrite the marked section of this markdown file (default BENCHMARKS.md)')
     .parse(argv);
-  const o = cmd.opts<{ model: string; queries?: string; seed: string; quick?: boolean; write?: string | boolean }>();
+  const o = cmd.opts<{ model: string; embeddingModel: string; only?: string; queries?: string; seed: string; quick?: boolean; write?: string | boolean }>();
   const quick = o.quick === true;
+  const sections = (o.only?.split(',').map((x) => x.trim()) ?? [...SECTIONS]) as Section[];
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
   return {
     model: o.model,
+    embedder: o.embeddingModel,
+    sections,
     queries: o.queries === undefined ? (quick ? 6 : 40) : positive('--queries', o.queries),
     seed: positive('--seed', o.seed),
     quick,

@@ -21,8 +21,9 @@ export interface ServiceUnderTest {
  * HTTP client never shares an event loop with it. The pair-score cache is off: repeated warm-up
  * texts would otherwise be free and flatter the numbers.
  */
-export async function startService(modelDir: string, onnxFile: string, extraArgs: string[] = []): Promise<ServiceUnderTest> {
-  const args = ['dist/cli.js', 'serve', '--model', modelDir, '--onnx-file', onnxFile, '--host', '127.0.0.1', '--port', '0', '--cache-max-bytes', '0', '--log-level', 'info', ...extraArgs];
+export async function startService(modelDir: string, onnxFile: string, extraArgs: string[] = [], embedder: { dir: string; onnxFile?: string } | undefined = undefined): Promise<ServiceUnderTest> {
+  const embedding = embedder === undefined ? ['--embedding-model', 'none'] : ['--embedding-model', embedder.dir, ...(embedder.onnxFile === undefined ? [] : ['--embedding-onnx-file', embedder.onnxFile])];
+  const args = ['dist/cli.js', 'serve', '--model', modelDir, '--onnx-file', onnxFile, ...embedding, '--host', '127.0.0.1', '--port', '0', '--cache-max-bytes', '0', '--log-level', 'info', ...extraArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
