@@ -1,9 +1,12 @@
-# syntax=docker/dockerfile:1
 # Two stages: the compiler and dev dependencies stay in `build`; `runtime` gets production
 # dependencies, dist/ and nothing else. docker/replay-image.sh replays the runtime stage's `npm ci`,
 # CMD and HEALTHCHECK outside Docker, reading them from this file, so edit them here only.
+# RUN --mount (the npm cache below) needs BuildKit, Docker's default builder since 23.0, whose bundled
+# Dockerfile frontend has it; no `# syntax=` line, which would make every build pull a frontend image.
 
-FROM node:20-slim AS build
+# Node 24 is a maintained LTS (Node 20 reached end of life on 2026-04-30). The code keeps running on
+# Node 20 too (package.json engines ">=20"), so only the image moved.
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # `prepare` would compile before the sources are copied; the build runs as its own step below,
@@ -14,7 +17,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # ONNX Runtime's CPU binaries ship inside the onnxruntime-node package, so no install script is needed.
@@ -22,23 +25,32 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no
 
 # Opt-in CUDA: onnxruntime-node's install script fetches the CUDA 12 execution provider from NuGet.
 # ONNXRUNTIME_NODE_INSTALL outranks .npmrc's `skip`. Untested: no GPU or Docker engine where this was written;
-# the host still needs CUDA 12 and cuDNN 9 libraries, which node:20-slim does not carry.
+# the host still needs CUDA 12 and cuDNN 9 libraries, which node:24-slim does not carry.
 ARG ORT_CUDA=0
 RUN if [ "$ORT_CUDA" = "1" ]; then ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; fi
 
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml README.md ./
 
-# uid 1000 is node:20-slim's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
-RUN mkdir /models && chown 1000:1000 /models
+# uid 1000 is the node images' `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
+# /data holds the embedded document store (PGlite); mount a volume there to keep collections.
+RUN mkdir /models /data && chown 1000:1000 /models /data
 USER 1000:1000
+ENV DATA_DIR=/data
+VOLUME ["/data"]
 
-# MODEL_ID bakes a hub model into the image; without it, mount a model folder at /models (or let
-# the first start pull MODEL there when the hub is reachable).
+# MODEL_ID bakes a hub cross-encoder into the image, EMBEDDING_MODEL_ID a sentence-transformers
+# embedder. A baked image is meant to run without the hub, so baking the reranker bakes the service's
+# default embedder too, unless EMBEDDING_MODEL_ID names another or is `none` (no embedder: the
+# embedding routes answer 503). With neither, nothing is pulled at build time: mount model folders at
+# /models, or let the first start pull MODEL and EMBEDDING_MODEL there when the hub is reachable.
 ARG MODEL_ID=
+ARG EMBEDDING_MODEL_ID=
 ENV MODELS_DIR=/models \
-    MODEL=${MODEL_ID:-cross-encoder/ms-marco-MiniLM-L-6-v2}
+    MODEL=${MODEL_ID:-cross-encoder/ms-marco-MiniLM-L-6-v2} \
+    EMBEDDING_MODEL=${EMBEDDING_MODEL_ID:-sentence-transformers/all-MiniLM-L6-v2}
 RUN if [ -n "$MODEL_ID" ]; then node dist/cli.js pull "$MODEL_ID"; fi
+RUN if [ -n "$MODEL_ID$EMBEDDING_MODEL_ID" ] && [ "$EMBEDDING_MODEL" != "none" ]; then node dist/cli.js pull "$EMBEDDING_MODEL"; fi
 
 EXPOSE 8080
 # No curl in slim images; Node's fetch does the probe. A long start period covers a first-start pull.

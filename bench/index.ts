@@ -9,6 +9,7 @@ import { describeMachine } from './machine.js';
 import { renderMarkdown, replaceSection, type BenchReport } from './markdown.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
+import { postgresAnswers, renderSearch, runSearchBench } from './search.js';
 import { runPlainOrt } from './ort-contender.js';
 import { DEFAULT_GEMM, measureGemmPeak } from './roofline.js';
 import { runService, startService } from './service-contender.js';
@@ -99,6 +100,16 @@ async function main(): Promise<void> {
     embeddings = renderEmbeddings(await runEmbeddingBench({ rerankerDir: modelDir, embedderDir, requests: opts.quick ? 8 : 24, seed: opts.seed, log }));
   }
 
+  let search: string[] | undefined;
+  if (has('search')) {
+    const embedderDir = path.resolve(opts.embedder);
+    await ensureEmbedder(embedderDir);
+    const postgresUrl = opts.storeUrl !== undefined && (await postgresAnswers(opts.storeUrl)) ? opts.storeUrl : undefined;
+    if (postgresUrl === undefined) log('search: no Postgres with pgvector answers; the embedded store only');
+    log('search');
+    search = renderSearch(await runSearchBench({ rerankerDir: modelDir, embedderDir, docs: opts.searchDocs, queries: opts.quick ? 10 : 40, seed: opts.seed, postgresUrl, log }));
+  }
+
   const meanTokens = work.realTokens / work.pairs;
   const markdown = renderMarkdown({
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -112,6 +123,7 @@ async function main(): Promise<void> {
     accuracy,
     overload,
     embeddings,
+    search,
   });
   process.stdout.write(markdown);
   if (opts.write !== undefined) {

@@ -21,6 +21,8 @@ export interface BenchReport {
   overload?: string[] | undefined;
   /** Lines of the embeddings section, when it ran. */
   embeddings?: string[] | undefined;
+  /** Lines of the search section, when it ran. */
+  search?: string[] | undefined;
 }
 
 const ms = (s: number): string => (s * 1000).toFixed(0);
@@ -97,6 +99,7 @@ export function renderMarkdown(r: BenchReport): string {
   }
   if (r.overload !== undefined) lines.push(...r.overload);
   if (r.embeddings !== undefined) lines.push(...r.embeddings);
+  if (r.search !== undefined) lines.push(...r.search);
   lines.push(SECTION_END);
   return `${lines.join('\n')}\n`;
 }

@@ -1,13 +1,17 @@
 import { Command } from 'commander';
 
 /** Parts of the benchmark that can run on their own (`--only`). */
-export const SECTIONS = ['rerank', 'embeddings', 'overload'] as const;
+export const SECTIONS = ['rerank', 'embeddings', 'search', 'overload'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
   model: string;
   embedder: string;
   sections: Section[];
+  /** Documents of the generated search collection. */
+  searchDocs: number;
+  /** Postgres with pgvector for the search section's second store, when one answers. */
+  storeUrl: string | undefined;
   queries: number;
   seed: number;
   quick: boolean;
@@ -30,13 +34,15 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .description('benchmark this service against transformers.js and plain onnxruntime-node, fp32 and int8, on one generated workload')
     .option('--model <dir>', `model folder (forged as minilm-l6 when it is ${DEFAULT_MODEL_DIR} and missing)`, DEFAULT_MODEL_DIR)
     .option('--embedding-model <dir>', `embedding model folder (forged as embed-minilm-l6 when it is ${DEFAULT_EMBEDDER_DIR} and missing)`, DEFAULT_EMBEDDER_DIR)
+    .option('--search-docs <n>', 'documents in the search section\'s generated collection (default 100000, 5000 with --quick)')
+    .option('--store-url <url>', 'Postgres with pgvector for the search section (default: postgres://postgres@127.0.0.1:5432/test when it answers; none to skip)')
     .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all)`)
     .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
     .option('--seed <n>', 'workload seed', '1')
     .option('--quick', 'a run under ~2 minutes: fewer queries, shorter GEMM timing, smaller accuracy check')
     .option('--write [file]', 'also rewrite the marked section of this markdown file (default BENCHMARKS.md)')
     .parse(argv);
-  const o = cmd.opts<{ model: string; embeddingModel: string; only?: string; queries?: string; seed: string; quick?: boolean; write?: string | boolean }>();
+  const o = cmd.opts<{ model: string; embeddingModel: string; only?: string; queries?: string; searchDocs?: string; storeUrl?: string; seed: string; quick?: boolean; write?: string | boolean }>();
   const quick = o.quick === true;
   const sections = (o.only?.split(',').map((x) => x.trim()) ?? [...SECTIONS]) as Section[];
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
@@ -44,6 +50,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     model: o.model,
     embedder: o.embeddingModel,
     sections,
+    searchDocs: o.searchDocs === undefined ? (quick ? 5000 : 100_000) : positive('--search-docs', o.searchDocs),
+    storeUrl: o.storeUrl === 'none' ? undefined : (o.storeUrl ?? 'postgres://postgres@127.0.0.1:5432/test'),
     queries: o.queries === undefined ? (quick ? 6 : 40) : positive('--queries', o.queries),
     seed: positive('--seed', o.seed),
     quick,

@@ -10,3 +10,14 @@ export function sumSamples(text: string): Map<string, number> {
   }
   return sums;
 }
+
+/** The value of the one sample whose labels include all of `labels` (0 when none matches). */
+export function sampleWith(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = match[2] as string;
+    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) return Number(match[3]);
+  }
+  return 0;
+}

@@ -2,8 +2,9 @@
 # Replays the Dockerfile's runtime stage without a Docker engine: the packed repo stands in for the
 # build context, a temp folder for the image. The install command, CMD and HEALTHCHECK are read
 # from the Dockerfile's last stage, so this cannot pass while the image's own steps are broken.
-# Not replayed: the base image, USER (this runs as whoever calls it), and RUN steps other than
-# `npm ci`, which are no-ops by default (ORT_CUDA=0, no MODEL_ID) or need root (/models).
+# Not replayed: the base image (this runs on whatever Node is on PATH, and says so when the image's
+# FROM names another), USER (this runs as whoever calls it), and RUN steps other than `npm ci`, which
+# are no-ops by default (ORT_CUDA=0, no MODEL_ID or EMBEDDING_MODEL_ID) or need root (/models).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,6 +48,7 @@ for (const raw of lines) {
   stages.at(-1)?.push({ op: op.toUpperCase(), rest: body.trim() });
 }
 const runtime = stages.at(-1) ?? [];
+const from = (runtime[0]?.rest ?? '').replace(/\s+AS\s+\S+$/i, '');
 const one = (op) => {
   const found = runtime.filter((s) => s.op === op);
   if (found.length !== 1) throw new Error(`expected one ${op} in the last stage, found ${found.length}`);
@@ -65,6 +67,7 @@ const copied = runtime
   .filter((s) => s.op === 'COPY' && !s.rest.startsWith('--from'))
   .flatMap((s) => s.rest.split(/\s+/).slice(0, -1));
 process.stdout.write(JSON.stringify({
+  from,
   install: install[0],
   cmd: execForm(one('CMD'), 'CMD'),
   healthcheck: execForm(health[1], 'HEALTHCHECK CMD'),
@@ -76,6 +79,16 @@ EOF
 field() { node -e 'const v = require(process.argv[1])[process.argv[2]]; process.stdout.write(typeof v === "string" ? v : JSON.stringify(v))' "$WORK/steps.json" "$1"; }
 INSTALL_CMD="$(field install)"
 step "runtime stage: '$INSTALL_CMD'; CMD $(field cmd); HEALTHCHECK $(field healthcheck)"
+
+# The image's Node comes from its FROM line; this replay runs the Node on PATH, which may be another.
+IMAGE_FROM="$(field from)"
+REPLAY_NODE="$(node --version)"
+IMAGE_NODE_MAJOR="$(sed -nE 's/^node:([0-9]+).*/\1/p' <<<"$IMAGE_FROM")"
+REPLAY_NODE_MAJOR="$(sed -nE 's/^v([0-9]+).*/\1/p' <<<"$REPLAY_NODE")"
+step "node: this replay runs Node $REPLAY_NODE ($(command -v node)); the image is FROM $IMAGE_FROM"
+if [[ "$IMAGE_NODE_MAJOR" != "$REPLAY_NODE_MAJOR" ]]; then
+  step "node: NOTE the image uses another Node (${IMAGE_NODE_MAJOR:-unknown} from '$IMAGE_FROM', here $REPLAY_NODE): this checks the package, its install, CMD and HEALTHCHECK, not the image's Node"
+fi
 
 # npm pack runs `prepare` (the build) and, by npm's rules, leaves out package-lock.json and .npmrc;
 # the Dockerfile's COPY brings both, so they are copied in the same way.
@@ -168,4 +181,4 @@ SERVER_PID=""
 grep -q 'shut down cleanly' "$WORK/server.log" || fail "no 'shut down cleanly' in the server log"
 step "SIGTERM: exit 0"
 
-step "OK"
+step "OK (on Node $REPLAY_NODE; the image runs $IMAGE_FROM)"

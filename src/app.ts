@@ -2,12 +2,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from './config.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
+import { collectionsRoutes } from './http/collections-routes.js';
 import { embeddingsRoutes } from './http/embeddings-routes.js';
 import { metricsRoutes } from './http/metrics-routes.js';
 import { openapiPlugin } from './http/openapi.js';
 import { installRequestLog } from './http/request-log.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { rerankRoutes } from './http/rerank-routes.js';
+import { searchRoutes } from './http/search-routes.js';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -58,6 +60,8 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   await app.register(metricsRoutes, { service });
   await app.register(rerankRoutes, { service, config });
   await app.register(embeddingsRoutes, { service, config });
+  await app.register(searchRoutes, { service, config });
+  await app.register(collectionsRoutes, { service, config });
   return app;
 }
 

@@ -2,11 +2,12 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { addSettings, buildConfig, type RawSettings } from './config.js';
-import { ModelLoadError } from './errors.js';
+import { ConfigError, ModelLoadError } from './errors.js';
 import { forgeModel, PRESETS, type ForgePresetName } from './tools/forge/index.js';
 import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
+import { runIngest } from './tools/ingest/ingest-command.js';
 import { runQuantizeCommand } from './tools/quantize/command.js';
 import { handleSignals, startServer } from './server.js';
 import { VERSION } from './version.js';
@@ -55,7 +56,7 @@ addSettings(program.command('serve', { isDefault: true }).description('serve POS
 
 program
   .command('forge')
-  .description('write a BERT cross-encoder, or a sentence-transformers embedder (embed-* presets), with seeded weights in Hugging Face layout (test and benchmark fixture)')
+  .description('write a BERT or XLM-R cross-encoder, or a sentence-transformers embedder (embed-* presets), with seeded weights in Hugging Face layout (test and benchmark fixture)')
   .requiredOption('--out <dir>', 'folder to write')
   .addOption(new Option('--preset <name>', 'model shape').choices(Object.keys(PRESETS)).default('tiny'))
   .option('--seed <n>', 'weight seed', '42')
@@ -124,6 +125,35 @@ addSettings(
     });
     const fetched = result.files.filter((f) => f.downloaded).length;
     process.stdout.write(`${repoId} is in ${result.dir} (${result.files.length} files, ${fetched} downloaded${result.network ? '' : ', verified offline'})\n`);
+  } catch (err) {
+    fail(err);
+  }
+});
+
+addSettings(
+  program
+    .command('ingest')
+    .description('upsert the documents of a .jsonl or .csv file into a collection, by id (a re-run replaces them), embedding their text')
+    .argument('<file>', '.jsonl (one JSON object a line) or .csv (a header row) file')
+    .requiredOption('--collection <name>', 'collection to write (created with the defaults when missing)')
+    .option('--url <url>', 'a running service to send the documents to (e.g. http://127.0.0.1:8080); without it the store is opened here, which needs the service stopped when it uses the embedded store')
+    .option('--id-field <name>', 'field that holds the document id', 'id')
+    .option('--text-field <name>', 'field that holds the document text; every other field becomes metadata', 'text')
+    .option('--batch <n>', 'documents per committed batch', '256')
+    .option('--no-progress', 'no progress bar'),
+  ['embeddingModel', 'embeddingOnnxFile', 'embeddingMaxLength', 'store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'workers', 'threads', 'tokenizerThreads', 'maxBatchSize', 'maxBatchTokens', 'maxDocumentChars'],
+).action(async (file: string, raw: RawSettings & { collection: string; url?: string; idField: string; textField: string; batch: string; progress: boolean }) => {
+  try {
+    const config = buildConfig(raw);
+    const batch = Number(raw.batch);
+    if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`--batch must be a positive integer, got ${raw.batch}`);
+    const totals = await runIngest(
+      { file, collection: raw.collection, url: raw.url, idField: raw.idField, textField: raw.textField, batch, progress: raw.progress },
+      config,
+      (msg) => process.stderr.write(`${msg}\n`),
+    );
+    process.stdout.write(`ingested ${totals.documents} documents into ${raw.collection} in ${totals.seconds.toFixed(1)} s (${(totals.documents / Math.max(totals.seconds, 1e-9)).toFixed(0)} documents/s)\n`);
+    process.exit(0);
   } catch (err) {
     fail(err);
   }

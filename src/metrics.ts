@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { STATUS_BY_CODE, type ErrorCode } from './errors.js';
 
 /** Every metric the service exports, on one injected registry; names carry the prefix, times are seconds. */
 export const METRIC_PREFIX = 'reranker_';
@@ -13,13 +14,39 @@ export const BUCKETS = {
 } as const;
 
 /** Stages of one request, in pipeline order; a search runs embed and retrieve before the rerank's. */
-export type Stage = 'embed' | 'retrieve_vector' | 'retrieve_lexical' | 'fuse' | 'cache_lookup' | 'tokenize' | 'queue_wait' | 'inference';
+export type Stage = 'embed' | 'retrieve_vector' | 'retrieve_lexical' | 'fuse' | 'cache_lookup' | 'tokenize' | 'queue_wait' | 'inference' | 'write';
 
 /** Seconds per stage of one request; stages that did not run are absent. */
 export type StageTimings = Partial<Record<Stage, number>>;
 
 /** The `model` label: the role a model plays, so series survive swapping one model for another. */
 export type ModelLabel = 'reranker' | 'embedder' | 'none';
+
+/*
+ * Label values known before anything happens. Their series are exported at 0 from the start, as
+ * Prometheus' instrumentation guide asks ("avoid missing metrics"): a series born at its first event
+ * hides that event from rate() and increase(), and a dashboard panel shows "No data" instead of 0.
+ * test/ops/known-series.test.ts checks these lists against the code that increments the counters.
+ */
+/** Backpressure: the scheduler's full queue, and a request's deadline or disconnect (engine/abort-reason.ts). */
+export const REJECTION_REASONS = ['queue_full', 'deadline', 'client_gone'] as const;
+/** Why the worker pool replaced a worker (engine/worker-pool.ts). */
+export const WORKER_RESTART_REASONS = ['crash', 'hang'] as const;
+export const CACHE_RESULTS = ['hit', 'miss'] as const;
+/** The value kind a model's cache scope stores (cache/codecs.ts). */
+export const CACHE_KIND_BY_MODEL = { reranker: 'score', embedder: 'vector' } as const;
+/** Failures per tier (cache/redis-tier.ts); the memory tier has none to count. */
+export const CACHE_ERROR_REASONS: Readonly<Record<string, readonly string[]>> = {
+  redis: ['timeout', 'unavailable', 'error', 'write', 'write_dropped', 'invalid_value'],
+};
+
+/** What the service serves, known once its models and cache are set up. */
+export interface ServedSeries {
+  /** The models loaded (no embedder with --embedding-model none). */
+  models: readonly (keyof typeof CACHE_KIND_BY_MODEL)[];
+  /** The cache tiers configured, by name (memory, redis); none when the cache is off. */
+  cacheTiers: readonly string[];
+}
 
 export class Metrics {
   readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
@@ -59,5 +86,18 @@ export class Metrics {
     this.workerRestarts = new Counter({ name: `${p}worker_restarts_total`, help: 'Inference workers replaced after a crash or hang', labelNames: ['reason'], registers });
     this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
+    for (const code of Object.keys(STATUS_BY_CODE) as ErrorCode[]) this.errors.inc({ code }, 0);
+    for (const reason of REJECTION_REASONS) this.rejections.inc({ reason }, 0);
+    for (const reason of WORKER_RESTART_REASONS) this.workerRestarts.inc({ reason }, 0);
+  }
+
+  /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */
+  exportServedSeries({ models, cacheTiers }: ServedSeries): void {
+    if (models.includes('reranker')) this.pairsScored.inc({ model: 'reranker' }, 0);
+    if (models.includes('embedder')) this.textsEmbedded.inc({ model: 'embedder' }, 0);
+    for (const tier of cacheTiers) {
+      for (const model of models) for (const result of CACHE_RESULTS) this.cacheLookups.inc({ tier, result, kind: CACHE_KIND_BY_MODEL[model] }, 0);
+      for (const reason of CACHE_ERROR_REASONS[tier] ?? []) this.cacheErrors.inc({ tier, reason }, 0);
+    }
   }
 }

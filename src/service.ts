@@ -4,13 +4,17 @@ import { CacheScope, createCache, scoreCodec, vectorCodec, type CacheLog, type T
 import type { Config } from './config.js';
 import { createEngine, type EngineSettings } from './engine/create-engine.js';
 import type { EngineModel, InferenceEngine } from './engine/engine.js';
-import { EmbedderUnavailableError, ModelLoadError, NotReadyError } from './errors.js';
+import { EmbedderUnavailableError, ModelLoadError, NotReadyError, StoreUnavailableError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from './models/cross-encoder.js';
 import { loadEmbedder, type EmbedderSpec } from './models/embedder.js';
 import { modelIdentity } from './models/model-identity.js';
 import { EmbedPipeline } from './pipelines/embed-pipeline.js';
+import { IngestPipeline, type IngestEmbedder } from './pipelines/ingest-pipeline.js';
 import { RerankPipeline } from './pipelines/rerank-pipeline.js';
+import { SearchPipeline } from './pipelines/search-pipeline.js';
+import { openStore, type DocumentStore } from './store/index.js';
+import { TOKENIZATION_VERSION } from './text/tokenizer.js';
 import { VERSION } from './version.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
@@ -51,9 +55,17 @@ export interface EmbedderReady {
   dimensions: number;
 }
 
+/** The first stage: the document store and the pipelines that write to it and search it. */
+export interface DocumentsReady {
+  store: DocumentStore;
+  ingest: IngestPipeline;
+  search: SearchPipeline;
+}
+
 export interface Ready {
   reranker: RerankerReady;
   embedder: EmbedderReady | undefined;
+  documents: DocumentsReady | undefined;
 }
 
 export interface ServiceOptions {
@@ -75,6 +87,8 @@ export class Service {
   private loaded: Ready | undefined;
   private engine: InferenceEngine | undefined;
   private cache: TieredCache | undefined;
+  private store: DocumentStore | undefined;
+  private storeProblem: string | undefined;
   private closing: Promise<void> | undefined;
   private readonly engineFactory: EngineFactory;
   private readonly log: CacheLog;
@@ -113,15 +127,26 @@ export class Service {
     return this.specs?.embedder === undefined ? this.embedderProblem : undefined;
   }
 
-  /** Creates the engine and cache and runs every model once; only then does /health report ready. */
+  /**
+   * Creates the engine, cache and document store and runs every model once; only then does
+   * /health report ready. Whatever was built is closed again when any part fails.
+   */
   async start(): Promise<Ready> {
     try {
       const specs = this.prepare();
       const models = engineModels(specs, this.config);
-      const [engine, cache] = await Promise.all([this.engineFactory(models, this.config, this.metrics), this.openCache()]);
-      this.engine = engine;
-      if (this.state === 'draining') return this.ready();
-      this.loaded = await this.assemble(specs, engine, cache);
+      const [engine, cache, store] = await Promise.allSettled([this.engineFactory(models, this.config, this.metrics), this.openCache(), this.openStore()]);
+      if (engine.status === 'fulfilled') this.engine = engine.value;
+      if (store.status === 'fulfilled') this.store = store.value;
+      for (const part of [engine, cache, store]) {
+        if (part.status === 'rejected') {
+          await this.close();
+          throw part.reason;
+        }
+      }
+      if (this.state === 'draining' || engine.status !== 'fulfilled' || cache.status !== 'fulfilled') return this.ready();
+      this.loaded = await this.assemble(specs, engine.value, cache.value);
+      this.metrics.exportServedSeries({ models: models.map((m) => m.role), cacheTiers: cache.value?.name.split('+') ?? [] });
       // A SIGTERM while the models loaded wins: the service never reports ready then.
       if (this.state === 'loading') this.state = 'ready';
       return this.loaded;
@@ -136,6 +161,24 @@ export class Service {
     return this.cache;
   }
 
+  /**
+   * The document store is not needed to rerank: when it cannot be opened (a data directory that is
+   * not writable, say) the service still starts, says why once, and the store's routes answer 503.
+   */
+  private async openStore(): Promise<DocumentStore | undefined> {
+    if (this.config.store.url?.toLowerCase() === 'none') {
+      this.storeProblem = 'The service was started with --store none; start it without (the embedded store) or with --store postgres://… to search.';
+      return undefined;
+    }
+    try {
+      return await openStore(this.config.store, { log: this.log });
+    } catch (err) {
+      this.storeProblem = `The document store could not be opened: ${(err as Error).message}`;
+      this.log.warn({ err: (err as Error).message }, 'no document store: /search and /collections answer 503 STORE_UNAVAILABLE');
+      return undefined;
+    }
+  }
+
   private async assemble(specs: ModelSpecs, engine: InferenceEngine, cache: TieredCache | undefined): Promise<Ready> {
     const { config, metrics } = this;
     const rerankerName = config.servedModelName ?? specs.reranker.folder.name;
@@ -143,7 +186,7 @@ export class Service {
     const rerankerScope =
       cache === undefined
         ? undefined
-        : new CacheScope(cache, await modelIdentity(rerankerName, [rr.folder.onnxPath, ...rr.folder.tokenizerPaths], { maxLength: rr.maxLength, head: rr.head }), scoreCodec);
+        : new CacheScope(cache, await modelIdentity(rerankerName, [rr.folder.onnxPath, ...rr.folder.tokenizerPaths], { maxLength: rr.maxLength, head: rr.head, tokenization: TOKENIZATION_VERSION }), scoreCodec);
     const reranker: RerankerReady = { spec: rr, servedModelName: rerankerName, pipeline: new RerankPipeline(engine, rr.maxLength, rerankerScope, metrics) };
     metrics.modelInfo.set({ role: 'reranker', model: rerankerName, onnx_file: basename(rr.folder.onnxPath), max_length: String(rr.maxLength), version: VERSION }, 1);
 
@@ -159,11 +202,23 @@ export class Service {
       const scope =
         cache === undefined
           ? undefined
-          : new CacheScope(cache, await modelIdentity(name, [em.folder.onnxPath, ...em.folder.tokenizerPaths, ...em.configPaths], { maxLength: em.maxLength, head: em.head }), vectorCodec(probe.width));
+          : new CacheScope(cache, await modelIdentity(name, [em.folder.onnxPath, ...em.folder.tokenizerPaths, ...em.configPaths], { maxLength: em.maxLength, head: em.head, tokenization: TOKENIZATION_VERSION }), vectorCodec(probe.width));
       embedder = { spec: em, servedModelName: name, dimensions: probe.width, pipeline: new EmbedPipeline(engine, em.maxLength, probe.width, scope, metrics) };
       metrics.modelInfo.set({ role: 'embedder', model: name, onnx_file: basename(em.folder.onnxPath), max_length: String(em.maxLength), version: VERSION }, 1);
     }
-    return { reranker, embedder };
+    return { reranker, embedder, documents: this.store === undefined ? undefined : this.firstStage(this.store, engine, reranker, embedder) };
+  }
+
+  private firstStage(store: DocumentStore, engine: InferenceEngine, reranker: RerankerReady, embedder: EmbedderReady | undefined): DocumentsReady {
+    const embedding = (): IngestEmbedder => {
+      if (embedder === undefined) throw new EmbedderUnavailableError(this.embedderProblem ?? 'No embedding model is loaded.');
+      return { name: embedder.servedModelName, pipeline: embedder.pipeline, engine, normalize: embedder.spec.pooling.normalize, maxLength: embedder.spec.maxLength };
+    };
+    return {
+      store,
+      ingest: new IngestPipeline({ store, embedder: embedding, maxDocumentChars: this.config.limits.maxDocumentChars, metrics: this.metrics }),
+      search: new SearchPipeline({ store, embedder: embedding, rerank: reranker.pipeline, metrics: this.metrics }),
+    };
   }
 
   /** What a request needs, or the 503 that tells the client to come back. */
@@ -180,6 +235,13 @@ export class Service {
     return embedder;
   }
 
+  /** The store and its pipelines, or 503 STORE_UNAVAILABLE with why there is none. */
+  documents(): DocumentsReady {
+    const { documents } = this.ready();
+    if (documents === undefined) throw new StoreUnavailableError(this.storeProblem ?? 'No document store is open.');
+    return documents;
+  }
+
   drain(): void {
     if (this.state === 'ready' || this.state === 'loading') this.state = 'draining';
   }
@@ -192,6 +254,8 @@ export class Service {
       this.engine = undefined;
       await this.cache?.close();
       this.cache = undefined;
+      await this.store?.close();
+      this.store = undefined;
     })();
     return this.closing;
   }
@@ -199,25 +263,26 @@ export class Service {
 
 /** How the engine runs each loaded model. */
 export function engineModels(specs: ModelSpecs, config: Config): EngineModel[] {
-  const limits = { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens };
-  const rr = specs.reranker;
-  const models: EngineModel[] = [
-    {
-      role: 'reranker',
-      tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
-      session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker' },
-      limits,
-    },
-  ];
-  const em = specs.embedder;
-  if (em !== undefined) {
-    models.push({
-      role: 'embedder',
-      tokenizer: { kind: 'texts', files: em.folder.tokenizer, maxLength: em.maxLength, lowercase: em.encoder.lowercase },
-      // Vectors leave the worker as pooled: the cache keeps them so, and each route normalises as it promises.
-      session: { onnxPath: em.folder.onnxPath, padId: em.tokenizer.padId, head: { ...em.head, normalize: false }, label: 'embedder' },
-      limits,
-    });
-  }
+  const models = [rerankerEngineModel(specs.reranker, config)];
+  if (specs.embedder !== undefined) models.push(embedderEngineModel(specs.embedder, config));
   return models;
+}
+
+export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config): EngineModel {
+  return {
+    role: 'reranker',
+    tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
+    session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker' },
+    limits: { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens },
+  };
+}
+
+export function embedderEngineModel(em: EmbedderSpec, config: Config): EngineModel {
+  return {
+    role: 'embedder',
+    tokenizer: { kind: 'texts', files: em.folder.tokenizer, maxLength: em.maxLength, lowercase: em.encoder.lowercase },
+    // Vectors leave the worker as pooled: the cache keeps them so, and each route normalises as it promises.
+    session: { onnxPath: em.folder.onnxPath, padId: em.tokenizer.padId, head: { ...em.head, normalize: false }, label: 'embedder' },
+    limits: { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens },
+  };
 }

@@ -6,7 +6,7 @@ import { forgedModel } from './support/forged-model.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0' });
+  const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0' });
   server = await startServer(config, { logger: pino({ level: 'silent' }) });
   await server.ready;
 });

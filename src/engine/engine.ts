@@ -41,6 +41,8 @@ export interface EngineResult {
 export interface InferenceEngine {
   readonly roles: readonly ModelRole[];
   run(role: ModelRole, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult>;
+  /** Character ranges of each text's chunks of at most maxTokens of the model's tokens (text/chunking.ts). */
+  chunk(role: ModelRole, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,12 @@ export class PoolEngine implements InferenceEngine {
       tokens: batch.ids.length,
       timings: { tokenize, queue_wait: result.queueSeconds, inference: result.inferenceSeconds },
     };
+  }
+
+  chunk(role: ModelRole, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]> {
+    const model = this.roles.indexOf(role);
+    if (model === -1) throw new Error(`no ${role} model is loaded`);
+    return this.tokenizers.chunk(model, texts, maxTokens, overlap, signal);
   }
 
   /** Lets queued work finish, then stops the threads. */

@@ -2,6 +2,7 @@ import type { Metrics } from '../metrics.js';
 import { ModelSession } from '../runtime/onnx-session.js';
 import { PairEncoder } from '../text/pair-encoder.js';
 import { TextEncoder } from '../text/text-encoder.js';
+import { chunkText } from '../text/chunking.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { planBatches } from './batch-plan.js';
 import { EMPTY_RESULT, type EngineModel, type EngineResult, type InferenceEngine } from './engine.js';
@@ -66,6 +67,13 @@ export class LocalEngine implements InferenceEngine {
     const inference = (performance.now() - t1) / 1000;
     this.metrics?.stageDuration.observe({ stage: 'inference', model: role }, inference);
     return { output: output ?? new Float32Array(0), width, tokens, timings: { tokenize, queue_wait: 0, inference } };
+  }
+
+  async chunk(role: ModelRole, texts: string[], maxTokens: number, overlap: number): Promise<[number, number][][]> {
+    const l = this.loaded.find((x) => x.model.role === role);
+    if (l === undefined) throw new Error(`no ${role} model is loaded`);
+    const count = (s: string): number => l.encoder.tokenizer.encode(s).length;
+    return texts.map((t) => (count(t) <= maxTokens ? [[0, t.length]] : chunkText(t, count, maxTokens, overlap).map((c): [number, number] => [c.start, c.end])));
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,8 @@ import { TextEncoder } from '../text/text-encoder.js';
 import { TextTokenizer } from '../text/tokenizer.js';
 import { encodeJob } from './encode-job.js';
 import { packBatch } from './packed-batch.js';
-import type { TokenizeReply, TokenizeTask, TokenizerInit } from './worker-messages.js';
+import { chunkText } from '../text/chunking.js';
+import type { TokenizeReply, TokenizerInit, TokenizerTask } from './worker-messages.js';
 import { lowerThisThreadPriority } from './thread-priority.js';
 
 /*
@@ -20,10 +21,16 @@ const encoders = init.models.map((m) => {
   return m.kind === 'pairs' ? new PairEncoder(tokenizer, m.maxLength) : new TextEncoder(tokenizer, m.maxLength, m.lowercase);
 });
 
-export default function tokenize(task: TokenizeTask): TokenizeReply {
+export default function tokenize(task: TokenizerTask): TokenizeReply {
   const encoder = encoders[task.model];
   if (encoder === undefined) return { ok: false, message: `no tokenizer for model ${task.model}` };
   try {
+    if ('chunk' in task) {
+      const { texts, maxTokens, overlap } = task.chunk;
+      const count = (s: string): number => encoder.tokenizer.encode(s).length;
+      // A text that fits is one chunk: the per-word counting below is only paid by long ones.
+      return { ok: true, ranges: texts.map((t) => (count(t) <= maxTokens ? [[0, t.length]] : chunkText(t, count, maxTokens, overlap).map((c) => [c.start, c.end]))) };
+    }
     return { ok: true, batch: packBatch(encodeJob(encoder, task.job)) };
   } catch (err) {
     if (err instanceof RerankerError) return { ok: false, code: err.code, message: err.message };

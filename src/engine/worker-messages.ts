@@ -77,8 +77,18 @@ export interface TokenizeTask {
   job: EncodeJob;
 }
 
+/** Split long texts into chunks of at most maxTokens tokens (see text/chunking.ts). */
+export interface ChunkTask {
+  model: number;
+  chunk: { texts: string[]; maxTokens: number; overlap: number };
+}
+
+export type TokenizerTask = TokenizeTask | ChunkTask;
+
 export type TokenizeReply =
   | { ok: true; batch: PackedBatch }
+  /** Per text, its chunks' [start, end) character ranges. */
+  | { ok: true; ranges: [number, number][][] }
   /** A client error (e.g. INPUT_TOO_LONG) keeps its code across the thread boundary. */
   | { ok: false; code?: string; message: string };
 

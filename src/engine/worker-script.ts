@@ -2,14 +2,26 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The nearest folder above `from` that holds package.json: the package root. */
+function packageRoot(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /**
- * Path of the compiled worker entry. Worker threads load plain JavaScript only, so when this module
- * runs as TypeScript from src/ (vitest) the worker comes from the build output in dist/ instead;
- * tests therefore need `npm run build` first, and see dist/'s copy of the worker code.
+ * Path of a compiled worker entry (`name` relative to src/engine, e.g. 'inference-worker' or
+ * '../store/pglite-worker'). Worker threads load plain JavaScript only: next to this module when it
+ * runs from dist/; from the package's dist/ when it runs as TypeScript from src/ (vitest) or from
+ * another build (the benchmark's dist-bench/). Tests therefore need `npm run build` first.
  */
 export function workerScriptPath(name: string): string {
-  const here = fileURLToPath(import.meta.url);
-  const file = here.endsWith('.ts') ? resolve(dirname(here), '../../dist/engine', `${name}.js`) : join(dirname(here), `${name}.js`);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, `${name}.js`);
+  if (!fileURLToPath(import.meta.url).endsWith('.ts') && existsSync(beside)) return beside;
+  const root = packageRoot(here);
+  const file = root === undefined ? beside : resolve(root, 'dist/engine', `${name}.js`);
   if (!existsSync(file)) throw new Error(`worker script ${file} is missing; run npm run build`);
   return file;
 }

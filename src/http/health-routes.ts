@@ -12,13 +12,13 @@ export interface HealthRoutesOptions {
 
 /** /health is the readiness probe: 200 only after the model has loaded and run once. */
 export async function healthRoutes(app: FastifyInstance, { service, config }: HealthRoutesOptions): Promise<void> {
-  app.get('/health', { schema: { summary: 'Readiness: 200 once the model is loaded and warmed up, 503 before and while draining', response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+  app.get('/health', { schema: { summary: 'Readiness: 200 once the model is loaded and warmed up, 503 before and while draining', tags: ['operations'], response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
     const status = service.state === 'ready' ? 'ok' : service.state;
     if (status !== 'ok') void reply.code(503).header('retry-after', '1');
     return { status };
   });
 
-  app.get('/info', { schema: { summary: 'Served model, limits and version', response: { 200: InfoResponse, '5xx': AnyErrorBody } } }, async () => {
+  app.get('/info', { schema: { summary: 'Served model, limits and version', tags: ['operations'], response: { 200: InfoResponse, '5xx': AnyErrorBody } } }, async () => {
     const { reranker, embedder } = service.ready();
     const { spec, servedModelName } = reranker;
     const id2label = spec.folder.config.id2label ?? { '0': 'LABEL_0' };

@@ -13,6 +13,7 @@ export async function metricsRoutes(app: FastifyInstance, { service }: MetricsRo
     {
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
+        tags: ['operations'],
         response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
       },
     },

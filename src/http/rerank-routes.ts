@@ -74,6 +74,7 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
     {
       schema: {
         summary: 'Rerank documents (Jina shape; TEI shape when the body has `texts`)',
+        tags: ['rerank'],
         body: RerankBody,
         response: { 200: Type.Union([RerankResponse, TeiRerankResponse]), ...errors },
       },
@@ -84,7 +85,7 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
     ['/v1/rerank', true, '1', 'Rerank documents (Cohere v1 / Jina shape)'],
     ['/v2/rerank', false, '2', 'Rerank documents (Cohere v2 shape)'],
   ] as const) {
-    app.post(url, { schema: { summary, body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req: FastifyRequest, reply: FastifyReply) =>
+    app.post(url, { schema: { summary, tags: ['rerank'], body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req: FastifyRequest, reply: FastifyReply) =>
       cohere(req, reply, returnDocuments, version),
     );
   }

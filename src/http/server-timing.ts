@@ -10,6 +10,7 @@ const NAMES: Record<Stage, string> = {
   tokenize: 'tokenize',
   queue_wait: 'queue',
   inference: 'inference',
+  write: 'write',
 };
 
 /** `cache;dur=0.4, tokenize;dur=3.1, queue;dur=0.2, inference;dur=41.7` (milliseconds), stages in pipeline order. */

@@ -38,7 +38,7 @@ export interface ModelFolder {
 }
 
 /** Their learned position table starts after the padding index, so 514 positions mean 512 usable. */
-const POSITION_OFFSET_FAMILIES = new Set(['roberta', 'xlm-roberta', 'camembert', 'xlm-roberta-xl', 'data2vec-text']);
+const POSITION_OFFSET_FAMILIES = new Set(['roberta', 'xlm-roberta', 'camembert', 'xlm-roberta-xl', 'data2vec-text', 'mpnet', 'longformer', 'ibert', 'luke', 'markuplm', 'roberta-prelayernorm', 'xmod']);
 /** Files that change how text becomes token ids when they change. */
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'sentencepiece.bpe.model', 'added_tokens.json'];
 

@@ -36,6 +36,8 @@ export interface SessionOutput {
 /** Output names in the order they are preferred, per head. */
 const POOLING_OUTPUTS = ['sentence_embedding', 'last_hidden_state', 'token_embeddings'];
 const FLOAT_TYPES = new Set(['float32', 'float16']);
+/** Every input `run` feeds; token_type_ids only when the graph declares it. */
+const FED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 
 function fail(settings: SessionSettings, problem: string, fix: string): never {
   throw new ModelLoadError(settings.onnxPath, problem, fix);
@@ -87,6 +89,12 @@ export class ModelSession {
         await session.release();
         fail(settings, `the graph has no ${input} input (inputs: ${session.inputNames.join(', ')})`, 'Export the model with optimum-cli export onnx, which names its inputs input_ids and attention_mask.');
       }
+    }
+    // An input we never feed (position_ids, a past key cache) would fail every request; refuse the file now.
+    const unfed = session.inputNames.filter((name) => !FED_INPUTS.has(name));
+    if (unfed.length > 0) {
+      await session.release();
+      fail(settings, `the graph needs inputs this service does not feed: ${unfed.join(', ')}`, 'Export the model with optimum-cli export onnx, whose encoder graphs take only input_ids, attention_mask and token_type_ids.');
     }
     const output = pickOutput(session, settings);
     return new ModelSession(session, settings, session.inputNames.includes('token_type_ids'), output);

@@ -1,6 +1,14 @@
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ModelLoadError } from '../errors.js';
+import { splitPrecompiled } from './precompiled-adapter.js';
 import { templatesFrom, type Templates } from './template.js';
+import { checkTokenizerModel, tokenizerLoadError } from './tokenizer-support.js';
+
+/**
+ * Bumped whenever a change makes this code give other token ids for the same files (the exact
+ * SentencePiece charsmap, the release's longest_first rule): cache entries keyed before it name
+ * scores of other ids, so each model's cache identity includes it.
+ */
+export const TOKENIZATION_VERSION = 2;
 
 /** What a tokenizer is built from; a model folder provides it (models/model-folder.ts). */
 export interface TokenizerFiles {
@@ -18,13 +26,18 @@ export class TextTokenizer {
   readonly templates: Templates;
   readonly padId: number;
   private readonly tokenizer: Tokenizer;
+  /** SentencePiece's charsmap (and any normaliser steps before it), run here instead of by the library. */
+  private readonly prenormalize: (text: string) => string;
 
   constructor(files: TokenizerFiles) {
     try {
-      this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+      checkTokenizerModel(files.tokenizerJson);
+      const split = splitPrecompiled(files.tokenizerJson);
+      this.prenormalize = split.prenormalize ?? ((text) => text);
+      this.tokenizer = new Tokenizer(split.tokenizerJson, files.tokenizerConfig);
       this.templates = templatesFrom(files.tokenizerJson['post_processor'], (t) => this.tokenizer.token_to_id(t));
     } catch (err) {
-      throw new ModelLoadError(files.source, `the tokenizer cannot be built (${(err as Error).message})`, 'Download the tokenizer files again from the model repository.');
+      throw tokenizerLoadError(files.source, err);
     }
     this.padId = this.resolvePadId(files);
   }
@@ -43,10 +56,10 @@ export class TextTokenizer {
 
   /** Token ids of one text without special tokens. */
   encode(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    return this.tokenizer.encode(this.prenormalize(text), { add_special_tokens: false }).ids;
   }
 
   tokens(text: string): string[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).tokens;
+    return this.tokenizer.encode(this.prenormalize(text), { add_special_tokens: false }).tokens;
   }
 }

@@ -16,7 +16,7 @@ const logs: { msg: string; level: number }[] = [];
 beforeAll(async () => {
   redis = new RedisChild(await freePort());
   await redis.start();
-  const config = buildConfig({ model: await forgedModel(), workers: '1', cacheMaxBytes: '0', redisUrl: redis.url, redisTimeoutMs: '100', redisKeyPrefix: 'outage-test:' });
+  const config = buildConfig({ model: await forgedModel(), workers: '1', cacheMaxBytes: '0', redisUrl: redis.url, redisTimeoutMs: '100', redisKeyPrefix: 'outage-test:', embeddingModel: 'none', store: 'none' });
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line) as { msg: string; level: number }) });
   service = new Service(config, { log: logger });
   await service.start();

@@ -12,7 +12,7 @@ const replicas: { child: ChildProcess; url: string }[] = [];
 
 async function replica(modelDir: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const args = [CLI, 'serve', '--model', modelDir, '--embedding-model', 'none', '--port', String(port), '--host', '127.0.0.1', '--workers', '1'];
+  const args = [CLI, 'serve', '--model', modelDir, '--embedding-model', 'none', '--store', 'none', '--port', String(port), '--host', '127.0.0.1', '--workers', '1'];
   args.push('--redis-url', SHARED_REDIS_URL, '--redis-key-prefix', prefix, '--log-level', 'warn');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeDefault, configFromEnv, DEFAULT_PORT, isSettingEnv, readYaml, repoPath, ROOT, servedGetRoutes } from './deploy-files.js';
+import { composeDefault, configFromEnv, DEFAULT_PORT, dockerStages, isSettingEnv, readText, readYaml, repoPath, ROOT, servedGetRoutes } from './deploy-files.js';
 
 interface Service {
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
@@ -69,6 +69,14 @@ describe('docker/compose.yaml', () => {
     const context = resolve(COMPOSE_DIR, reranker.build?.context ?? '');
     expect(context).toBe(resolve(ROOT));
     expect(existsSync(resolve(context, reranker.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
+  });
+
+  it('passes only build args the Dockerfile declares', () => {
+    const declared = dockerStages(readText('Dockerfile'))
+      .flat()
+      .filter((s) => s.op === 'ARG')
+      .map((s) => s.args.split('=')[0]);
+    expect(Object.keys(reranker.build?.args ?? {}).filter((arg) => !declared.includes(arg))).toEqual([]);
   });
 
   it('passes only settings the service knows, with values it accepts', () => {

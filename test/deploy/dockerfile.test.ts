@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig, SETTINGS } from '../../src/config.js';
 import { startServer } from '../../src/server.js';
 import { forgedModel } from '../support/forged-model.js';
 import { closedPort } from '../hub/loopback-hub.js';
-import { DEFAULT_PORT, dockerStages, isSettingEnv, readText, repoPath, servedGetRoutes, type DockerStep } from './deploy-files.js';
+import { composeDefault, DEFAULT_PORT, dockerStages, isSettingEnv, readText, repoPath, servedGetRoutes, type DockerStep } from './deploy-files.js';
 
 const stages = dockerStages(readText('Dockerfile'));
 const build = stages[0] ?? [];
@@ -24,6 +24,12 @@ const healthcheckArgv = (): string[] => {
   expect(match, 'HEALTHCHECK uses the exec form CMD ["..."]').not.toBeNull();
   return JSON.parse(match?.[1] ?? '[]') as string[];
 };
+/** The runtime stage's ENV, name to unexpanded value. */
+const runtimeEnv = (): Map<string, string> => {
+  const env = new Map<string, string>();
+  for (const line of args(runtime, 'ENV')) for (const [, k = '', v = ''] of line.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) env.set(k, v);
+  return env;
+};
 /** Sources the runtime stage copies from the build context (not from another stage). */
 const contextCopies = (): string[] =>
   args(runtime, 'COPY')
@@ -40,9 +46,18 @@ function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 describe('Dockerfile', () => {
-  it('has a build stage and a runtime stage, both on node:20-slim', () => {
+  // Issue 12: Node 20 reached end of life on 2026-04-30; the image moved to a maintained LTS, the code did not leave 20.
+  it('has a build stage and a runtime stage, both on the same maintained Node LTS slim image, while engines keeps Node 20', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage[0]?.args).toMatch(/^node:20-slim(\s+AS\s+\S+)?$/i);
+    const images = stages.map((stage) => /^(node:(\d+)-slim)(\s+AS\s+\S+)?$/i.exec(stage[0]?.args ?? ''));
+    for (const m of images) expect(m, 'FROM node:<major>-slim').not.toBeNull();
+    expect(new Set(images.map((m) => m?.[1])).size).toBe(1);
+    const major = Number(images[0]?.[2]);
+    // LTS lines are the even majors; 24 is the oldest one maintained after Node 20's end of life.
+    expect(major % 2).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(24);
+    const pkg = JSON.parse(readText('package.json')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20');
     const buildName = /\s+AS\s+(\S+)$/i.exec(build[0]?.args ?? '')?.[1];
     expect(buildName).toBeDefined();
     expect(args(runtime, 'COPY').some((a) => a.startsWith(`--from=${buildName} `) && a.includes('/dist'))).toBe(true);
@@ -71,13 +86,42 @@ describe('Dockerfile', () => {
     expect(pkg.bin['reranker']).toBe('dist/cli.js');
   });
 
-  it('sets only env vars the service reads, with the model folder under /models', () => {
-    const env = new Map<string, string>();
-    for (const line of args(runtime, 'ENV')) for (const [, k = '', v = ''] of line.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) env.set(k, v);
+  it('sets only env vars the service reads, with the model folders under /models and the service\'s defaults', () => {
+    const env = runtimeEnv();
     for (const key of env.keys()) expect(isSettingEnv(key), key).toBe(true);
     expect(env.get('MODELS_DIR')).toBe('/models');
-    expect(env.get('MODEL')).toMatch(/^\$\{MODEL_ID:-[\w.-]+\/[\w.-]+\}$/);
-    expect(runCommands(runtime).some((r) => r.includes('node dist/cli.js pull "$MODEL_ID"'))).toBe(true);
+    expect(env.get('MODEL')).toBe(`\${MODEL_ID:-${SETTINGS.model.fallback}}`);
+    expect(env.get('EMBEDDING_MODEL')).toBe(`\${EMBEDDING_MODEL_ID:-${SETTINGS.embeddingModel.fallback}}`);
+    expect(args(runtime, 'ARG')).toEqual(expect.arrayContaining(['MODEL_ID=', 'EMBEDDING_MODEL_ID=']));
+  });
+
+  it('bakes models only when asked: the reranker with MODEL_ID, the embedder with EMBEDDING_MODEL_ID or alongside MODEL_ID, never `none`', async () => {
+    const pulls = runCommands(runtime).filter((r) => r.includes('dist/cli.js pull'));
+    expect(pulls).toHaveLength(2);
+    const baked = async (buildArgs: Record<string, string>): Promise<string[]> => {
+      // The build args, then ENV as Docker expands it, then the RUN lines with the pull echoed instead of run.
+      const env: Record<string, string> = { MODEL_ID: '', EMBEDDING_MODEL_ID: '', ...buildArgs };
+      for (const [k, v] of runtimeEnv()) env[k] = composeDefault(v, env);
+      const script = pulls.map((r) => r.replaceAll('node dist/cli.js pull', 'echo')).join('\n');
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile('sh', ['-c', script], { env: { PATH: process.env['PATH'] ?? '', ...env } }, (err, stdout) => (err === null ? resolve(stdout) : reject(err))),
+      );
+      return out.split('\n').filter((l) => l !== '');
+    };
+    const embedder = SETTINGS.embeddingModel.fallback;
+    expect(await baked({})).toEqual([]);
+    expect(await baked({ MODEL_ID: 'org/cross' })).toEqual(['org/cross', embedder]);
+    expect(await baked({ MODEL_ID: 'org/cross', EMBEDDING_MODEL_ID: 'org/embed' })).toEqual(['org/cross', 'org/embed']);
+    expect(await baked({ MODEL_ID: 'org/cross', EMBEDDING_MODEL_ID: 'none' })).toEqual(['org/cross']);
+    expect(await baked({ EMBEDDING_MODEL_ID: 'org/embed' })).toEqual(['org/embed']);
+    // `none` reaches the service as EMBEDDING_MODEL=none, which turns embedding off.
+    expect(buildConfig({ embeddingModel: 'none' }).embedder.model).toBeUndefined();
+  });
+
+  it('needs no `# syntax=` line: RUN --mount is in the Dockerfile frontend that BuildKit bundles', () => {
+    expect(readText('Dockerfile')).not.toMatch(/^#\s*syntax\s*=/im);
+    // Heredocs are what would need a newer frontend than the bundled one; none is used.
+    expect(readText('Dockerfile')).not.toMatch(/<<-?\s*['"]?[A-Z]+['"]?\s*$/m);
   });
 
   it('fetches ONNX Runtime CUDA binaries only when ORT_CUDA=1, with the flag onnxruntime-node reads', () => {
@@ -99,7 +143,7 @@ describe('Dockerfile', () => {
   });
 
   it('HEALTHCHECK command exits 0 on a ready server and 1 when nothing listens', async () => {
-    const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0' });
+    const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0' });
     const server = await startServer(config, { logger: pino({ level: 'silent' }) });
     try {
       await server.ready;
@@ -141,6 +185,13 @@ describe('docker/replay-image.sh stays in step with the Dockerfile', () => {
     expect(script).not.toMatch(/npm ci --omit/);
     expect(script).not.toContain('dist/cli.js serve');
     for (const field of ['install', 'cmd', 'healthcheck']) expect(script).toContain(`${field}:`);
+  });
+
+  it('says which Node it ran and, read from the FROM line, which one the image runs', () => {
+    expect(script).toContain('node --version');
+    expect(script).toMatch(/op\.toUpperCase\(\) === 'FROM'/);
+    expect(script).toContain('$(field from)');
+    expect(script).toContain('the image uses another Node');
   });
 
   it('runs in CI after the tests', () => {

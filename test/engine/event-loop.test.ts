@@ -10,7 +10,7 @@ let server: RunningServer;
 beforeAll(async () => {
   // The small model answers many requests a second, so the main thread parses, hashes and answers
   // far more bodies than with a real-sized model: the harder case for the event loop.
-  const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0', workers: '2', threads: '1', embeddingModel: 'none' });
+  const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0', workers: '2', threads: '1', embeddingModel: 'none', store: 'none' });
   server = await startServer(config, { logger: pino({ level: 'silent' }) });
   await server.ready;
 });

@@ -10,7 +10,7 @@ const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 describe('SIGTERM with requests in flight', () => {
   it('finishes them, closes the worker pool and exits 0', async () => {
     const model = await forgedModel();
-    const child = spawn(process.execPath, [CLI, 'serve', '--model', model, '--embedding-model', 'none', '--host', '127.0.0.1', '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--model', model, '--embedding-model', 'none', '--store', 'none', '--host', '127.0.0.1', '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const logs: { msg?: string; url?: string }[] = [];
     let onReady: (url: string) => void = () => undefined;

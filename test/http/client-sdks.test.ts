@@ -8,7 +8,7 @@ import { forgedModel } from '../support/forged-model.js';
 /** Cohere's own TypeScript SDK, pointed at this service by its base URL alone. */
 let server: RunningServer;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0', servedModelName: 'forged-tiny' });
+  const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0', servedModelName: 'forged-tiny' });
   server = await startServer(config, { logger: pino({ level: 'silent' }) });
   await server.ready;
 });

@@ -10,7 +10,7 @@ import { families, sample } from './metrics-text.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0', workers: '1', servedModelName: 'forged-tiny' });
+  const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0', workers: '1', servedModelName: 'forged-tiny' });
   server = await startServer(config, { logger: pino({ level: 'silent' }) });
   await server.ready;
 });

@@ -10,7 +10,7 @@ import { forgedEmbedder } from '../support/test-app.js';
 let server: RunningServer;
 let client: OpenAI;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), embeddingModel: await forgedEmbedder(), host: '127.0.0.1', port: '0' });
+  const config = buildConfig({ model: await forgedModel(), embeddingModel: await forgedEmbedder(), store: 'none', host: '127.0.0.1', port: '0' });
   server = await startServer(config, { logger: pino({ level: 'silent' }) });
   await server.ready;
   client = new OpenAI({ apiKey: 'not-checked', baseURL: `${server.url}/v1`, maxRetries: 0 });

@@ -11,7 +11,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 let service: Service;
 
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), workers: '1', embeddingModel: 'none' });
+  const config = buildConfig({ model: await forgedModel(), workers: '1', embeddingModel: 'none', store: 'none' });
   service = new Service(config);
   await service.start();
   app = await buildApp({ config, service, logger: pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Line) }) });

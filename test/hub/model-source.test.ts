@@ -34,7 +34,7 @@ async function publishFolder(hub: LoopbackHub, repoId: string, dir: string): Pro
 const resolveModelFolder = (config: Config, log: (msg: string) => void): Promise<string> => resolveFolder({ model: config.model, onnxFile: config.onnxFile }, config.hub, log);
 
 function configFor(endpoint: string, modelsDir: string, model = REPO): Config {
-  return buildConfig({ model, modelsDir, hfEndpoint: endpoint, host: '127.0.0.1', port: '0' });
+  return buildConfig({ model, modelsDir, hfEndpoint: endpoint, host: '127.0.0.1', port: '0', embeddingModel: 'none', store: 'none' });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -1,6 +1,7 @@
 /**
- * Independent float64 forward pass of BertForSequenceClassification, used as
- * the ground truth for forged ONNX models.
+ * Independent float64 forward pass of BertForSequenceClassification (and of
+ * XLMRobertaForSequenceClassification when config.json's model_type is
+ * xlm-roberta), used as the ground truth for forged ONNX models.
  *
  * It reads the weights back from the written ONNX file's initializers (by the
  * names in src/forge/weight-names.ts) and the shapes from config.json, so it
@@ -13,12 +14,14 @@
  * Inputs are padded rectangular number[][] batches; tokenTypeIds may be
  * omitted (all zeros, which is also what a graph without that input does).
  * Padded positions are masked with the same additive constant as the graph.
+ * XLM-R counts positions as transformers' create_position_ids_from_input_ids
+ * does: from pad_token_id + 1 over the non-padding ids, padding at pad_token_id.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ATTENTION_MASK_FILL } from '../../src/tools/forge/bert-graph.js';
 import { decodeModel, readFloatTensor } from '../../src/tools/forge/onnx-proto.js';
-import { EMBEDDINGS, HEAD, layerWeightNames } from '../../src/tools/forge/weight-names.js';
+import { familyWeightNames } from '../../src/tools/forge/weight-names.js';
 
 export interface ReferenceBatch {
   inputIds: number[][];
@@ -38,6 +41,8 @@ export interface ReferenceModel {
 }
 
 interface BertConfig {
+  model_type?: string;
+  pad_token_id?: number;
   hidden_size: number;
   num_attention_heads: number;
   num_hidden_layers: number;
@@ -104,6 +109,14 @@ export async function loadReference(dir: string, onnxFile = path.join(dir, 'onnx
     if (!t) throw new Error(`initializer ${name} missing from ${onnxFile}`);
     return t;
   };
+  const roberta = config.model_type === 'xlm-roberta';
+  const { embeddings: EMBEDDINGS, head: HEAD, layer: layerWeightNames } = familyWeightNames(roberta ? 'xlm-roberta' : 'bert');
+  const pad = config.pad_token_id ?? 1;
+  const positionsOf = (ids: number[]): number[] => {
+    if (!roberta) return ids.map((_, s) => s);
+    let seen = 0;
+    return ids.map((id) => (id === pad ? pad : pad + ++seen));
+  };
   const H = config.hidden_size;
   const heads = config.num_attention_heads;
   const d = H / heads;
@@ -118,10 +131,12 @@ export async function loadReference(dir: string, onnxFile = path.join(dir, 'onnx
     const word = w(EMBEDDINGS.word);
     const pos = w(EMBEDDINGS.position);
     const type = w(EMBEDDINGS.tokenType);
+    const positions = positionsOf(ids);
     for (let s = 0; s < S; s++) {
       const id = ids[s]!;
       const tt = types[s] ?? 0;
-      for (let h = 0; h < H; h++) x[s * H + h] = word[id * H + h]! + type[tt * H + h]! + pos[s * H + h]!;
+      const p = positions[s]!;
+      for (let h = 0; h < H; h++) x[s * H + h] = word[id * H + h]! + type[tt * H + h]! + pos[p * H + h]!;
     }
     x = layerNorm(x, S, H, w(EMBEDDINGS.layerNormWeight), w(EMBEDDINGS.layerNormBias), eps);
     const maskBias = mask.map((m) => (1 - m) * ATTENTION_MASK_FILL);

@@ -19,7 +19,8 @@ export interface TestApp {
  */
 export async function testApp(settings: RawSettings = {}, model: Omit<ForgeOptions, 'out'> = {}, start = true): Promise<TestApp> {
   const modelDir = await forgedModel(model);
-  const config = buildConfig({ model: modelDir, embeddingModel: 'none', ...settings });
+  // No store unless a test asks for one: opening PGlite takes seconds, and one data directory is one process's.
+  const config = buildConfig({ model: modelDir, embeddingModel: 'none', store: 'none', ...settings });
   const service = new Service(config);
   service.prepare();
   if (start) await service.start();

@@ -6,3 +6,5 @@ export * from './common.js';
 export * from './embeddings.js';
 export * from './operations.js';
 export * from './rerank.js';
+export * from './collections.js';
+export * from './search.js';

@@ -7,12 +7,23 @@ export interface ConfigSpec {
   seed: number;
 }
 
-/** config.json shaped like the hub's for cross-encoder/ms-marco-MiniLM-L-6-v2. */
+/** What XLM-R folders on the hub (BAAI/bge-reranker-v2-m3, BAAI/bge-m3) say differently from BERT's. */
+function xlmrFields(embedder: boolean): Record<string, unknown> {
+  return {
+    architectures: [embedder ? 'XLMRobertaModel' : 'XLMRobertaForSequenceClassification'],
+    model_type: 'xlm-roberta',
+    pad_token_id: 1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+  };
+}
+
+/** config.json shaped like the hub's for cross-encoder/ms-marco-MiniLM-L-6-v2 (BERT) or BAAI/bge-reranker-v2-m3 (XLM-R). */
 export function buildConfigJson(spec: ConfigSpec): Record<string, unknown> {
   const { preset, numLabels } = spec;
   const labels = Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
   const embedder = preset.kind === 'embedder';
-  const config: Record<string, unknown> = {
+  let config: Record<string, unknown> = {
     architectures: [embedder ? 'BertModel' : 'BertForSequenceClassification'],
     attention_probs_dropout_prob: 0.1,
     classifier_dropout: null,
@@ -36,6 +47,7 @@ export function buildConfigJson(spec: ConfigSpec): Record<string, unknown> {
     // Marks the folder as synthetic so nobody mistakes its scores for a trained model's.
     forge: { preset: preset.name, seed: spec.seed },
   };
+  if (preset.family === 'xlm-roberta') config = { ...config, ...xlmrFields(embedder) };
   if (embedder) {
     delete config['id2label'];
     delete config['label2id'];

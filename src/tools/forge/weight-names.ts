@@ -1,9 +1,12 @@
+import type { ForgeFamily } from './presets.js';
+
 /**
  * Initializer naming scheme of forged models. The ONNX graph, the reference
  * forward pass in the tests and the int8 quantizer all find weights by these
  * names, so this file is the single source of truth.
  *
- * Names follow the PyTorch state_dict of BertForSequenceClassification. A
+ * Names follow the PyTorch state_dict of BertForSequenceClassification (and of
+ * XLMRobertaForSequenceClassification for the xlm-roberta family). A
  * `.weight_t` suffix marks a Linear weight stored transposed, i.e. [in, out],
  * because it is the second input of a MatMul (x · W^T in PyTorch terms).
  * Embedding tables (`.weight`) keep the PyTorch layout [rows, hidden].
@@ -38,8 +41,9 @@ export interface LayerWeightNames {
   outputLayerNormBias: string;
 }
 
-export function layerWeightNames(layer: number): LayerWeightNames {
-  const p = `bert.encoder.layer.${layer}`;
+/** `model` is the state_dict's base-model prefix: bert, or roberta for XLM-R. */
+export function layerWeightNames(layer: number, model: 'bert' | 'roberta' = 'bert'): LayerWeightNames {
+  const p = `${model}.encoder.layer.${layer}`;
   return {
     queryWeight: `${p}.attention.self.query.weight_t`,
     queryBias: `${p}.attention.self.query.bias`,
@@ -67,6 +71,39 @@ export const HEAD = {
   classifierBias: 'classifier.bias',
 } as const;
 
+/** XLM-R computes its position ids in the graph, so it has no position_ids buffer. */
+export const XLMR_EMBEDDINGS = {
+  word: 'roberta.embeddings.word_embeddings.weight',
+  position: 'roberta.embeddings.position_embeddings.weight',
+  tokenType: 'roberta.embeddings.token_type_embeddings.weight',
+  layerNormWeight: 'roberta.embeddings.LayerNorm.weight',
+  layerNormBias: 'roberta.embeddings.LayerNorm.bias',
+} as const;
+
+/** XLMRobertaClassificationHead: dense then tanh (the pooler's role in BERT), then out_proj. */
+export const XLMR_HEAD = {
+  poolerWeight: 'classifier.dense.weight_t',
+  poolerBias: 'classifier.dense.bias',
+  classifierWeight: 'classifier.out_proj.weight_t',
+  classifierBias: 'classifier.out_proj.bias',
+} as const;
+
+export type EmbeddingNames = { [K in Exclude<keyof typeof EMBEDDINGS, 'positionIds'>]: string };
+export type HeadNames = { [K in keyof typeof HEAD]: string };
+
+/** The names of one family's weights. */
+export interface FamilyWeightNames {
+  embeddings: EmbeddingNames;
+  layer(index: number): LayerWeightNames;
+  head: HeadNames;
+}
+
+export function familyWeightNames(family: ForgeFamily): FamilyWeightNames {
+  return family === 'xlm-roberta'
+    ? { embeddings: XLMR_EMBEDDINGS, layer: (i) => layerWeightNames(i, 'roberta'), head: XLMR_HEAD }
+    : { embeddings: EMBEDDINGS, layer: (i) => layerWeightNames(i), head: HEAD };
+}
+
 /**
  * Prefix of graph constants (scalars, shapes, axes) stored as initializers.
  * They are not learned weights; quantizers and weight readers skip them.
@@ -74,25 +111,22 @@ export const HEAD = {
 export const CONSTANT_PREFIX = 'const.';
 
 /** Every learned float weight of a model with `numLayers` encoder layers, in graph order; embedders have no head. */
-export function weightNames(numLayers: number, head = true): string[] {
-  const names: string[] = [
-    EMBEDDINGS.word,
-    EMBEDDINGS.position,
-    EMBEDDINGS.tokenType,
-    EMBEDDINGS.layerNormWeight,
-    EMBEDDINGS.layerNormBias,
-  ];
-  for (let i = 0; i < numLayers; i++) names.push(...Object.values(layerWeightNames(i)));
-  if (head) names.push(HEAD.poolerWeight, HEAD.poolerBias, HEAD.classifierWeight, HEAD.classifierBias);
+export function weightNames(numLayers: number, head = true, family: ForgeFamily = 'bert'): string[] {
+  const n = familyWeightNames(family);
+  const e = n.embeddings;
+  const names: string[] = [e.word, e.position, e.tokenType, e.layerNormWeight, e.layerNormBias];
+  for (let i = 0; i < numLayers; i++) names.push(...Object.values(n.layer(i)));
+  if (head) names.push(n.head.poolerWeight, n.head.poolerBias, n.head.classifierWeight, n.head.classifierBias);
   return names;
 }
 
 /** Every initializer name the forge writes except the `const.*` graph constants. */
-export function initializerNames(numLayers: number, head = true): string[] {
-  return [...weightNames(numLayers, head), EMBEDDINGS.positionIds];
+export function initializerNames(numLayers: number, head = true, family: ForgeFamily = 'bert'): string[] {
+  const names = weightNames(numLayers, head, family);
+  return family === 'bert' ? [...names, EMBEDDINGS.positionIds] : names;
 }
 
 /** Names of the 2-D weights that feed a MatMul as its second input (what int8 dynamic quantization rewrites). */
-export function matMulWeightNames(numLayers: number, head = true): string[] {
-  return weightNames(numLayers, head).filter((n) => n.endsWith('.weight_t'));
+export function matMulWeightNames(numLayers: number, head = true, family: ForgeFamily = 'bert'): string[] {
+  return weightNames(numLayers, head, family).filter((n) => n.endsWith('.weight_t'));
 }

@@ -1,6 +1,6 @@
 import type { ForgePreset } from './presets.js';
 import { tensorStream } from './prng.js';
-import { EMBEDDINGS, HEAD, layerWeightNames } from './weight-names.js';
+import { familyWeightNames } from './weight-names.js';
 
 export interface FloatTensor {
   dims: number[];
@@ -48,6 +48,9 @@ export function generateWeights(preset: ForgePreset, spec: WeightSpec, seed: num
   const I = preset.intermediateSize;
   const s = INIT_SCALES;
   const w = new Map<string, FloatTensor>();
+  const names = familyWeightNames(preset.family);
+  const e = names.embeddings;
+  const head = names.head;
   const add = (name: string, dims: number[], std: number, mean = 0): void => {
     w.set(name, normal(seed, name, dims, std, mean));
   };
@@ -60,13 +63,13 @@ export function generateWeights(preset: ForgePreset, spec: WeightSpec, seed: num
     add(bias, [fanOut], s.denseBiasStd);
   };
 
-  add(EMBEDDINGS.word, [preset.vocabSize, H], s.wordEmbedding);
-  add(EMBEDDINGS.position, [spec.maxPositions, H], s.positionEmbedding);
-  add(EMBEDDINGS.tokenType, [preset.typeVocabSize, H], s.tokenTypeEmbedding);
-  layerNorm(EMBEDDINGS.layerNormWeight, EMBEDDINGS.layerNormBias);
+  add(e.word, [preset.vocabSize, H], s.wordEmbedding);
+  add(e.position, [spec.maxPositions, H], s.positionEmbedding);
+  add(e.tokenType, [preset.typeVocabSize, H], s.tokenTypeEmbedding);
+  layerNorm(e.layerNormWeight, e.layerNormBias);
 
   for (let layer = 0; layer < preset.numHiddenLayers; layer++) {
-    const n = layerWeightNames(layer);
+    const n = names.layer(layer);
     dense(n.queryWeight, n.queryBias, H, H, s.queryKeyGain);
     dense(n.keyWeight, n.keyBias, H, H, s.queryKeyGain);
     dense(n.valueWeight, n.valueBias, H, H, s.denseGain);
@@ -78,8 +81,8 @@ export function generateWeights(preset: ForgePreset, spec: WeightSpec, seed: num
   }
 
   if (preset.kind === 'cross-encoder') {
-    dense(HEAD.poolerWeight, HEAD.poolerBias, H, H, s.denseGain);
-    dense(HEAD.classifierWeight, HEAD.classifierBias, H, spec.numLabels, s.classifierGain);
+    dense(head.poolerWeight, head.poolerBias, H, H, s.denseGain);
+    dense(head.classifierWeight, head.classifierBias, H, spec.numLabels, s.classifierGain);
   }
   return w;
 }

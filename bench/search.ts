@@ -1,0 +1,224 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildConfig } from '../src/config.js';
+import { loadEmbedder } from '../src/models/embedder.js';
+import { openStore } from '../src/store/index.js';
+import { generateWorkload, wordsFromTokenizerJson } from '../src/tools/quantize/synthetic-workload.js';
+import { sampleWith } from './prometheus-text.js';
+import { startService, type ServiceUnderTest } from './service-contender.js';
+import { percentile } from './stats.js';
+
+export interface SearchBenchOptions {
+  rerankerDir: string;
+  embedderDir: string;
+  docs: number;
+  queries: number;
+  seed: number;
+  /** postgres:// of a server with pgvector, or undefined to bench the embedded store only. */
+  postgresUrl: string | undefined;
+  log: (msg: string) => void;
+}
+
+export interface StoreRun {
+  store: 'pglite' | 'postgres';
+  ingestSeconds: number;
+  embedSeconds: number;
+  writeSeconds: number;
+  search: { concurrency: number; latencies: number[]; stages: Record<string, number> }[];
+  rerank: number[];
+  repeat: { first: number; second: number; cachedPairs: number; embeddingTokens: number };
+  knn: { exact: number[]; hnsw: number[]; recall: number; filteredHnsw: number[]; filteredRecall: number };
+}
+
+export interface SearchReport {
+  docs: number;
+  queries: number;
+  meanWords: number;
+  runs: StoreRun[];
+}
+
+const NO_STORE = { 'cache-control': 'no-store' };
+const collection = `bench-${Date.now().toString(36)}`;
+
+async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ json: any; timing: string | null }> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return { json: JSON.parse(text), timing: res.headers.get('server-timing') };
+}
+
+/** `name;dur=1.2, other;dur=3` as seconds per stage. */
+function stagesOf(header: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (header ?? '').split(',')) {
+    const m = /^\s*(\w+);dur=([\d.]+)/.exec(part);
+    if (m) out[m[1] as string] = Number(m[2]) / 1000;
+  }
+  return out;
+}
+
+async function drive<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = next++; i < items.length; i = next++) await run(items[i] as T);
+  }));
+}
+
+async function stageSeconds(service: ServiceUnderTest, stage: string, model: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return sampleWith(text, 'reranker_stage_duration_seconds_sum', { stage, model });
+}
+
+/**
+ * One store: ingest the generated collection through the service (NDJSON, the service embeds and
+ * writes in committed batches), then /search at concurrency 1 and 8 with 100 candidates, the same
+ * candidates sent to /rerank, a repeated search, and the store's own kNN, exact against HNSW.
+ */
+async function benchStore(store: 'pglite' | 'postgres', o: SearchBenchOptions, docs: { id: string; text: string; metadata: { group: number } }[], queries: string[]): Promise<StoreRun> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-search-'));
+  const storeArgs = store === 'postgres' ? ['--store', o.postgresUrl as string] : ['--data-dir', dataDir];
+  // Pair and query caching are on as in production; measured requests say Cache-Control: no-store.
+  const service = await startService(o.rerankerDir, 'onnx/model.onnx', [...storeArgs, '--cache-max-bytes', String(256 * 2 ** 20)], { dir: o.embedderDir });
+  try {
+    await fetch(`${service.url}/collections/${collection}`, { method: 'PUT' });
+    o.log(`${store}: ingesting ${docs.length} documents`);
+    const started = performance.now();
+    const body = docs.map((d) => JSON.stringify(d)).join('\n');
+    const res = await fetch(`${service.url}/collections/${collection}/documents`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+    const ingestSeconds = (performance.now() - started) / 1000;
+    const embedSeconds = await stageSeconds(service, 'embed', 'embedder');
+    const writeSeconds = await stageSeconds(service, 'write', 'none');
+    o.log(`${store}: ${(docs.length / ingestSeconds).toFixed(0)} documents/s (embed ${embedSeconds.toFixed(0)} s, write ${writeSeconds.toFixed(0)} s)`);
+
+    const search: StoreRun['search'] = [];
+    for (const concurrency of [1, 8]) {
+      const latencies: number[] = [];
+      const stages: Record<string, number> = {};
+      await drive(queries, concurrency, async (query) => {
+        const t0 = performance.now();
+        const out = await post(service.url, '/search', { collection, query, candidates: 100, top_n: 10 }, NO_STORE);
+        latencies.push((performance.now() - t0) / 1000);
+        for (const [k, v] of Object.entries(stagesOf(out.timing))) stages[k] = (stages[k] ?? 0) + v / queries.length;
+      });
+      search.push({ concurrency, latencies, stages });
+      o.log(`${store}: /search c${concurrency} p50 ${(percentile(latencies, 50) * 1000).toFixed(0)} ms`);
+    }
+    // The same 100 candidates straight to /rerank, one query at a time like /search at concurrency 1.
+    const rerank: number[] = [];
+    for (const query of queries) {
+      const first = await post(service.url, '/search', { collection, query, candidates: 100, top_n: 100, rerank: false }, NO_STORE);
+      const texts = (first.json.results as { document: { text: string } }[]).map((r) => r.document.text);
+      const t0 = performance.now();
+      await post(service.url, '/v2/rerank', { query, documents: texts }, NO_STORE);
+      rerank.push((performance.now() - t0) / 1000);
+    }
+    const query = queries[0] as string;
+    const t1 = performance.now();
+    await post(service.url, '/search', { collection, query, candidates: 100, top_n: 10 });
+    const first = (performance.now() - t1) / 1000;
+    const t2 = performance.now();
+    const again = await post(service.url, '/search', { collection, query, candidates: 100, top_n: 10 });
+    const repeat = { first, second: (performance.now() - t2) / 1000, cachedPairs: again.json.usage.cached_pairs, embeddingTokens: again.json.usage.embedding_tokens };
+    const vectors = (await post(service.url, '/v1/embeddings', { input: queries.slice(0, 50) }, NO_STORE)).json.data.map((d: { embedding: number[] }) => Float32Array.from(d.embedding));
+    await service.stop();
+    return { store, ingestSeconds, embedSeconds, writeSeconds, search, rerank, repeat, knn: await knn(store, o, dataDir, vectors) };
+  } finally {
+    await service.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The store's own kNN for 100 neighbours: exact scan against the HNSW index, unfiltered and with a 20% filter. */
+async function knn(store: 'pglite' | 'postgres', o: SearchBenchOptions, dataDir: string, vectors: Float32Array[]): Promise<StoreRun['knn']> {
+  const config = buildConfig({ model: o.rerankerDir, store: store === 'postgres' ? o.postgresUrl : '', dataDir });
+  const s = await openStore(config.store);
+  if (s === undefined) throw new Error('no store');
+  try {
+    const exact: number[] = [];
+    const hnsw: number[] = [];
+    const filteredHnsw: number[] = [];
+    let hits = 0;
+    let filteredHits = 0;
+    const filter = { group: 0 };
+    for (const v of vectors) {
+      let t = performance.now();
+      const truth = new Set((await s.vectorSearch(collection, v, 100, { exact: true })).map((h) => h.id));
+      exact.push((performance.now() - t) / 1000);
+      t = performance.now();
+      const approx = await s.vectorSearch(collection, v, 100);
+      hnsw.push((performance.now() - t) / 1000);
+      hits += approx.filter((h) => truth.has(h.id)).length / 100;
+      const filteredTruth = new Set((await s.vectorSearch(collection, v, 100, { exact: true, filter })).map((h) => h.id));
+      t = performance.now();
+      const filtered = await s.vectorSearch(collection, v, 100, { filter });
+      filteredHnsw.push((performance.now() - t) / 1000);
+      filteredHits += filtered.filter((h) => filteredTruth.has(h.id)).length / Math.max(1, filteredTruth.size);
+    }
+    if (store === 'postgres') await s.dropCollection(collection);
+    return { exact, hnsw, recall: hits / vectors.length, filteredHnsw, filteredRecall: filteredHits / vectors.length };
+  } finally {
+    await s.close();
+  }
+}
+
+export async function runSearchBench(o: SearchBenchOptions): Promise<SearchReport> {
+  const spec = loadEmbedder(o.embedderDir, {});
+  const words = wordsFromTokenizerJson(spec.folder.tokenizerJson);
+  // MS MARCO-like passages (log-normal around 55 words) and question-like queries of 3 to 12 words.
+  const items = generateWorkload(words, { queries: Math.ceil(o.docs / 100) + o.queries, docsPerQuery: 100, seed: o.seed });
+  const docs = items.flatMap((i) => i.documents).slice(0, o.docs).map((text, i) => ({ id: `d${i}`, text, metadata: { group: i % 5 } }));
+  const queries = items.slice(-o.queries).map((i) => i.query);
+  const meanWords = docs.reduce((a, d) => a + d.text.split(' ').length, 0) / docs.length;
+  const runs: StoreRun[] = [];
+  runs.push(await benchStore('pglite', o, docs, queries));
+  if (o.postgresUrl !== undefined) runs.push(await benchStore('postgres', o, docs, queries));
+  return { docs: docs.length, queries: queries.length, meanWords, runs };
+}
+
+const ms = (s: number): string => (s * 1000).toFixed(0);
+
+export function renderSearch(r: SearchReport): string[] {
+  const lines = ['', `#### Search (${r.docs} generated documents, ${r.meanWords.toFixed(0)} words on average; ${r.queries} queries; candidates 100, top_n 10)`, ''];
+  lines.push('| store | ingest documents/s | embedding share | writing share |', '| --- | --- | --- | --- |');
+  for (const run of r.runs) {
+    const total = run.embedSeconds + run.writeSeconds;
+    lines.push(`| ${run.store} | ${(r.docs / run.ingestSeconds).toFixed(0)} | ${((run.embedSeconds / total) * 100).toFixed(0)}% | ${((run.writeSeconds / total) * 100).toFixed(0)}% |`);
+  }
+  lines.push('', '| store | concurrency | /search p50 / p99 ms | /rerank on the same 100 candidates p50 ms | /search p50 / /rerank p50 | stages (mean ms) |', '| --- | --- | --- | --- | --- | --- |');
+  for (const run of r.runs) {
+    for (const s of run.search) {
+      const stages = Object.entries(s.stages).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
+      const ratio = percentile(s.latencies, 50) / percentile(run.rerank, 50);
+      lines.push(`| ${run.store} | ${s.concurrency} | ${ms(percentile(s.latencies, 50))} / ${ms(percentile(s.latencies, 99))} | ${ms(percentile(run.rerank, 50))} | ${s.concurrency === 1 ? `**${ratio.toFixed(2)}x**` : 'n/a'} | ${stages} |`);
+    }
+  }
+  lines.push('', '| store | exact kNN p50 / p99 ms | HNSW kNN p50 / p99 ms | HNSW recall@100 | HNSW with a 20% filter p50 / p99 ms | recall@100 there |', '| --- | --- | --- | --- | --- | --- |');
+  for (const run of r.runs) {
+    const k = run.knn;
+    lines.push(`| ${run.store} | ${ms(percentile(k.exact, 50))} / ${ms(percentile(k.exact, 99))} | ${ms(percentile(k.hnsw, 50))} / ${ms(percentile(k.hnsw, 99))} | ${k.recall.toFixed(3)} | ${ms(percentile(k.filteredHnsw, 50))} / ${ms(percentile(k.filteredHnsw, 99))} | ${k.filteredRecall.toFixed(3)} |`);
+  }
+  lines.push('');
+  for (const run of r.runs) {
+    lines.push(`${run.store}, the same search twice with the cache on: ${ms(run.repeat.first)} ms, then ${ms(run.repeat.second)} ms (${run.repeat.cachedPairs} cached pairs, ${run.repeat.embeddingTokens} embedding tokens).`);
+  }
+  return lines;
+}
+
+/** Whether Postgres with pgvector answers at the URL (the search section then benches it too). */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Config, TruncationDirection } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { SearchOutcome } from '../pipelines/search-pipeline.js';
+import { sigmoid } from '../runtime/activation.js';
+import type { Service } from '../service.js';
+import { checkFilter, type Filter } from '../store/index.js';
+import { cachePolicy } from './cache-control.js';
+import { requestSignal } from './request-signal.js';
+import { AnyErrorBody, SearchRequest, SearchResponse } from './schemas/index.js';
+import { serverTiming } from './server-timing.js';
+
+export interface SearchRoutesOptions {
+  service: Service;
+  config: Config;
+}
+
+/** The answer in the shape the README documents: scores and ranks per leg, the leg a document missed left out. */
+function shape(out: SearchOutcome, body: SearchRequest, models: { reranker: string; embedder: string | null }) {
+  const rawScores = body.raw_scores ?? false;
+  const returnDocuments = body.return_documents ?? true;
+  return {
+    id: randomUUID(),
+    collection: out.collection.name,
+    model: models,
+    results: out.results.map((r) => {
+      const rerank = r.rerank === undefined ? undefined : rawScores ? r.rerank : sigmoid(r.rerank);
+      return {
+        id: r.id,
+        relevance_score: rerank ?? r.fused.score,
+        ...(returnDocuments ? { document: { text: r.text, metadata: r.metadata } } : {}),
+        scores: { ...(r.vector === undefined ? {} : { vector: r.vector.score }), ...(r.lexical === undefined ? {} : { lexical: r.lexical.score }), fused: r.fused.score, ...(rerank === undefined ? {} : { rerank }) },
+        ranks: { ...(r.vector === undefined ? {} : { vector: r.vector.rank }), ...(r.lexical === undefined ? {} : { lexical: r.lexical.rank }), fused: r.fused.rank },
+      };
+    }),
+    usage: { embedding_tokens: out.embeddingTokens, rerank_tokens: out.rerankTokens, cached_pairs: out.cachedPairs, candidates: out.candidates },
+  };
+}
+
+/** POST /search: embed, first stage (vector and full-text legs), fusion, rerank, in one call. */
+export async function searchRoutes(app: FastifyInstance, { service, config }: SearchRoutesOptions): Promise<void> {
+  app.post(
+    '/search',
+    { schema: { summary: 'Two-stage search: vector and full-text candidates from a collection, fused, reranked', tags: ['search'], body: SearchRequest, response: { 200: SearchResponse, '4xx': AnyErrorBody, '5xx': AnyErrorBody } } },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const body = req.body as SearchRequest;
+      const ready = service.ready();
+      const { search } = service.documents();
+      const candidates = body.candidates ?? 100;
+      const topN = body.top_n ?? Math.min(10, candidates);
+      if (topN > candidates) throw new InvalidArgumentError(`top_n (${topN}) must not exceed candidates (${candidates}).`);
+      if (body.query.length > config.limits.maxDocumentChars) throw new InvalidArgumentError(`query has ${body.query.length} characters, over the limit of ${config.limits.maxDocumentChars}.`);
+      // Checked here too, so a bad filter is a 422 before any model or store work.
+      if (body.filter !== undefined) checkFilter(body.filter);
+      const vector = body.vector === undefined ? undefined : Float32Array.from(body.vector);
+      if (vector !== undefined && !vector.every(Number.isFinite)) throw new InvalidArgumentError('vector must hold finite numbers.');
+      const out = await search.run({
+        collection: body.collection,
+        query: body.query,
+        topN,
+        candidates,
+        mode: body.mode ?? 'hybrid',
+        filter: body.filter as Filter | undefined,
+        rrfK: body.rrf_k ?? 60,
+        weights: { vector: body.weights?.vector ?? 1, lexical: body.weights?.lexical ?? 1 },
+        vector,
+        rerank: body.rerank ?? true,
+        truncation: { direction: config.truncationDirection as TruncationDirection, truncate: true, maxTokensPerDoc: body.max_tokens_per_doc },
+        signal: requestSignal(req, reply, config.engine.requestTimeoutMs),
+        cache: cachePolicy(req.headers['cache-control']),
+      });
+      req.stats = { items: out.candidates, tokens: out.embeddingTokens + out.rerankTokens, cached: out.cachedPairs, timings: out.timings };
+      void reply.header('server-timing', serverTiming(out.timings));
+      return shape(out, body, { reranker: ready.reranker.servedModelName, embedder: ready.embedder?.servedModelName ?? null });
+    },
+  );
+}

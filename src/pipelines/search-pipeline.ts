@@ -1,0 +1,155 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { Metrics, StageTimings } from '../metrics.js';
+import type { Collection, DocumentStore, Filter, SearchHit } from '../store/index.js';
+import type { TruncationOptions } from '../text/pair-encoder.js';
+import { timed, type CachePolicy } from './cache-policy.js';
+import { shapeVector, type EmbedPipeline } from './embed-pipeline.js';
+import { reciprocalRankFusion, type Leg } from './fusion.js';
+import { checkSameEmbedder } from './ingest-pipeline.js';
+import type { RerankPipeline } from './rerank-pipeline.js';
+
+export type SearchMode = 'hybrid' | 'vector' | 'lexical';
+
+export interface SearchJob {
+  collection: string;
+  query: string;
+  topN: number;
+  candidates: number;
+  mode: SearchMode;
+  filter: Filter | undefined;
+  rrfK: number;
+  weights: { vector: number; lexical: number };
+  /** A ready query embedding; skips the embed stage. */
+  vector: Float32Array | undefined;
+  rerank: boolean;
+  truncation: TruncationOptions;
+  signal?: AbortSignal | undefined;
+  cache?: CachePolicy | undefined;
+}
+
+export interface SearchResult {
+  id: string;
+  text: string;
+  metadata: Record<string, unknown>;
+  /** Raw rerank score (see runtime/activation.ts), when the rerank stage ran. */
+  rerank: number | undefined;
+  vector?: { score: number; rank: number };
+  lexical?: { score: number; rank: number };
+  fused: { score: number; rank: number };
+}
+
+export interface SearchOutcome {
+  collection: Collection;
+  results: SearchResult[];
+  embeddingTokens: number;
+  rerankTokens: number;
+  cachedPairs: number;
+  /** Documents that went on from the first stage. */
+  candidates: number;
+  timings: StageTimings;
+}
+
+/** What a search runs on: the store always; the models when the mode and options need them. */
+export interface SearchDeps {
+  store: DocumentStore;
+  /** The embedder; throws 503 EMBEDDER_UNAVAILABLE when none is loaded (lexical searches never ask). */
+  embedder: () => { name: string; pipeline: EmbedPipeline; normalize: boolean };
+  rerank: RerankPipeline;
+  metrics?: Metrics | undefined;
+}
+
+/** The passages a document is reranked on: its best chunk from each leg (one when they agree or it is unchunked). */
+function passages(hits: readonly (SearchHit | undefined)[]): string[] {
+  const texts = new Set<string>();
+  for (const hit of hits) if (hit !== undefined) texts.add(hit.chunk?.text ?? hit.text);
+  return [...texts];
+}
+
+/**
+ * Two-stage retrieval in one call: the lexical leg starts at once, the query is embedded meanwhile
+ * and the vector leg follows; the legs' lists are fused by reciprocal rank, and the fused
+ * candidates are reranked by the same pipeline as /rerank (same cache, batching and truncation).
+ * A chunked document is one candidate, scored by its best passage.
+ */
+export class SearchPipeline {
+  constructor(private readonly deps: SearchDeps) {}
+
+  async run(job: SearchJob): Promise<SearchOutcome> {
+    const { store, metrics } = this.deps;
+    const timings: StageTimings = {};
+    const options = { filter: job.filter, signal: job.signal };
+    const collection = await store.getCollection(job.collection, { signal: job.signal });
+    const useVector = job.mode !== 'lexical';
+    const useLexical = job.mode !== 'vector';
+    if (job.vector !== undefined && job.vector.length !== collection.dimensions) {
+      throw new InvalidArgumentError(`vector has ${job.vector.length} dimensions; the collection has ${collection.dimensions}.`, 'DIMENSION_MISMATCH');
+    }
+    const embedder = useVector && job.vector === undefined ? this.deps.embedder() : undefined;
+    if (embedder !== undefined) checkSameEmbedder(collection, embedder.name);
+
+    let embeddingTokens = 0;
+    const lexical = useLexical ? timed('retrieve_lexical', 'none', metrics, timings, () => store.lexicalSearch(job.collection, job.query, job.candidates, options)) : Promise.resolve([]);
+    // Settled even when the vector side fails first, so no rejection goes unheard.
+    lexical.catch(() => undefined);
+    const vector = useVector
+      ? (async () => {
+          let queryVector = job.vector;
+          if (queryVector === undefined) {
+            const model = embedder as NonNullable<typeof embedder>;
+            const out = await timed('embed', 'embedder', metrics, timings, () =>
+              model.pipeline.run({ texts: [job.query], truncation: { direction: job.truncation.direction, truncate: true }, signal: job.signal, cache: job.cache }),
+            );
+            embeddingTokens = out.tokens;
+            queryVector = shapeVector(out.vectors[0] as Float32Array, { normalize: model.normalize });
+            if (queryVector.length !== collection.dimensions) {
+              throw new InvalidArgumentError(`the embedding model gives ${queryVector.length} dimensions; collection ${collection.name} has ${collection.dimensions}.`, 'DIMENSION_MISMATCH');
+            }
+          }
+          const q = queryVector;
+          return timed('retrieve_vector', 'none', metrics, timings, () => store.vectorSearch(job.collection, q, job.candidates, options));
+        })()
+      : Promise.resolve([]);
+    const [vectorHits, lexicalHits] = await Promise.all([vector, lexical]);
+
+    const byId = new Map<string, { vector?: SearchHit; lexical?: SearchHit }>();
+    for (const hit of vectorHits) byId.set(hit.id, { vector: hit });
+    for (const hit of lexicalHits) byId.set(hit.id, { ...byId.get(hit.id), lexical: hit });
+    const legs: Leg[] = [];
+    if (useVector) legs.push({ name: 'vector', weight: job.weights.vector, ids: vectorHits.map((h) => h.id) });
+    if (useLexical) legs.push({ name: 'lexical', weight: job.weights.lexical, ids: lexicalHits.map((h) => h.id) });
+    const fused = await timed('fuse', 'none', metrics, timings, async () => reciprocalRankFusion(legs, job.rrfK, job.candidates));
+
+    const results: SearchResult[] = fused.map((f) => {
+      const hits = byId.get(f.id) ?? {};
+      const any = (hits.vector ?? hits.lexical) as SearchHit;
+      return {
+        id: f.id,
+        text: any.text,
+        metadata: any.metadata,
+        rerank: undefined,
+        ...(hits.vector === undefined ? {} : { vector: { score: hits.vector.score, rank: hits.vector.rank } }),
+        ...(hits.lexical === undefined ? {} : { lexical: { score: hits.lexical.score, rank: hits.lexical.rank } }),
+        fused: { score: f.score, rank: f.rank },
+      };
+    });
+
+    let rerankTokens = 0;
+    let cachedPairs = 0;
+    if (job.rerank && results.length > 0) {
+      const perDoc = results.map((r) => passages([byId.get(r.id)?.vector, byId.get(r.id)?.lexical]));
+      const flat = perDoc.flat();
+      const scores = await this.deps.rerank.run({ query: job.query, documents: flat, truncation: job.truncation, signal: job.signal, cache: job.cache });
+      let at = 0;
+      perDoc.forEach((texts, i) => {
+        let best = -Infinity;
+        for (let j = 0; j < texts.length; j++) best = Math.max(best, scores.raw[at++] as number);
+        (results[i] as SearchResult).rerank = best;
+      });
+      rerankTokens = scores.tokens;
+      cachedPairs = scores.cachedPairs;
+      Object.assign(timings, scores.timings);
+      results.sort((a, b) => (b.rerank as number) - (a.rerank as number) || a.fused.rank - b.fused.rank);
+    }
+    return { collection, results: results.slice(0, job.topN), embeddingTokens, rerankTokens, cachedPairs, candidates: fused.length, timings };
+  }
+}

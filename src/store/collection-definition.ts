@@ -1,0 +1,107 @@
+import { InvalidArgumentError } from '../errors.js';
+import { checkCollectionName } from './collection-name.js';
+import type { AttachedSource, ChunkingSettings, Collection, CollectionDefinition, Distance, HnswSettings } from './document-store.js';
+
+/** pgvector's own defaults. */
+export const DEFAULT_HNSW: HnswSettings = { m: 16, ef_construction: 64 };
+export const DEFAULT_LANGUAGE = 'english';
+/** pgvector's HNSW indexes `vector` up to 2,000 dimensions; an attached table without our index may have up to 16,000. */
+export const MAX_INDEXED_DIMENSIONS = 2000;
+export const MAX_DIMENSIONS = 16000;
+
+/** Each distance's pgvector operator (smaller is nearer) and HNSW operator class. */
+export const DISTANCES: Record<Distance, { operator: string; opclass: string }> = {
+  cosine: { operator: '<=>', opclass: 'vector_cosine_ops' },
+  l2: { operator: '<->', opclass: 'vector_l2_ops' },
+  ip: { operator: '<#>', opclass: 'vector_ip_ops' },
+};
+
+/** A definition with every setting resolved; what the registry stores (without created_at). */
+export type ResolvedDefinition = Omit<Collection, 'created_at'>;
+
+const LANGUAGE = /^[a-z_][a-z0-9_]{0,62}$/;
+/** A column or table name as the catalog spells it; anything printable, quoted when used. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+function bad(message: string): never {
+  throw new InvalidArgumentError(message);
+}
+
+function int(value: unknown, what: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) bad(`${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+export function checkLanguage(value: unknown, what = 'language'): string {
+  if (typeof value !== 'string' || !LANGUAGE.test(value)) bad(`${what} must name a text search configuration such as "english" or "simple", got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+function identifier(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > MAX_IDENTIFIER_BYTES || value.includes('\u0000')) {
+    bad(`${what} must be a column name of 1 to ${MAX_IDENTIFIER_BYTES} bytes, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function checkSource(source: AttachedSource): AttachedSource {
+  if (typeof source !== 'object' || source === null) bad('source must be an object');
+  const table = source.table;
+  if (typeof table !== 'string' || table.split('.').length > 2) bad(`source.table must be "table" or "schema.table", got ${JSON.stringify(table)}.`);
+  table.split('.').forEach((part) => identifier(part, 'source.table'));
+  const out: AttachedSource = {
+    table,
+    id_column: identifier(source.id_column, 'source.id_column'),
+    text_column: identifier(source.text_column, 'source.text_column'),
+    vector_column: identifier(source.vector_column, 'source.vector_column'),
+  };
+  if (source.metadata_column !== undefined) out.metadata_column = identifier(source.metadata_column, 'source.metadata_column');
+  if (source.tsvector_column !== undefined) out.tsvector_column = identifier(source.tsvector_column, 'source.tsvector_column');
+  if (source.language !== undefined) out.language = checkLanguage(source.language, 'source.language');
+  return out;
+}
+
+function checkChunking(chunking: ChunkingSettings): ChunkingSettings {
+  const max_tokens = int(chunking.max_tokens, 'chunking.max_tokens', 1, 1_000_000);
+  const overlap = int(chunking.overlap, 'chunking.overlap', 0, max_tokens - 1);
+  return { max_tokens, overlap };
+}
+
+/** Validates a definition and fills in the defaults; the language is checked against the store later. */
+export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition {
+  if (typeof def !== 'object' || def === null) bad('a collection definition must be an object');
+  const name = checkCollectionName(def.name);
+  const source = def.source === undefined || def.source === null ? null : checkSource(def.source);
+  const dimensions = int(def.dimensions, 'dimensions', 1, source === null ? MAX_INDEXED_DIMENSIONS : MAX_DIMENSIONS);
+  const distance = def.distance ?? 'cosine';
+  if (!Object.hasOwn(DISTANCES, distance)) bad(`distance must be cosine, l2 or ip, got ${JSON.stringify(distance)}.`);
+  const m = int(def.hnsw?.m ?? DEFAULT_HNSW.m, 'hnsw.m', 2, 100);
+  const ef_construction = int(def.hnsw?.ef_construction ?? DEFAULT_HNSW.ef_construction, 'hnsw.ef_construction', 4, 1000);
+  if (ef_construction < 2 * m) bad(`hnsw.ef_construction must be at least twice hnsw.m (pgvector's rule), got m ${m} and ef_construction ${ef_construction}.`);
+  const embedding_model = def.embedding_model ?? '';
+  if (typeof embedding_model !== 'string' || embedding_model.length > 500 || embedding_model.includes('\u0000')) bad('embedding_model must be a string of at most 500 characters.');
+  const chunking = def.chunking === undefined || def.chunking === null ? null : checkChunking(def.chunking);
+  return {
+    name,
+    dimensions,
+    distance,
+    language: checkLanguage(def.language ?? DEFAULT_LANGUAGE),
+    hnsw: { m, ef_construction },
+    embedding_model,
+    chunking,
+    source,
+  };
+}
+
+/** The settings that differ between a stored collection and a request, as "field: stored -> asked". */
+export function differences(stored: ResolvedDefinition, asked: ResolvedDefinition): string[] {
+  const keys = ['dimensions', 'distance', 'language', 'hnsw', 'embedding_model', 'chunking', 'source'] as const;
+  return keys.filter((k) => canonical(stored[k]) !== canonical(asked[k])).map((k) => `${k}: ${canonical(stored[k])} -> ${canonical(asked[k])}`);
+}
+
+/** JSON with sorted keys, so key order never makes two equal settings differ. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * The document store contract: collections of documents with a vector, a text and JSON metadata,
+ * searched by vector similarity and by full text, both under one metadata filter. Two backends
+ * implement it with the same SQL (sql-document-store.ts): PGlite in its own worker thread (the
+ * embedded default) and PostgreSQL with pgvector. The store knows nothing about HTTP or models: the
+ * caller passes embeddings in, and the dimension when it creates a collection.
+ *
+ * Definitions use the snake_case field names of the HTTP API and of the registry table, so a route
+ * can pass a validated body through and answer with what it gets back.
+ */
+import type { Filter } from './filter.js';
+
+export type { Filter } from './filter.js';
+
+/**
+ * How vectors are compared, and what a search's `score` is (higher is always better):
+ * - cosine: 1 - cosine distance, in [-1, 1];
+ * - ip: the inner product;
+ * - l2: minus the Euclidean distance (0 for an identical vector).
+ */
+export type Distance = 'cosine' | 'l2' | 'ip';
+
+export interface HnswSettings {
+  /** Links per node (pgvector default 16). */
+  m: number;
+  /** Candidate list while building (pgvector default 64; at least 2 * m). */
+  ef_construction: number;
+}
+
+export interface ChunkingSettings {
+  max_tokens: number;
+  overlap: number;
+}
+
+/** An existing table a collection reads where it is and never writes (the sidecar case). */
+export interface AttachedSource {
+  /** "table" (found on the search_path) or "schema.table" (names containing a dot cannot be attached); stored schema-qualified. */
+  table: string;
+  id_column: string;
+  text_column: string;
+  /** A pgvector `vector` column of the collection's dimensions. */
+  vector_column: string;
+  /** A json or jsonb column the filters apply to; without it every document's metadata is {}. */
+  metadata_column?: string;
+  /** A tsvector column for the lexical leg; without it to_tsvector(language, text) is computed per query. */
+  tsvector_column?: string;
+  /** Text search configuration of this table's text (default: the collection's language). */
+  language?: string;
+}
+
+/** What createCollection takes; omitted settings get their defaults. */
+export interface CollectionDefinition {
+  name: string;
+  dimensions: number;
+  distance?: Distance;
+  /** A text search configuration of the store (pg_ts_config), default 'english'. */
+  language?: string;
+  hnsw?: Partial<HnswSettings>;
+  embedding_model?: string;
+  chunking?: ChunkingSettings | null;
+  source?: AttachedSource | null;
+}
+
+/** A collection as stored in the registry, every setting resolved. */
+export interface Collection {
+  name: string;
+  dimensions: number;
+  distance: Distance;
+  language: string;
+  hnsw: HnswSettings;
+  embedding_model: string;
+  chunking: ChunkingSettings | null;
+  source: AttachedSource | null;
+  /** ISO 8601. */
+  created_at: string;
+}
+
+export interface DocumentChunk {
+  text: string;
+  /** Exactly the collection's dimensions, all finite. */
+  embedding: Float32Array;
+}
+
+export interface DocumentInput {
+  /** 1 to 1024 UTF-8 bytes, no NUL. */
+  id: string;
+  /** The whole document; returned by getDocument and by searches. */
+  text: string;
+  /** A JSON object (no NUL characters in keys or strings); default {}. */
+  metadata?: Record<string, unknown>;
+  /** One or more; a document of one chunk usually has chunks: [{ text, embedding }]. */
+  chunks: DocumentChunk[];
+}
+
+export interface StoredDocument {
+  id: string;
+  text: string;
+  metadata: Record<string, unknown>;
+  /** Only with { vectors: true }: each stored chunk and its embedding, in chunk order. */
+  chunks?: { index: number; text: string; embedding: Float32Array }[];
+}
+
+export interface SearchHit {
+  id: string;
+  /** Higher is better; see Distance for the vector leg, ts_rank_cd for the lexical leg. */
+  score: number;
+  /** 1 for the best hit. */
+  rank: number;
+  /** The whole document's text. */
+  text: string;
+  metadata: Record<string, unknown>;
+  /** Only for a document stored in chunks (several, or one that is not the whole text): the chunk that scored best. */
+  chunk?: { index: number; text: string };
+}
+
+export interface CallOptions {
+  /** A client disconnect or a request deadline: the store query is cancelled and the call rejects with signal.reason. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface SearchOptions extends CallOptions {
+  filter?: Filter | undefined;
+  /** Vector leg only: scan every row instead of the HNSW index (recall measurements, tests). */
+  exact?: boolean | undefined;
+}
+
+export interface UpsertOptions extends CallOptions {
+  /**
+   * Leave a collection without its HNSW index as it is (a bulk load in several calls; finish with
+   * buildIndex). Without it, a call that finds no index builds one after its rows are in.
+   */
+  deferIndex?: boolean | undefined;
+  /** Called after each committed batch with the running totals of this call. */
+  onBatch?: ((done: UpsertResult) => void) | undefined;
+}
+
+export interface UpsertResult {
+  /** Documents written (each replaces any earlier version of the same id). */
+  upserted: number;
+  /** Rows written, one per chunk. */
+  chunks: number;
+}
+
+export interface DocumentStore {
+  /** 'pglite' for the embedded store, 'postgres' for a server. */
+  readonly kind: 'pglite' | 'postgres';
+
+  /** Throws StoreUnavailableError while the store cannot be reached; readiness checks use it. */
+  ping(options?: CallOptions): Promise<void>;
+
+  /** Idempotent for the same settings; ConflictError COLLECTION_CONFLICT when they differ. */
+  createCollection(def: CollectionDefinition, options?: CallOptions): Promise<Collection>;
+  /** NotFoundError COLLECTION_NOT_FOUND when unknown (as for every call naming a collection). */
+  getCollection(name: string, options?: CallOptions): Promise<Collection>;
+  listCollections(options?: CallOptions): Promise<Collection[]>;
+  /** Drops the collection's table; an attached table is only forgotten, never dropped. */
+  dropCollection(name: string, options?: CallOptions): Promise<void>;
+
+  /** Committed in batches; resolves once every row is visible to searches. */
+  upsert(name: string, docs: readonly DocumentInput[], options?: UpsertOptions): Promise<UpsertResult>;
+  /** Builds the HNSW index when missing (after upserts with deferIndex) and refreshes planner statistics; true when it built one. */
+  buildIndex(name: string, options?: CallOptions): Promise<boolean>;
+  /** Number of documents deleted (not chunks); unknown ids are ignored. */
+  deleteDocuments(name: string, ids: readonly string[], options?: CallOptions): Promise<number>;
+  getDocument(name: string, id: string, options?: CallOptions & { vectors?: boolean }): Promise<StoredDocument | undefined>;
+  /** Documents, not chunks. */
+  count(name: string, options?: CallOptions): Promise<number>;
+
+  /** The k nearest documents (a chunked document once, by its best chunk), best first, ties by id. */
+  vectorSearch(name: string, vector: Float32Array, k: number, options?: SearchOptions): Promise<SearchHit[]>;
+  /** Documents matching any lexeme of the query, by ts_rank_cd, best first, ties by id. */
+  lexicalSearch(name: string, query: string, k: number, options?: SearchOptions): Promise<SearchHit[]>;
+
+  /** Closes connections; for the embedded store also stops its worker and closes the data directory cleanly. */
+  close(): Promise<void>;
+}
+
+/** Optional per-stage timings in seconds: 'vector_search', 'lexical_search', 'upsert_batch', 'index_build'. */
+export type ObserveStage = (stage: string, seconds: number) => void;
+
+/** The two log calls the store makes; pino and Fastify loggers both fit. */
+export interface StoreLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}

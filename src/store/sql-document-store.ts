@@ -1,0 +1,192 @@
+import pg from 'pg';
+import { ConflictError, InvalidArgumentError, RerankerError } from '../errors.js';
+import { resolveDefinition } from './collection-definition.js';
+import { analyzeTable, buildHnswIndex, hasHnswIndex, relationOf } from './collection-table.js';
+import { createOrMatch } from './create-collection.js';
+import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, SearchHit, SearchOptions, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from './document-store.js';
+import { batches, checkDocumentId, prepareDocuments } from './document-input.js';
+import { countDocuments, deleteRows, readDocument, writeBatch } from './document-rows.js';
+import { deleteCollection, listRegistered, requireCollection, type Registered } from './registry.js';
+import { checkSearch, searchDocuments, type SearchQuery } from './search.js';
+import { pgErrorCode } from './store-errors.js';
+import { prepareDatabase, type StoreFacts } from './store-setup.js';
+import type { SqlRunner } from './sql-runner.js';
+
+export interface SqlDocumentStoreOptions {
+  kind: DocumentStore['kind'];
+  pool: pg.Pool;
+  runner: SqlRunner;
+  /**
+   * Rows (chunks) per committed batch of an upsert. Every batch is one transaction, and while it
+   * runs PGlite serves no other connection, so batches stay short: 256 rows of 384 dimensions are
+   * ~0.2 s into a table without its HNSW index (~1,500 rows/s in PGlite, STORES.md).
+   */
+  batchRows?: number | undefined;
+  observe?: ObserveStage | undefined;
+  log?: StoreLog | undefined;
+  /** Runs after the pool has ended: the embedded store stops its worker here. */
+  onClose?: (() => Promise<void>) | undefined;
+}
+
+const { escapeIdentifier: id } = pg;
+
+/** An upsert call writing this many rows refreshes the planner's statistics (building the index always does). */
+const ANALYZE_AFTER_ROWS = 1000;
+
+function readOnly(name: string): never {
+  throw new ConflictError(`Collection "${name}" is an attached table, which the service never writes; change it where it lives.`, 'READ_ONLY_COLLECTION');
+}
+
+/**
+ * The store over a pg.Pool; both backends are this class (only the pool's other end differs).
+ * The database is prepared (pgvector, registry) on first use and again after a failure, so a store
+ * that was unreachable at start-up starts working when it comes back.
+ */
+export class SqlDocumentStore implements DocumentStore {
+  readonly kind: DocumentStore['kind'];
+  private readonly runner: SqlRunner;
+  private readonly batchRows: number;
+  private preparing: Promise<StoreFacts> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: SqlDocumentStoreOptions) {
+    this.kind = opts.kind;
+    this.runner = opts.runner;
+    this.batchRows = opts.batchRows ?? 256;
+    if (!Number.isInteger(this.batchRows) || this.batchRows < 1) throw new Error(`batchRows must be a positive whole number, got ${this.batchRows}`);
+  }
+
+  /** Prepares the database once; a failed attempt is forgotten so the next call tries again. */
+  prepare(options: CallOptions = {}): Promise<StoreFacts> {
+    this.preparing ??= this.runner.run((c) => prepareDatabase(c), options).then(
+      (facts) => {
+        this.runner.enableVectorTypes();
+        return facts;
+      },
+      (err: unknown) => {
+        this.preparing = undefined;
+        throw err;
+      },
+    );
+    return this.preparing;
+  }
+
+  /** Prepared, then `work` in one transaction. */
+  private async run<T>(work: (client: pg.PoolClient, facts: StoreFacts) => Promise<T>, options: CallOptions & { timeoutMs?: number | null } = {}): Promise<T> {
+    const facts = await this.prepare(options);
+    return this.runner.run((client) => work(client, facts), options);
+  }
+
+  async ping(options: CallOptions = {}): Promise<void> {
+    await this.run((c) => c.query('SELECT 1'), options);
+  }
+
+  async createCollection(def: CollectionDefinition, options: CallOptions = {}): Promise<Collection> {
+    const asked = resolveDefinition(def);
+    return this.run((c) => createOrMatch(c, asked), options);
+  }
+
+  async getCollection(name: string, options: CallOptions = {}): Promise<Collection> {
+    return (await this.run((c) => requireCollection(c, name), options)).collection;
+  }
+
+  async listCollections(options: CallOptions = {}): Promise<Collection[]> {
+    return (await this.run((c) => listRegistered(c), options)).map((r) => r.collection);
+  }
+
+  async dropCollection(name: string, options: CallOptions = {}): Promise<void> {
+    await this.run(async (c) => {
+      const reg = await requireCollection(c, name, true);
+      await deleteCollection(c, name);
+      // An attached table is only forgotten; only a table of ours is dropped.
+      if (reg.table !== null) await c.query(`DROP TABLE IF EXISTS ${id(reg.table)}`);
+    }, options);
+  }
+
+  private async writable(name: string, options: CallOptions): Promise<{ reg: Registered; table: string }> {
+    const reg = await this.run((c) => requireCollection(c, name), options);
+    if (reg.table === null) readOnly(name);
+    return { reg, table: reg.table };
+  }
+
+  async upsert(name: string, docs: readonly DocumentInput[], options: UpsertOptions = {}): Promise<UpsertResult> {
+    const { reg, table } = await this.writable(name, options);
+    const prepared = prepareDocuments(docs, reg.collection.dimensions);
+    const indexed = await this.run((c) => hasHnswIndex(c, table), options);
+    const done: UpsertResult = { upserted: 0, chunks: 0 };
+    for (const batch of batches(prepared, this.batchRows)) {
+      const started = performance.now();
+      await this.run((c) => writeBatch(c, table, batch), options);
+      this.opts.observe?.('upsert_batch', (performance.now() - started) / 1000);
+      done.upserted += batch.length;
+      done.chunks += batch.reduce((n, d) => n + d.length, 0);
+      options.onBatch?.({ ...done });
+    }
+    // A bulk load in several calls (deferIndex) ends with buildIndex, which analyzes once.
+    if (options.deferIndex !== true) {
+      if (!indexed && done.chunks > 0) await this.buildIndex(name, options);
+      else if (done.chunks >= ANALYZE_AFTER_ROWS) await this.run((c) => analyzeTable(c, table), { signal: options.signal, timeoutMs: null });
+    }
+    return done;
+  }
+
+  async buildIndex(name: string, options: CallOptions = {}): Promise<boolean> {
+    const reg = await this.run((c) => requireCollection(c, name), options);
+    if (reg.table === null) return false;
+    const table = reg.table;
+    const started = performance.now();
+    // No time limit: an index over 100,000 rows takes minutes in PGlite. The signal still cancels it.
+    const built = await this.run((c) => buildHnswIndex(c, table, reg.collection), { signal: options.signal, timeoutMs: null });
+    if (built) this.opts.observe?.('index_build', (performance.now() - started) / 1000);
+    return built;
+  }
+
+  async deleteDocuments(name: string, ids: readonly string[], options: CallOptions = {}): Promise<number> {
+    if (!Array.isArray(ids)) throw new InvalidArgumentError('ids must be an array of strings.');
+    ids.forEach((docId, i) => checkDocumentId(docId, `ids[${i}]`));
+    const { table } = await this.writable(name, options);
+    return this.run((c) => deleteRows(c, table, ids), options);
+  }
+
+  async getDocument(name: string, docId: string, options: CallOptions & { vectors?: boolean } = {}): Promise<StoredDocument | undefined> {
+    checkDocumentId(docId, 'id');
+    try {
+      return await this.run(async (c) => readDocument(c, relationOf(await requireCollection(c, name)), docId, options.vectors === true), options);
+    } catch (err) {
+      // An id that the attached table's key type cannot hold (e.g. "abc" for an integer key) is simply absent.
+      if (!(err instanceof RerankerError) && pgErrorCode(err) === '22P02') return undefined;
+      throw err;
+    }
+  }
+
+  async count(name: string, options: CallOptions = {}): Promise<number> {
+    return this.run(async (c) => countDocuments(c, relationOf(await requireCollection(c, name))), options);
+  }
+
+  vectorSearch(name: string, vector: Float32Array, k: number, options: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.search(name, { kind: 'vector', vector }, k, options);
+  }
+
+  lexicalSearch(name: string, query: string, k: number, options: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.search(name, { kind: 'lexical', query }, k, options);
+  }
+
+  private async search(name: string, query: SearchQuery, k: number, options: SearchOptions): Promise<SearchHit[]> {
+    checkSearch(query, k, options);
+    const started = performance.now();
+    const hits = await this.run((c, facts) => searchDocuments(c, facts, name, query, k, options), options);
+    this.opts.observe?.(`${query.kind}_search`, (performance.now() - started) / 1000);
+    return hits;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.opts.pool.end();
+      } finally {
+        await this.opts.onClose?.();
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,118 @@
+import cliProgress from 'cli-progress';
+import type { Config } from '../../config.js';
+import { createEngine } from '../../engine/create-engine.js';
+import { resolveModelFolder } from '../../hub/model-source.js';
+import { Metrics } from '../../metrics.js';
+import { loadEmbedder } from '../../models/embedder.js';
+import { EmbedPipeline } from '../../pipelines/embed-pipeline.js';
+import { IngestPipeline, type IngestDocument } from '../../pipelines/ingest-pipeline.js';
+import { defaultEngineSettings, embedderEngineModel } from '../../service.js';
+import { openStore, type Collection } from '../../store/index.js';
+import { countRecords, readDocuments, type FieldMap } from './read-documents.js';
+
+export interface IngestOptions extends FieldMap {
+  file: string;
+  collection: string;
+  /** A running service to send the documents to; without it the store is written directly. */
+  url: string | undefined;
+  /** Documents per committed batch. */
+  batch: number;
+  progress: boolean;
+}
+
+export interface IngestTotals {
+  documents: number;
+  seconds: number;
+}
+
+/** Where documents go: a running service (HTTP, NDJSON) or the store itself with an in-process embedder. */
+interface Sink {
+  write(docs: IngestDocument[]): Promise<void>;
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function httpSink(url: string, name: string): Promise<Sink> {
+  const base = url.replace(/\/+$/, '');
+  const call = async (method: string, path: string, body?: string, type = 'application/json'): Promise<void> => {
+    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': type }, ...(body === undefined ? {} : { body }) });
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  // Created with the service's defaults when missing; an existing collection keeps its settings.
+  const existing = await fetch(`${base}/collections/${name}`);
+  if (existing.status === 404) await call('PUT', `/collections/${name}`);
+  else if (!existing.ok) throw new Error(`GET /collections/${name} answered ${existing.status}: ${await existing.text()}`);
+  return {
+    write: (docs) => call('POST', `/collections/${name}/documents`, docs.map((d) => JSON.stringify(d)).join('\n'), 'application/x-ndjson'),
+    finish: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** The embedding model and the store, in this process: the offline bulk-load path (no service running on the data). */
+async function directSink(config: Config, name: string, log: (msg: string) => void): Promise<Sink> {
+  if (config.embedder.model === undefined) throw new Error('ingesting text needs an embedding model; pass --embedding-model');
+  const dir = await resolveModelFolder({ model: config.embedder.model, onnxFile: config.embedder.onnxFile }, config.hub, log);
+  const spec = loadEmbedder(dir, { onnxFile: config.embedder.onnxFile, maxLength: config.embedder.maxLength });
+  const store = await openStore(config.store, { log: { warn: (_o, m) => log(m), info: () => undefined } });
+  if (store === undefined) throw new Error('--store none: nothing to ingest into');
+  const metrics = new Metrics(undefined, { defaultMetrics: false });
+  const engine = await createEngine([embedderEngineModel(spec, config)], defaultEngineSettings(config), metrics).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  const probe = await engine.run('embedder', { kind: 'texts', texts: ['probe'], truncation: { direction: 'right', truncate: true } });
+  const embed = new EmbedPipeline(engine, spec.maxLength, probe.width, undefined, metrics);
+  const ingest = new IngestPipeline({ store, embedder: () => ({ name: spec.folder.name, pipeline: embed, engine, normalize: spec.pooling.normalize, maxLength: spec.maxLength }), maxDocumentChars: config.limits.maxDocumentChars });
+  let collection: Collection;
+  try {
+    collection = await store.getCollection(name);
+  } catch {
+    collection = await store.createCollection({ name, dimensions: probe.width, embedding_model: spec.folder.name });
+  }
+  return {
+    write: async (docs) => void (await ingest.upsert(collection, docs, undefined, true)),
+    finish: () => ingest.finish(collection),
+    close: async () => {
+      await engine.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * `reranker ingest FILE --collection NAME`: documents of a .jsonl or .csv file, upserted by id in
+ * committed batches (so a re-run replaces rather than duplicates), with a progress bar.
+ */
+export async function runIngest(opts: IngestOptions, config: Config, log: (msg: string) => void): Promise<IngestTotals> {
+  const total = await countRecords(opts.file);
+  const sink = opts.url === undefined ? await directSink(config, opts.collection, log) : await httpSink(opts.url, opts.collection);
+  const bar = new cliProgress.SingleBar(
+    { format: 'ingest |{bar}| {value}/{total} documents | {speed} documents/s | ETA {eta_formatted}', hideCursor: true, noTTYOutput: opts.progress, notTTYSchedule: 5000 },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  let done = 0;
+  if (opts.progress) bar.start(total, 0, { speed: '0' });
+  try {
+    let batch: IngestDocument[] = [];
+    const flush = async (): Promise<void> => {
+      await sink.write(batch);
+      done += batch.length;
+      batch = [];
+      const seconds = (performance.now() - started) / 1000;
+      if (opts.progress) bar.update(done, { speed: (done / seconds).toFixed(0) });
+    };
+    for await (const doc of readDocuments(opts.file, opts)) {
+      batch.push(doc);
+      if (batch.length >= opts.batch) await flush();
+    }
+    if (batch.length > 0) await flush();
+    await sink.finish();
+  } finally {
+    if (opts.progress) bar.stop();
+    await sink.close();
+  }
+  return { documents: done, seconds: (performance.now() - started) / 1000 };
+}

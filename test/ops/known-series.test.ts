@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoreCodec, vectorCodec } from '../../src/cache/index.js';
+import { STATUS_BY_CODE } from '../../src/errors.js';
+import { CACHE_ERROR_REASONS, CACHE_KIND_BY_MODEL, Metrics, REJECTION_REASONS, WORKER_RESTART_REASONS } from '../../src/metrics.js';
+import { sample } from '../http/metrics-text.js';
+import { forgedEmbedder, testApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Issue 12: counters whose label values are known in advance are exported at 0 from the start
+ * (Prometheus' instrumentation guide), so the dashboard's rate() and increase() panels show 0, not
+ * "No data", and see the first event. The lists in src/metrics.ts are checked here against the code
+ * that increments the counters, so a new reason cannot be added in one place only.
+ */
+
+const SRC = new URL('../../src/', import.meta.url).pathname;
+const sources = (dir = SRC): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [readFileSync(join(dir, e.name), 'utf8')] : []));
+const literals = (text: string, pattern: RegExp): string[] => [...text.matchAll(pattern)].map((m) => m[1] as string);
+const union = (text: string, pattern: RegExp): string[] => literals(pattern.exec(text)?.[1] ?? '', /'([^']+)'/g);
+
+describe('the label values src/metrics.ts exports at 0', () => {
+  const all = sources().join('\n');
+
+  it('rejection reasons: the scheduler\'s literal ones and what abortReason can return', () => {
+    const incremented = literals(all, /rejections\.inc\(\{ reason: '([a-z_]+)' \}/g);
+    const aborted = union(readFileSync(join(SRC, 'engine/abort-reason.ts'), 'utf8'), /function abortReason\([^)]*\): ([^{]+)\{/);
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(new Set([...incremented, ...aborted])).toEqual(new Set(REJECTION_REASONS));
+  });
+
+  it('worker restart reasons', () => {
+    expect(new Set(literals(all, /workerRestarts\.inc\(\{ reason: '([a-z_]+)' \}/g))).toEqual(new Set(WORKER_RESTART_REASONS));
+  });
+
+  it('cache error reasons: the Redis tier\'s failures', () => {
+    expect(union(readFileSync(join(SRC, 'cache/redis-tier.ts'), 'utf8'), /type Failure = ([^;]+);/)).toEqual(CACHE_ERROR_REASONS['redis']);
+    expect(readFileSync(join(SRC, 'cache/memory-tier.ts'), 'utf8')).not.toContain('cacheErrors');
+  });
+
+  it('cache kinds: the codecs of each model\'s scope', () => {
+    expect(CACHE_KIND_BY_MODEL).toEqual({ reranker: scoreCodec.kind, embedder: vectorCodec(4).kind });
+  });
+
+  it('a Redis tier exports every failure reason', async () => {
+    const metrics = new Metrics(undefined, { defaultMetrics: false });
+    metrics.exportServedSeries({ models: ['reranker'], cacheTiers: ['memory', 'redis'] });
+    const errors = (await metrics.cacheErrors.get()).values;
+    expect(errors.map((v) => `${v.labels.tier} ${v.labels.reason} ${v.value}`).sort()).toEqual(CACHE_ERROR_REASONS['redis']?.map((r) => `redis ${r} 0`).sort());
+    const lookups = (await metrics.cacheLookups.get()).values;
+    expect(lookups.map((v) => `${v.labels.tier} ${v.labels.result} ${v.labels.kind}`).sort()).toEqual(['memory hit score', 'memory miss score', 'redis hit score', 'redis miss score']);
+  });
+});
+
+describe('a started service, before any request', () => {
+  let withEmbedder: TestApp;
+  let rerankOnly: TestApp;
+  beforeAll(async () => {
+    withEmbedder = await testApp({ embeddingModel: await forgedEmbedder(), workers: '0', store: 'none' });
+    rerankOnly = await testApp({ workers: '0', cacheMaxBytes: '0', store: 'none' });
+  });
+  afterAll(async () => {
+    await withEmbedder?.close();
+    await rerankOnly?.close();
+  });
+
+  const scrape = async (t: TestApp): Promise<string> => (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+  const has = (text: string, name: string, labels: Record<string, string>): boolean =>
+    text.split('\n').some((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)));
+
+  it('exports every error code, rejection reason and restart reason at 0', async () => {
+    const text = await scrape(withEmbedder);
+    for (const code of Object.keys(STATUS_BY_CODE)) expect(has(text, 'reranker_errors_total', { code }), code).toBe(true);
+    for (const reason of REJECTION_REASONS) expect(has(text, 'reranker_rejections_total', { reason }), reason).toBe(true);
+    for (const reason of WORKER_RESTART_REASONS) expect(has(text, 'reranker_worker_restarts_total', { reason }), reason).toBe(true);
+    expect(sample(text, 'reranker_errors_total') + sample(text, 'reranker_rejections_total') + sample(text, 'reranker_worker_restarts_total')).toBe(0);
+  });
+
+  it('exports per-model counters and the memory tier\'s lookups for both kinds at 0', async () => {
+    const text = await scrape(withEmbedder);
+    expect(has(text, 'reranker_pairs_scored_total', { model: 'reranker' })).toBe(true);
+    expect(has(text, 'reranker_texts_embedded_total', { model: 'embedder' })).toBe(true);
+    for (const kind of ['score', 'vector']) for (const result of ['hit', 'miss']) expect(has(text, 'reranker_cache_lookups_total', { tier: 'memory', result, kind }), `${result} ${kind}`).toBe(true);
+    // The memory tier cannot fail, so it has no error series; the warm-up ran past the cache.
+    expect(text).not.toMatch(/^reranker_cache_errors_total\{/m);
+    expect(sample(text, 'reranker_pairs_scored_total') + sample(text, 'reranker_cache_lookups_total')).toBe(0);
+  });
+
+  it('exports nothing for a model or a tier that is not there', async () => {
+    const text = await scrape(rerankOnly);
+    expect(has(text, 'reranker_pairs_scored_total', { model: 'reranker' })).toBe(true);
+    expect(text).not.toMatch(/^reranker_texts_embedded_total\{/m);
+    expect(text).not.toMatch(/^reranker_cache_lookups_total\{/m);
+  });
+});

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { StoreSettings } from '../../src/config.js';
+import type { DocumentStore } from '../../src/store/document-store.js';
+import { embeddedStore, openPostgresStore } from '../../src/store/open-store.js';
+import { startPgliteServer } from '../../src/store/pglite-server.js';
+
+/** A store and a plain connection pool to the same database, for the SQL the tests write by hand. */
+export interface StoreUnderTest {
+  label: 'pglite' | 'postgres';
+  store: DocumentStore;
+  sql: pg.Pool;
+  close(): Promise<void>;
+}
+
+export const STORE_TEST_URL = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ENABLE_POSTGRES_HINT = `Real-Postgres store tests skipped: no PostgreSQL with pgvector at ${STORE_TEST_URL}. Enable them with: bash ../shared/scripts/install-pgvector.sh test (or set STORE_TEST_URL).`;
+
+/** A suffix that keeps this run's collections apart from other runs on the same database. */
+export function runSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export async function pgliteUnderTest(opts: { timeoutMs?: number; dataDir?: string } = {}): Promise<StoreUnderTest> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'rr-store-')));
+  const settings: StoreSettings = { url: undefined, dataDir, timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4 };
+  const server = await startPgliteServer({ dataDir, maxConnections: 12 });
+  const store = await embeddedStore(server, settings, {});
+  // One connection, used while no store call runs: outside a transaction pglite-socket interleaves
+  // parameterised statements of different connections (see sql-runner.ts).
+  const sql = new pg.Pool({ host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: 1 });
+  return {
+    label: 'pglite',
+    store,
+    sql,
+    close: async () => {
+      await sql.end();
+      await store.close();
+      if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Undefined when Postgres with pgvector answers at STORE_TEST_URL, else why not. */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: STORE_TEST_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function postgresUnderTest(opts: { timeoutMs?: number; url?: string } = {}): Promise<StoreUnderTest> {
+  const url = opts.url ?? STORE_TEST_URL;
+  const settings: StoreSettings = { url, dataDir: 'unused', timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4 };
+  const store = await openPostgresStore(url, settings, {});
+  const sql = new pg.Pool({ connectionString: url, max: 2 });
+  return {
+    label: 'postgres',
+    store,
+    sql,
+    close: async () => {
+      await sql.end();
+      await store.close();
+    },
+  };
+}
+
+/** mulberry32: the same pseudo-random sequence for a seed on every machine. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomUnitVector(rand: () => number, dimensions: number): Float32Array {
+  const v = new Float32Array(dimensions);
+  let norm = 0;
+  for (let i = 0; i < dimensions; i++) {
+    // Sum of uniforms: roughly normal, so directions are spread evenly enough.
+    const x = rand() + rand() + rand() - 1.5;
+    v[i] = x;
+    norm += x * x;
+  }
+  const inv = 1 / Math.sqrt(norm);
+  for (let i = 0; i < dimensions; i++) v[i]! *= inv;
+  return v;
+}
+
+/** Cosine similarity in float64. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+export interface Scored {
+  id: string;
+  score: number;
+}
+
+/** Brute force: every candidate scored, best first, ties by id; a document's score is its best chunk's. */
+export function bruteForce(query: Float32Array, docs: { id: string; vectors: Float32Array[] }[], k: number, score = cosine): Scored[] {
+  return docs
+    .map((d) => ({ id: d.id, score: Math.max(...d.vectors.map((v) => score(query, v))) }))
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, k);
+}
+
+export function recall(found: readonly { id: string }[], truth: readonly { id: string }[]): number {
+  const want = new Set(truth.map((t) => t.id));
+  return found.filter((f) => want.has(f.id)).length / Math.max(1, truth.length);
+}
+
+/**
+ * Exact results against brute force: the same scores position by position (pgvector sums in
+ * float32), and the same ids wherever the scores around a position are not within that rounding.
+ */
+export function expectSameRanking(found: readonly Scored[], truth: readonly Scored[], tolerance = 1e-5): string[] {
+  const problems: string[] = [];
+  if (found.length !== truth.length) problems.push(`length ${found.length} != ${truth.length}`);
+  truth.forEach((t, i) => {
+    const f = found[i];
+    if (f === undefined) return;
+    if (Math.abs(f.score - t.score) > tolerance) problems.push(`#${i + 1}: score ${f.score} != ${t.score}`);
+    const near = (j: number): boolean => truth[j] !== undefined && Math.abs(truth[j]!.score - t.score) <= tolerance;
+    if (f.id !== t.id && !near(i - 1) && !near(i + 1)) problems.push(`#${i + 1}: id ${f.id} != ${t.id}`);
+  });
+  return problems;
+}

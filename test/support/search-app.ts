@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { RawSettings } from '../../src/config.js';
+import { forgedEmbedder, testApp, type TestApp } from './test-app.js';
+
+export const STORE_TEST_URL = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_HINT = `skipped: no PostgreSQL with pgvector at ${STORE_TEST_URL}; enable with \`bash ../shared/scripts/install-pgvector.sh test\` (or set STORE_TEST_URL)`;
+
+/** Undefined when Postgres with pgvector answers at STORE_TEST_URL, else why not. */
+export async function postgresProblem(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: STORE_TEST_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface SearchApp extends TestApp {
+  backend: 'pglite' | 'postgres';
+  post(url: string, payload: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  put(url: string, payload?: unknown): Promise<{ status: number; body: any }>;
+}
+
+/** The real app with a forged reranker and embedder and a real store: embedded PGlite in a temp dir, or Postgres. */
+export async function searchApp(backend: 'pglite' | 'postgres', settings: RawSettings = {}): Promise<SearchApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'search-app-'));
+  const t = await testApp({ embeddingModel: await forgedEmbedder(), dataDir, store: backend === 'postgres' ? STORE_TEST_URL : '', ...settings });
+  const json = (res: { statusCode: number; body: string; headers: Record<string, unknown> }) => ({ status: res.statusCode, body: res.body === '' ? undefined : JSON.parse(res.body), headers: res.headers });
+  return {
+    ...t,
+    backend,
+    post: async (url, payload, headers = {}) =>
+      json(await t.app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } })),
+    put: async (url, payload) => json(await t.app.inject({ method: 'PUT', url, ...(payload === undefined ? {} : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }) })),
+    close: async () => {
+      await t.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const WORDS = 'paris france capital river seine bank bread cheese wine tower museum art history war king queen republic city north south europe language music painting garden'.split(' ');
+
+/** Seeded documents with metadata: group 0-4, a price, a language. */
+export function corpus(n: number, seed = 1): { id: string; text: string; metadata: { group: number; price: number; lang: string } }[] {
+  let s = seed;
+  const next = (): number => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return Array.from({ length: n }, (_, i) => ({
+    id: `doc-${i}`,
+    text: Array.from({ length: 5 + Math.floor(next() * 25) }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' '),
+    metadata: { group: i % 5, price: Math.floor(next() * 100), lang: i % 3 === 0 ? 'fr' : 'en' },
+  }));
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += (a[i] as number) * (b[i] as number);
+    na += (a[i] as number) ** 2;
+    nb += (b[i] as number) ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}
