@@ -63,26 +63,28 @@ export class TokenizerPool {
     const size = jobSize(job);
     const tasks: TokenizerTask[] = [];
     for (let start = 0; start < size; start += CHUNK) tasks.push({ model, job: sliceJob(job, start, start + CHUNK) });
-    let replies: TokenizeReply[];
-    try {
-      replies = await unlessAborted(this.inTurn(tasks), signal);
-    } catch (err) {
-      if (signal?.aborted && err === signal.reason) throw err;
-      throw new WorkerFailedError('A tokenizer thread failed; retry the request.', err);
-    }
-    const batches: PackedBatch[] = [];
-    for (const reply of replies) {
-      const ok = checked(reply);
-      if (!('batch' in ok)) throw new Error('a tokenizer thread answered an encode task with chunks');
-      batches.push(ok.batch);
-    }
-    return concatBatches(batches);
+    const replies = await this.run(tasks, signal);
+    return concatBatches(
+      replies.map((ok) => {
+        if (!('batch' in ok)) throw new Error('a tokenizer thread answered an encode task with chunks');
+        return ok.batch;
+      }),
+    );
   }
 
   /** Chunk ranges of each text (see text/chunking.ts), computed on a tokenizer thread. */
   async chunk(model: number, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]> {
     const tasks: TokenizerTask[] = [];
     for (let start = 0; start < texts.length; start += CHUNK) tasks.push({ model, chunk: { texts: texts.slice(start, start + CHUNK), maxTokens, overlap } });
+    const replies = await this.run(tasks, signal);
+    return replies.flatMap((ok) => {
+      if (!('ranges' in ok)) throw new Error('a tokenizer thread answered a chunk task with ids');
+      return ok.ranges;
+    });
+  }
+
+  /** The tasks' payloads in order; a thread that dies is a 503, an aborted signal its own reason. */
+  private async run(tasks: TokenizerTask[], signal: AbortSignal | undefined): Promise<Extract<TokenizeReply, { ok: true }>[]> {
     let replies: TokenizeReply[];
     try {
       replies = await unlessAborted(this.inTurn(tasks), signal);
@@ -90,11 +92,7 @@ export class TokenizerPool {
       if (signal?.aborted && err === signal.reason) throw err;
       throw new WorkerFailedError('A tokenizer thread failed; retry the request.', err);
     }
-    return replies.flatMap((reply) => {
-      const ok = checked(reply);
-      if (!('ranges' in ok)) throw new Error('a tokenizer thread answered a chunk task with ids');
-      return ok.ranges;
-    });
+    return replies.map(checked);
   }
 
   /**

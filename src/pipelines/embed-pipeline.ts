@@ -3,7 +3,8 @@ import type { InferenceEngine } from '../engine/engine.js';
 import { normalizeRows } from '../runtime/pooling.js';
 import type { Metrics, StageTimings } from '../metrics.js';
 import type { TextTruncation } from '../text/text-encoder.js';
-import { READ_WRITE, timed, type CachePolicy } from './cache-policy.js';
+import { READ_WRITE, type CachePolicy } from './cache-policy.js';
+import { splitByCache } from './cache-split.js';
 
 export interface EmbedJob {
   texts: readonly string[];
@@ -43,40 +44,23 @@ export class EmbedPipeline {
   ) {}
 
   async run(job: EmbedJob): Promise<Embeddings> {
-    const policy = job.cache ?? READ_WRITE;
     const timings: StageTimings = {};
-    const vectors = new Array<Float32Array>(job.texts.length);
-    let misses = job.texts.map((_, i) => i);
-    let keys: string[] | undefined;
-
-    if (this.cache !== undefined && (policy.read || policy.write)) {
-      const cache = this.cache;
-      await timed('cache_lookup', 'embedder', this.metrics, timings, async () => {
-        keys = textKeys(cache.identity, job.texts, { ...job.truncation, maxLength: this.maxLength });
-        if (!policy.read) return;
-        const found = await cache.get(keys);
-        misses = [];
-        found.forEach((v, i) => {
-          if (v === undefined) misses.push(i);
-          else vectors[i] = v;
-        });
-      });
-    }
-
+    const split = await splitByCache(this.cache, job.cache ?? READ_WRITE, job.texts.length, (identity) => textKeys(identity, job.texts, { ...job.truncation, maxLength: this.maxLength }), {
+      model: 'embedder',
+      metrics: this.metrics,
+      timings,
+    });
+    const vectors = split.found as Float32Array[];
+    const { misses } = split;
     let tokens = 0;
     if (misses.length > 0) {
       const texts = misses.length === job.texts.length ? job.texts : misses.map((i) => job.texts[i] as string);
       const result = await this.engine.run('embedder', { kind: 'texts', texts, truncation: job.truncation }, job.signal);
       if (result.width !== this.dimensions) throw new Error(`the embedder returned ${result.width} components, expected ${this.dimensions}`);
-      misses.forEach((i, j) => {
-        vectors[i] = result.output.slice(j * result.width, (j + 1) * result.width);
-      });
+      const computed = misses.map((i, j) => (vectors[i] = result.output.slice(j * result.width, (j + 1) * result.width)));
       tokens = result.tokens;
       Object.assign(timings, result.timings);
-      if (this.cache !== undefined && keys !== undefined && policy.write) {
-        const k = keys;
-        this.cache.set(misses.map((i) => [k[i] as string, vectors[i] as Float32Array] as const));
-      }
+      split.store(computed);
     }
     return { vectors, dimensions: this.dimensions, tokens, cachedTexts: job.texts.length - misses.length, timings };
   }

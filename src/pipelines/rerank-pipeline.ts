@@ -2,7 +2,8 @@ import { pairKeys, type CacheScope } from '../cache/index.js';
 import type { InferenceEngine } from '../engine/engine.js';
 import type { Metrics, StageTimings } from '../metrics.js';
 import type { TruncationOptions } from '../text/pair-encoder.js';
-import { READ_WRITE, timed, type CachePolicy } from './cache-policy.js';
+import { READ_WRITE, type CachePolicy } from './cache-policy.js';
+import { splitByCache } from './cache-split.js';
 
 export interface RerankJob {
   query: string;
@@ -37,26 +38,15 @@ export class RerankPipeline {
   ) {}
 
   async run(job: RerankJob): Promise<RerankScores> {
-    const policy = job.cache ?? READ_WRITE;
     const timings: StageTimings = {};
     const raw = new Float32Array(job.documents.length);
-    let misses = job.documents.map((_, i) => i);
-    let keys: string[] | undefined;
-
-    if (this.cache !== undefined && (policy.read || policy.write)) {
-      const cache = this.cache;
-      await timed('cache_lookup', 'reranker', this.metrics, timings, async () => {
-        keys = pairKeys(cache.identity, job.query, job.documents, { ...job.truncation, maxLength: this.maxLength });
-        if (!policy.read) return;
-        const found = await cache.get(keys);
-        misses = [];
-        found.forEach((score, i) => {
-          if (score === undefined) misses.push(i);
-          else raw[i] = score;
-        });
-      });
-    }
-
+    const split = await splitByCache(this.cache, job.cache ?? READ_WRITE, job.documents.length, (identity) => pairKeys(identity, job.query, job.documents, { ...job.truncation, maxLength: this.maxLength }), {
+      model: 'reranker',
+      metrics: this.metrics,
+      timings,
+    });
+    split.found.forEach((score, i) => score !== undefined && (raw[i] = score));
+    const { misses } = split;
     let tokens = 0;
     if (misses.length > 0) {
       const documents = misses.length === job.documents.length ? job.documents : misses.map((i) => job.documents[i] as string);
@@ -66,10 +56,7 @@ export class RerankPipeline {
       });
       tokens = result.tokens;
       Object.assign(timings, result.timings);
-      if (this.cache !== undefined && keys !== undefined && policy.write) {
-        const scored = keys;
-        this.cache.set(misses.map((i, j) => [scored[i] as string, result.output[j] as number] as const));
-      }
+      split.store(Array.from(result.output));
     }
     return { raw, tokens, cachedPairs: job.documents.length - misses.length, timings };
   }

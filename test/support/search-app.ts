@@ -1,27 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { RawSettings } from '../../src/config.js';
+import { STORE_TEST_URL } from '../store/store-fixtures.js';
 import { forgedEmbedder, testApp, type TestApp } from './test-app.js';
 
-export const STORE_TEST_URL = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const POSTGRES_HINT = `skipped: no PostgreSQL with pgvector at ${STORE_TEST_URL}; enable with \`bash ../shared/scripts/install-pgvector.sh test\` (or set STORE_TEST_URL)`;
-
-/** Undefined when Postgres with pgvector answers at STORE_TEST_URL, else why not. */
-export async function postgresProblem(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: STORE_TEST_URL, connectionTimeoutMillis: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export { STORE_TEST_URL, ENABLE_POSTGRES_HINT as POSTGRES_HINT, postgresUnavailable as postgresProblem } from '../store/store-fixtures.js';
 
 export interface SearchApp extends TestApp {
   backend: 'pglite' | 'postgres';
