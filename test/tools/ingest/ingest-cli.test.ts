@@ -1,0 +1,116 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgedModel } from '../../support/forged-model.js';
+import { freePort } from '../../support/free-port.js';
+import { forgedEmbedder } from '../../support/test-app.js';
+
+const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
+
+let work: string;
+let reranker: string;
+let embedder: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ingest-cli-'));
+  reranker = await forgedModel();
+  embedder = await forgedEmbedder();
+});
+afterAll(async () => rm(work, { recursive: true, force: true }));
+
+/** `reranker serve` as an operator runs it, on the embedded store in `dataDir`. */
+async function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<number | null> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve', '--model', reranker, '--embedding-model', embedder, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if ((await fetch(`${url}/health`).catch(() => undefined))?.status === 200) break;
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+function ingest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'ingest', ...args, '--no-progress'], { timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
+}
+
+const json = async (res: Response): Promise<any> => res.json();
+
+describe('issue 9 from the outside: serve, create, upsert over HTTP and with `reranker ingest`, restart', () => {
+  it('keeps every document across a restart, and a re-run of ingest replaces rather than duplicates', async () => {
+    const dataDir = join(work, 'data');
+    const file = join(work, 'docs.jsonl');
+    await writeFile(file, `${[
+      { id: 'a', text: 'Paris is the capital of France.', lang: 'en' },
+      { id: 'b', text: 'Bananas are yellow.', lang: 'en', price: 3 },
+      { id: 'c', text: 'Berlin ist die Hauptstadt Deutschlands.', lang: 'de' },
+    ]
+      .map((d) => JSON.stringify(d))
+      .join('\n')}\n`);
+    let server = await serve(dataDir);
+    try {
+      expect((await fetch(`${server.url}/collections/docs`, { method: 'PUT' })).status).toBe(200);
+      const posted = await fetch(`${server.url}/collections/docs/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: [{ id: 'http-1', text: 'sent over HTTP', metadata: { via: 'http' } }] }) });
+      expect(await json(posted)).toMatchObject({ upserted: 1 });
+      const first = await ingest([file, '--collection', 'docs', '--url', server.url]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^ingested 3 documents into docs/);
+      const again = await ingest([file, '--collection', 'docs', '--url', server.url]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await json(await fetch(`${server.url}/collections/docs`))).toMatchObject({ documents: 4 });
+      expect(await json(await fetch(`${server.url}/collections/docs/documents/b`))).toEqual({ id: 'b', text: 'Bananas are yellow.', metadata: { lang: 'en', price: 3 } });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+
+    server = await serve(dataDir);
+    try {
+      expect(await json(await fetch(`${server.url}/collections/docs`))).toMatchObject({ documents: 4 });
+      expect(await json(await fetch(`${server.url}/collections/docs/documents/http-1`))).toEqual({ id: 'http-1', text: 'sent over HTTP', metadata: { via: 'http' } });
+      const search = await fetch(`${server.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ collection: 'docs', query: 'capital of france', top_n: 1, mode: 'lexical', rerank: false }) });
+      // The forged models' scores mean nothing; the full-text leg does: only "a" has both words.
+      expect((await json(search)).results[0].id).toBe('a');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('ingests a CSV straight into the store when no service holds it, and says which record is wrong', async () => {
+    const dataDir = join(work, 'direct');
+    const file = join(work, 'docs.csv');
+    await writeFile(file, 'doc_id,body,category\n1,"A text, with a comma",x\n2,"Two\nlines",y\n');
+    const settings = ['--embedding-model', embedder, '--data-dir', dataDir, '--workers', '1'];
+    const run = await ingest([file, '--collection', 'csv', '--id-field', 'doc_id', '--text-field', 'body', ...settings]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ingested 2 documents into csv/);
+    const server = await serve(dataDir);
+    try {
+      expect(await json(await fetch(`${server.url}/collections/csv/documents/2`))).toEqual({ id: '2', text: 'Two\nlines', metadata: { category: 'y' } });
+    } finally {
+      await server.stop();
+    }
+    const bad = join(work, 'bad.jsonl');
+    await writeFile(bad, '{"id": "1", "text": "fine"}\n{"text": "no id"}\n');
+    const refused = await ingest([bad, '--collection', 'csv', ...settings]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/record 2: no "id" field \(pass --id-field\)/);
+  });
+});
