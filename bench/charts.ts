@@ -23,7 +23,8 @@ export interface BarChart {
   stacked?: boolean;
 }
 
-const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
+const FAMILY = 'font-family="system-ui, sans-serif"';
+const FONT = `${FAMILY} font-size="12"`;
 const LABEL_WIDTH = 300;
 const BAR_AREA = 420;
 const BAR_HEIGHT = 14;
@@ -50,7 +51,7 @@ export function barChart(chart: BarChart): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(chart.title)}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="10" y="20" ${FONT} font-size="14" font-weight="bold">${escape(chart.title)}</text>`,
+    `<text x="10" y="20" ${FAMILY} font-size="14" font-weight="bold">${escape(chart.title)}</text>`,
   ];
   chart.series.forEach((s, i) => {
     const x = 10 + i * 170;

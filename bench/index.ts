@@ -5,13 +5,18 @@ import { forgeModel } from '../src/tools/forge/index.js';
 import { quantizeOnnxFile } from '../src/tools/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, theoreticalPeak } from './machine.js';
 import { renderMarkdown, replaceSection, type BenchReport } from './markdown.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
-import { postgresAnswers, renderSearch, runSearchBench } from './search.js';
+import { postgresAnswers, renderSearch, runSearchBench, type SearchReport } from './search.js';
+import { benchCharts, writeCharts } from './bench-charts.js';
+import { runRewriteBench } from './rewrites.js';
+import { runSlowClientsBench, SLOW_CLIENT_DEFAULTS } from './slow-clients.js';
 import { runPlainOrt } from './ort-contender.js';
-import { DEFAULT_GEMM, measureGemmPeak } from './roofline.js';
+import { mergeCeilings, measureCeiling } from './roofline.js';
+import { availableMemory, poolShape, WORKER_BYTES_PER_MODEL_BYTE } from '../src/engine/pool-shape.js';
+import { defaultRewrites, planGraph } from '../src/tools/optimize/index.js';
 import { runService, startService } from './service-contender.js';
 import { pairsPerSecond, type RunResult } from './stats.js';
 import { runTransformersJs } from './transformers-contender.js';
@@ -53,7 +58,13 @@ async function main(): Promise<void> {
   log(`${work.queries.length} queries x ${DOCS_PER_QUERY} documents, ${work.realTokens} tokens`);
 
   const has = (section: (typeof opts.sections)[number]): boolean => opts.sections.includes(section);
-  const peak = has('rerank') ? (log('timing ONNX Runtime GEMMs'), await measureGemmPeak(opts.gemmSeconds)) : undefined;
+  // The ceiling is timed before and after the contenders and the better of the two kept: a busy
+  // moment on a shared machine can only lower it.
+  const ceilingBefore = has('rerank') ? (log('timing ONNX Runtime GEMMs'), await measureCeiling(arch, { quick: opts.quick, log })) : undefined;
+  const shape = poolShape({ workers: undefined, threads: undefined }, undefined, { perWorkerBytes: statSync(path.join(modelDir, FP32_FILE)).size * WORKER_BYTES_PER_MODEL_BYTE, availableBytes: availableMemory() });
+  const pool = `${shape.workers} workers x ${shape.threadsPerWorker} intra-op thread${shape.threadsPerWorker === 1 ? '' : 's'} (the default for this machine)`;
+  log(`service pool: ${pool}`);
+  const firstTokenHead = (file: string): boolean => planGraph(path.join(modelDir, file), defaultRewrites('cross-encoder')).rewrites.includes('first-token-head');
 
   // Each contender runs fp32 then int8 back to back, so a ratio never spans a long stretch of a noisy machine.
   const runs: BenchReport['runs'] = [];
@@ -70,7 +81,7 @@ async function main(): Promise<void> {
       await pair(`service c${concurrency}`, async (dtype, file) => {
         const service = await startService(modelDir, file);
         try {
-          return await runService(service, work, concurrency, dtype, arch);
+          return await runService(service, work, concurrency, dtype, arch, { firstTokenHead: firstTokenHead(file) });
         } finally {
           await service.stop();
         }
@@ -78,6 +89,15 @@ async function main(): Promise<void> {
     }
     await pair('transformers.js', (dtype) => runTransformersJs(work, modelDir, dtype, arch));
     await pair('onnxruntime-node', (dtype, file) => runPlainOrt(work, path.join(modelDir, file), dtype, arch));
+  }
+
+  const ceilingAfter = has('rerank') ? (log('timing ONNX Runtime GEMMs again'), await measureCeiling(arch, { quick: opts.quick, log })) : undefined;
+  const ceiling = ceilingBefore !== undefined && ceilingAfter !== undefined ? mergeCeilings(ceilingBefore, ceilingAfter) : undefined;
+
+  let rewrites: string[] | undefined;
+  if (has('rewrites')) {
+    log('graph rewrites, fp32 and int8');
+    rewrites = await runRewriteBench({ modelDir, files: [FP32_FILE, INT8_FILE], queries: opts.quick ? 2 : 4, rounds: opts.quick ? 3 : 6 });
   }
 
   let overload: string[] | undefined;
@@ -101,14 +121,26 @@ async function main(): Promise<void> {
   }
 
   let search: string[] | undefined;
+  let searchReport: SearchReport | undefined;
   if (has('search')) {
     const embedderDir = path.resolve(opts.embedder);
     await ensureEmbedder(embedderDir);
     const postgresUrl = opts.storeUrl !== undefined && (await postgresAnswers(opts.storeUrl)) ? opts.storeUrl : undefined;
     if (postgresUrl === undefined) log('search: no Postgres with pgvector answers; the embedded store only');
     log('search');
-    search = renderSearch(await runSearchBench({ rerankerDir: modelDir, embedderDir, docs: opts.searchDocs, queries: opts.quick ? 10 : 40, seed: opts.seed, postgresUrl, log }));
+    searchReport = await runSearchBench({ rerankerDir: modelDir, embedderDir, docs: opts.searchDocs, queries: opts.quick ? 10 : 40, seed: opts.seed, postgresUrl, log });
+    search = renderSearch(searchReport);
   }
+
+  let slowClients: string[] | undefined;
+  if (has('slow-clients')) {
+    log('slow clients');
+    const o = opts.quick ? { ...SLOW_CLIENT_DEFAULTS, slow: 50, seconds: 8, requests: 20 } : SLOW_CLIENT_DEFAULTS;
+    slowClients = (await runSlowClientsBench(modelDir, o)).split('\n');
+  }
+
+  // Charts only with --write: they are files next to the markdown they are linked from.
+  const charts = opts.write === undefined ? undefined : await writeCharts(benchCharts({ runs, search: searchReport }), path.join(path.dirname(path.resolve(opts.write)), 'bench', 'charts'), path.dirname(path.resolve(opts.write)));
 
   const meanTokens = work.realTokens / work.pairs;
   const markdown = renderMarkdown({
@@ -118,12 +150,16 @@ async function main(): Promise<void> {
     modelDir: modelDir.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), modelDir) : modelDir,
     architecture: `${arch.layers} layers, hidden ${arch.hidden}, intermediate ${arch.intermediate}`,
     workload: `${work.queries.length} queries x ${DOCS_PER_QUERY} documents (seed ${opts.seed}), ${work.pairs} pairs, ${meanTokens.toFixed(1)} tokens per pair on average`,
-    gemm: peak === undefined ? undefined : { shape: DEFAULT_GEMM, peak },
+    roofline: ceiling === undefined ? undefined : { ceiling, peak: theoreticalPeak() },
+    pool,
     runs,
     accuracy,
     overload,
     embeddings,
     search,
+    rewrites,
+    slowClients,
+    charts,
   });
   process.stdout.write(markdown);
   if (opts.write !== undefined) {

@@ -1,5 +1,6 @@
 import type { ScoreCheckResult } from '../src/tools/quantize/score-check.js';
-import type { GemmPeak, GemmShape } from './roofline.js';
+import type { TheoreticalPeak } from './machine.js';
+import type { Ceiling, GemmPrecision, GemmTrial } from './roofline.js';
 import { paddingWaste, pairsPerSecond, percentile, type RunResult } from './stats.js';
 
 export const SECTION_START = '<!-- bench:start -->';
@@ -13,7 +14,9 @@ export interface BenchReport {
   architecture: string;
   workload: string;
   /** Undefined when the rerank section did not run. */
-  gemm: { shape: GemmShape; peak: GemmPeak } | undefined;
+  roofline: { ceiling: Ceiling; peak: TheoreticalPeak } | undefined;
+  /** The service's pool shape, as it ran. */
+  pool?: string | undefined;
   /** Pairs of fp32 and int8 runs of one contender, in the order they ran. */
   runs: Array<{ fp32: RunResult; int8: RunResult }>;
   accuracy: ScoreCheckResult | undefined;
@@ -23,15 +26,44 @@ export interface BenchReport {
   embeddings?: string[] | undefined;
   /** Lines of the search section, when it ran. */
   search?: string[] | undefined;
+  /** Lines of the graph-rewrite tables, when they ran. */
+  rewrites?: string[] | undefined;
+  /** Lines of the slow-clients section, when it ran. */
+  slowClients?: string[] | undefined;
+  /** Markdown showing the charts drawn from this run (bench/charts/), when --write drew them. */
+  charts?: string[] | undefined;
 }
 
 const ms = (s: number): string => (s * 1000).toFixed(0);
 const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
-function gflops(r: RunResult, peak: number): string {
-  if (r.flops === undefined) return 'n/a';
-  const g = r.flops / r.seconds / 1e9;
-  return `${g.toFixed(1)} (${((g / peak) * 100).toFixed(0)}%)`;
+/** Achieved rate, against the measured ceiling and the theoretical peak of its precision. */
+function achieved(r: RunResult, roofline: BenchReport['roofline'], precision: GemmPrecision): string {
+  if (r.flops === undefined || roofline === undefined) return 'n/a';
+  const rate = r.flops / r.seconds;
+  const ceiling = roofline.ceiling.best[precision].opsPerSecond;
+  const peak = precision === 'fp32' ? roofline.peak.fp32FlopsPerSecond : roofline.peak.int8OpsPerSecond;
+  const over = rate > ceiling ? ' (above the ceiling: it was timed on a busier machine; rerun)' : '';
+  return `${(rate / 1e9).toFixed(1)} (${((rate / ceiling) * 100).toFixed(0)}% / ${((rate / peak) * 100).toFixed(0)}%)${over}`;
+}
+
+const giga = (x: number): string => (x / 1e9).toFixed(0);
+const where = (t: GemmTrial): string => `${t.label}, ${t.layout}`;
+
+/** The sweep as one row per shape: each precision's rate per layout. */
+function sweepTable(c: Ceiling): string[] {
+  const layouts = [...new Set(c.trials.map((t) => t.layout))];
+  const labels = [...new Set(c.trials.map((t) => t.label))];
+  const header = ['GEMM (M x K x N)', ...(['fp32', 'int8'] as const).flatMap((p) => layouts.map((l) => `${p} ${l}`))];
+  const rows = labels.map((label) => {
+    const any = c.trials.find((t) => t.label === label) as GemmTrial;
+    const cells = (['fp32', 'int8'] as const).flatMap((p) => layouts.map((l) => {
+      const t = c.trials.find((x) => x.label === label && x.precision === p && x.layout === l);
+      return t === undefined ? 'n/a' : giga(t.opsPerSecond);
+    }));
+    return [`${label} (${any.shape.m}x${any.shape.k}x${any.shape.n})`, ...cells];
+  });
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
 }
 
 /** One markdown block with every figure of the run, ratios next to the absolutes they come from. */
@@ -49,8 +81,8 @@ export function renderMarkdown(r: BenchReport): string {
       `${ms(percentile(fp32.latencies, 50))} / ${ms(percentile(fp32.latencies, 99))}`,
       `${ms(percentile(int8.latencies, 50))} / ${ms(percentile(int8.latencies, 99))}`,
       `${waste(fp32)} / ${waste(int8)}`,
-      r.gemm === undefined ? 'n/a' : gflops(fp32, r.gemm.peak.fp32GflopsPerSecond),
-      r.gemm === undefined ? 'n/a' : gflops(int8, r.gemm.peak.int8GopsPerSecond),
+      achieved(fp32, r.roofline, 'fp32'),
+      achieved(int8, r.roofline, 'int8'),
     ];
   });
   const header = [
@@ -62,8 +94,8 @@ export function renderMarkdown(r: BenchReport): string {
     'fp32 p50 / p99 ms',
     'int8 p50 / p99 ms',
     'padding waste (fp32 / int8)',
-    'fp32 GFLOP/s (% of fp32 GEMM)',
-    'int8 GOP/s (% of int8 GEMM)',
+    'fp32 GFLOP/s (% of ceiling / % of peak)',
+    'int8 GOP/s (% of ceiling / % of peak)',
   ];
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   const notes = [...new Set(r.runs.flatMap((run) => [run.fp32.paddingNote, run.int8.paddingNote]).filter((n): n is string => n !== undefined))];
@@ -75,18 +107,28 @@ export function renderMarkdown(r: BenchReport): string {
     `- Machine: ${r.machine}`,
     `- Command: \`${r.command}\``,
   ];
-  if (r.runs.length > 0 && r.gemm !== undefined) {
-    const { shape, peak } = r.gemm;
+  if (r.runs.length > 0 && r.roofline !== undefined) {
+    const { ceiling, peak } = r.roofline;
     lines.push(
       `- Model: \`${r.modelDir}\` (${r.architecture}); int8 is \`onnx/model_quantized.onnx\` written by \`reranker quantize\``,
       `- Workload: ${r.workload}`,
-      `- Roofline: ONNX Runtime GEMM ${shape.m}x${shape.k} by ${shape.k}x${shape.n}: fp32 MatMul ${peak.fp32GflopsPerSecond.toFixed(1)} GFLOP/s, int8 MatMulInteger ${peak.int8GopsPerSecond.toFixed(1)} GOP/s (${(peak.int8GopsPerSecond / peak.fp32GflopsPerSecond).toFixed(2)}x; best of 5 trials)`,
+      ...(r.pool === undefined ? [] : [`- Service pool: ${r.pool}`]),
+      `- Ceiling (measured): ONNX Runtime's best GEMM over ${new Set(ceiling.trials.map((t) => t.label)).size} shapes x ${new Set(ceiling.trials.map((t) => t.layout)).size} layouts (table below), timed before and after the contenders: ` +
+        `fp32 MatMul ${giga(ceiling.best.fp32.opsPerSecond)} GFLOP/s (${where(ceiling.best.fp32)}), int8 MatMulInteger ${giga(ceiling.best.int8.opsPerSecond)} GOP/s (${where(ceiling.best.int8)}); ` +
+        `one core: fp32 ${giga(ceiling.bestOneCore.fp32.opsPerSecond)}, int8 ${giga(ceiling.bestOneCore.int8.opsPerSecond)}`,
+      `- Theoretical peak: fp32 ${giga(peak.fp32FlopsPerSecond)} GFLOP/s, int8 ${giga(peak.int8OpsPerSecond)} GOP/s (${peak.assumptions})`,
       '',
       table,
       '',
       'Latency is per request (one query with 100 documents). Padding waste is padding tokens / computed tokens.',
-      'Model GFLOP/s counts the computed (padded) tokens: per layer 2·T·(4H² + 2HI) + 4·S²·H per sequence.',
+      'Model GFLOP/s counts the computed (padded) tokens: per layer 2·T·(4H² + 2HI) + 4·S²·H per sequence; where the service runs a',
+      "cross-encoder's last layer after attention on the first token only (graph rewrite first-token-head), only that work is counted.",
+      'Percentages: of the measured ceiling of the same precision, and of the theoretical peak.',
       ...notes.map((n) => `Service padding: ${n}.`),
+      '',
+      'GEMM sweep (GFLOP/s or GOP/s, best of several trials):',
+      '',
+      ...sweepTable(ceiling),
     );
   }
   if (a !== undefined) {
@@ -97,9 +139,12 @@ export function renderMarkdown(r: BenchReport): string {
         `top-${a.topK} overlap mean ${a.topKOverlap.mean.toFixed(2)} (min ${a.topKOverlap.min.toFixed(2)}).`,
     );
   }
+  if (r.rewrites !== undefined) lines.push(...r.rewrites);
   if (r.overload !== undefined) lines.push(...r.overload);
   if (r.embeddings !== undefined) lines.push(...r.embeddings);
   if (r.search !== undefined) lines.push(...r.search);
+  if (r.slowClients !== undefined) lines.push('', ...r.slowClients);
+  if (r.charts !== undefined && r.charts.length > 0) lines.push('', ...r.charts);
   lines.push(SECTION_END);
   return `${lines.join('\n')}\n`;
 }

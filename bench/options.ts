@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 
 /** Parts of the benchmark that can run on their own (`--only`). */
-export const SECTIONS = ['rerank', 'embeddings', 'search', 'overload'] as const;
+export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

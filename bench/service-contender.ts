@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { buildConfig } from '../src/config.js';
+import { batchBudget } from '../src/engine/batch-budget.js';
 import { planBatches } from '../src/engine/batch-plan.js';
-
-const SERVICE_DEFAULTS = buildConfig({});
 import { batchFlops, type Architecture } from './flops.js';
 import { sumSamples } from './prometheus-text.js';
 import type { RunResult } from './stats.js';
@@ -75,21 +73,22 @@ async function rerank(url: string, q: { query: string; documents: string[] }): P
 }
 
 /** Length-sorted batches of the service's defaults per request: exact at concurrency 1, an estimate when requests share batches. */
-function plannedBatches(work: BenchWorkload, arch: Architecture): { computedTokens: number; flops: number } {
+function plannedBatches(work: BenchWorkload, arch: Architecture, dtype: RunResult['dtype'], firstTokenHead: boolean): { computedTokens: number; flops: number } {
   let computedTokens = 0;
   let flops = 0;
   for (const q of work.queries) {
-    for (const batch of planBatches(q.pairLengths, SERVICE_DEFAULTS)) {
+    for (const batch of planBatches(q.pairLengths, batchBudget('cross-encoder', dtype))) {
       const seqLen = Math.max(...batch.map((i) => q.pairLengths[i] as number));
       computedTokens += batch.length * seqLen;
-      flops += batchFlops(arch, batch.length, seqLen);
+      flops += batchFlops(arch, batch.length, seqLen, { firstTokenHead });
     }
   }
   return { computedTokens, flops };
 }
 
 /** `concurrency` clients, each sending its next query as soon as the last one answers. */
-export async function runService(service: ServiceUnderTest, work: BenchWorkload, concurrency: number, dtype: RunResult['dtype'], arch: Architecture): Promise<RunResult> {
+/** `firstTokenHead`: the service applied that graph rewrite, so its last layer's FLOPs are counted on one token per pair. */
+export async function runService(service: ServiceUnderTest, work: BenchWorkload, concurrency: number, dtype: RunResult['dtype'], arch: Architecture, opts: { firstTokenHead?: boolean } = {}): Promise<RunResult> {
   const first = work.queries[0];
   if (first) await rerank(service.url, first);
   const before = await scrape(service.url);
@@ -107,7 +106,7 @@ export async function runService(service: ServiceUnderTest, work: BenchWorkload,
   );
   const seconds = (performance.now() - started) / 1000;
   const after = await scrape(service.url);
-  const planned = plannedBatches(work, arch);
+  const planned = plannedBatches(work, arch, dtype, opts.firstTokenHead === true);
   const result: RunResult = {
     contender: `this service over HTTP, concurrency ${concurrency}`,
     dtype,

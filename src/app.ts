@@ -1,6 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { accessPlugin } from './http/access.js';
+import { serverOptions, transportPlugin } from './http/transport.js';
+import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
 import { collectionsRoutes } from './http/collections-routes.js';
 import { embeddingsRoutes } from './http/embeddings-routes.js';
@@ -31,7 +33,15 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   const app = Fastify({
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: config.limits.maxBodyBytes,
+    // Slow and idle clients: request, header and keep-alive timeouts, and the 408 in our error shape.
+    ...serverOptions(config.http, service.metrics),
     requestIdHeader: 'x-request-id',
+    // Document ids are up to 1024 UTF-8 bytes, percent-encoded up to three characters a byte.
+    routerOptions: { maxParamLength: 4096 },
+    frameworkErrors: frameworkErrors(service.metrics),
+    // While closing, requests still arriving reach the routes, which answer 503 SHUTTING_DOWN in the
+    // service's error shape (and /health says draining), not Fastify's own 503 body.
+    return503OnClosing: false,
     // request-log.ts writes the one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // Close idle keep-alive sockets on close() while in-flight requests run to completion.
@@ -42,6 +52,9 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
     },
   });
+  // Every route takes JSON (the NDJSON upsert its own type): a text/plain body is 415, not a string
+  // that fails validation as a confusing 400.
+  app.removeContentTypeParser('text/plain');
   installErrorHandling(app, service.metrics);
   installRequestMetrics(app, service.metrics);
   installRequestLog(app);
@@ -55,6 +68,9 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const m of methods) app.routeTable.push({ method: m.toLowerCase(), url: route.url });
   });
+  // Before any route: every route, the API docs' included, goes through the key check and the transport's bounds.
+  await app.register(accessPlugin, { access: config.access, metrics: service.metrics });
+  await app.register(transportPlugin, { http: config.http, maxBodyBytes: config.limits.maxBodyBytes });
   await app.register(openapiPlugin);
   await app.register(healthRoutes, { service, config });
   await app.register(metricsRoutes, { service });

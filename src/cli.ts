@@ -2,12 +2,14 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { addSettings, buildConfig, type RawSettings } from './config.js';
-import { ConfigError, ModelLoadError } from './errors.js';
+import { ConfigError, ModelLoadError, NotReadyError } from './errors.js';
 import { forgeModel, PRESETS, type ForgePresetName } from './tools/forge/index.js';
 import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
 import { runIngest } from './tools/ingest/ingest-command.js';
+import { runOptimizeCommand } from './tools/optimize/command.js';
+import { REWRITES } from './tools/optimize/rewrites.js';
 import { runQuantizeCommand } from './tools/quantize/command.js';
 import { handleSignals, startServer } from './server.js';
 import { VERSION } from './version.js';
@@ -46,6 +48,8 @@ addSettings(program.command('serve', { isDefault: true }).description('serve POS
     const server = await startServer(config, { logger, ...(embedderProblem === undefined ? {} : { embedderProblem }) });
     handleSignals(server, config, logger);
     await server.ready.catch(async (err: unknown) => {
+      // A SIGTERM while the models loaded: the signal's shutdown drains and exits 0.
+      if (err instanceof NotReadyError && err.code === 'SHUTTING_DOWN') return;
       await server.app.close();
       fail(err);
     });
@@ -79,10 +83,11 @@ program
   .option('--out <path>', 'output inside the folder (default model_quantized.onnx next to the input)')
   .option('--min-dim <n>', 'keep MatMuls whose weight has fewer rows or columns than this in fp32 (classifiers)', '16')
   .option('--exclude <names...>', 'weight initializer or MatMul node names to keep in fp32')
+  .option('--per-channel', 'one weight scale per output column instead of per tensor (measured no faster; see BENCHMARKS.md)')
   .option('--check', 'score a generated workload with both files and print how far int8 moves from fp32')
   .option('--check-queries <n>', 'queries of 100 documents in the --check workload', '20')
   .option('--threads <n>', 'ONNX Runtime intra-op threads for --check')
-  .action(async (opts: { model: string; onnxFile?: string; out?: string; minDim: string; exclude?: string[]; check?: boolean; checkQueries: string; threads?: string }) => {
+  .action(async (opts: { model: string; onnxFile?: string; out?: string; minDim: string; exclude?: string[]; perChannel?: boolean; check?: boolean; checkQueries: string; threads?: string }) => {
     try {
       await runQuantizeCommand(
         {
@@ -91,10 +96,34 @@ program
           out: opts.out,
           minDim: Number(opts.minDim),
           exclude: opts.exclude ?? [],
+          perChannel: opts.perChannel === true,
           check: opts.check === true,
           checkQueries: Number(opts.checkQueries),
           threads: opts.threads === undefined ? undefined : Number(opts.threads),
         },
+        (text) => process.stdout.write(text),
+      );
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('optimize')
+  .description('write a copy of a model folder\'s ONNX file with graph rewrites; --check / --measure try each against the unrewritten file first and keep only those within tolerance (and faster)')
+  .requiredOption('--model <dir>', 'model folder (a cross-encoder, or a sentence-transformers embedder)')
+  .option('--onnx-file <path>', 'ONNX file inside the folder (default onnx/model.onnx, then model.onnx)')
+  .option('--out <path>', 'output inside the folder (default <input>.optimized.onnx)')
+  .option('--rewrites <names...>', `rewrites to try: default (those on at load), all, or names (${REWRITES.map((r) => r.name).join(', ')})`, ['default'])
+  .option('--check', 'compare each rewrite\'s outputs with the unrewritten graph on a generated workload (fp32: 1e-4; int8: today\'s int8 drift)')
+  .option('--measure', 'also time each rewrite against the unrewritten graph, interleaved, and keep only the faster ones')
+  .option('--queries <n>', 'queries of 100 documents in the generated workload', '4')
+  .option('--rounds <n>', 'timing rounds over the workload with --measure', '6')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (the service runs one per worker)', '1')
+  .action(async (opts: { model: string; onnxFile?: string; out?: string; rewrites: string[]; check?: boolean; measure?: boolean; queries: string; rounds: string; threads: string }) => {
+    try {
+      await runOptimizeCommand(
+        { model: opts.model, onnxFile: opts.onnxFile, out: opts.out, rewrites: opts.rewrites, check: opts.check === true, measure: opts.measure === true, queries: Number(opts.queries), rounds: Number(opts.rounds), threads: Number(opts.threads) },
         (text) => process.stdout.write(text),
       );
     } catch (err) {
@@ -141,7 +170,7 @@ addSettings(
     .option('--text-field <name>', 'field that holds the document text; every other field becomes metadata', 'text')
     .option('--batch <n>', 'documents per committed batch', '256')
     .option('--no-progress', 'no progress bar'),
-  ['embeddingModel', 'embeddingOnnxFile', 'embeddingMaxLength', 'store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'workers', 'threads', 'tokenizerThreads', 'maxBatchSize', 'maxBatchTokens', 'maxDocumentChars'],
+  ['embeddingModel', 'embeddingOnnxFile', 'embeddingMaxLength', 'store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'workers', 'threads', 'tokenizerThreads', 'maxBatchSize', 'maxBatchTokens', 'maxDocumentChars', 'apiKey', 'adminApiKey'],
 ).action(async (file: string, raw: RawSettings & { collection: string; url?: string; idField: string; textField: string; batch: string; progress: boolean }) => {
   try {
     const config = buildConfig(raw);

@@ -54,6 +54,26 @@ export interface EmbedderSettings {
   maxLength: number | undefined;
 }
 
+/** How the HTTP server treats slow, idle and numerous clients. */
+export interface HttpSettings {
+  /** Longest a request may take to arrive, headers and body (408 and the connection closed); 0: none. */
+  requestBodyTimeoutMs: number;
+  /** Longest a request's headers may take to arrive; never above requestBodyTimeoutMs. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Requests handled at once, counted once their body is in; 0: no bound. */
+  maxConcurrentRequests: number;
+}
+
+/** Who may call: bearer keys. Empty lists leave the routes they guard open. */
+export interface AccessSettings {
+  /** Keys for every route but /health, /metrics and the API docs. */
+  apiKeys: string[];
+  /** Keys for the routes that change stored data; when set, the apiKeys are not enough there. */
+  adminApiKeys: string[];
+}
+
 export interface HubSettings {
   modelsDir: string;
   revision: string;
@@ -74,13 +94,19 @@ export interface Config {
   autoTruncate: boolean;
   truncationDirection: TruncationDirection;
   threads: number | undefined;
-  maxBatchSize: number;
-  maxBatchTokens: number;
+  /** Sequences per inference batch; undefined: each model's default for its precision and kind (engine/batch-budget.ts). */
+  maxBatchSize: number | undefined;
+  /** Padded tokens per inference batch; undefined: each model's default for its precision and kind. */
+  maxBatchTokens: number | undefined;
+  /** Apply at load the graph rewrites that measured faster (tools/optimize). */
+  graphRewrites: boolean;
   limits: Limits;
   engine: EngineSettings;
   cache: CacheSettings;
   embedder: EmbedderSettings;
   store: StoreSettings;
+  http: HttpSettings;
+  access: AccessSettings;
   logLevel: string;
   shutdownTimeoutMs: number;
 }
@@ -108,9 +134,10 @@ export const SETTINGS = {
   autoTruncate: { flag: '--auto-truncate <bool>', env: 'AUTO_TRUNCATE', help: 'truncate over-long pairs when a TEI request does not say', fallback: 'true' },
   truncationDirection: { flag: '--truncation-direction <dir>', env: 'TRUNCATION_DIRECTION', help: 'right or left: which end of a text loses tokens', fallback: 'right' },
   threads: { flag: '--threads <n>', env: 'THREADS', help: 'ONNX Runtime intra-op threads (default: ONNX Runtime picks)' },
-  maxBatchSize: { flag: '--max-batch-size <n>', env: 'MAX_BATCH_SIZE', help: 'pairs per inference batch', fallback: '32' },
-  maxBatchTokens: { flag: '--max-batch-tokens <n>', env: 'MAX_BATCH_TOKENS', help: 'padded tokens per inference batch (pairs x longest pair); CPU runs are fastest per token at a few hundred', fallback: '768' },
-  maxDocuments: { flag: '--max-documents <n>', env: 'MAX_DOCUMENTS', help: 'documents per request', fallback: '1000' },
+  maxBatchSize: { flag: '--max-batch-size <n>', env: 'MAX_BATCH_SIZE', help: 'pairs (or texts) per inference batch (default: per model, by its precision and kind; see Engine)' },
+  maxBatchTokens: { flag: '--max-batch-tokens <n>', env: 'MAX_BATCH_TOKENS', help: 'padded tokens per inference batch, pairs x longest pair (default: per model, by its precision and kind; see Engine)' },
+  graphRewrites: { flag: '--graph-rewrites <bool>', env: 'GRAPH_REWRITES', help: 'apply at load the graph rewrites that measured faster (a cross-encoder computes its last layer after attention for the first token only); false serves the ONNX file as it is', fallback: 'true' },
+  maxDocuments: { flag: '--max-documents <n>', env: 'MAX_DOCUMENTS', help: 'documents (or texts) per request, at most 10000', fallback: '1000' },
   maxBodyBytes: { flag: '--max-body-bytes <n>', env: 'MAX_BODY_BYTES', help: 'request body size in bytes', fallback: String(20 * 1024 * 1024) },
   maxDocumentChars: { flag: '--max-document-chars <n>', env: 'MAX_DOCUMENT_CHARS', help: 'characters per document or query', fallback: '100000' },
   workers: { flag: '--workers <n>', env: 'WORKERS', help: 'inference worker threads, each with its own ONNX Runtime session; 0 runs inference on the main thread (debugging only)' },
@@ -132,6 +159,12 @@ export const SETTINGS = {
   dataDir: { flag: '--data-dir <dir>', env: 'DATA_DIR', help: 'where the embedded store keeps its files', fallback: 'data' },
   storeTimeoutMs: { flag: '--store-timeout-ms <n>', env: 'STORE_TIMEOUT_MS', help: 'a store query running longer is cancelled (504)', fallback: '10000' },
   storePoolSize: { flag: '--store-pool-size <n>', env: 'STORE_POOL_SIZE', help: 'connections to the document store', fallback: '4' },
+  requestBodyTimeoutMs: { flag: '--request-body-timeout-ms <n>', env: 'REQUEST_BODY_TIMEOUT_MS', help: 'longest a request may take to arrive, headers and body; a slower one gets 408 and its connection is closed (0: no limit)', fallback: '30000' },
+  headersTimeoutMs: { flag: '--headers-timeout-ms <n>', env: 'HEADERS_TIMEOUT_MS', help: "longest a request's headers may take to arrive (at most --request-body-timeout-ms)", fallback: '10000' },
+  keepAliveTimeoutMs: { flag: '--keep-alive-timeout-ms <n>', env: 'KEEP_ALIVE_TIMEOUT_MS', help: "how long an idle keep-alive connection stays open; longer than a load balancer's idle timeout, so the balancer closes first", fallback: '72000' },
+  maxConcurrentRequests: { flag: '--max-concurrent-requests <n>', env: 'MAX_CONCURRENT_REQUESTS', help: 'requests handled at once, counted once their body has arrived; more get 503 SERVER_BUSY with Retry-After (0: no bound; /health and /metrics are not counted)', fallback: '512' },
+  apiKey: { flag: '--api-key <keys>', env: 'API_KEY', help: 'keys clients must send as Authorization: Bearer <key>, comma-separated (default: none, the API is open); /health, /metrics and /docs stay open' },
+  adminApiKey: { flag: '--admin-api-key <keys>', env: 'ADMIN_API_KEY', help: 'keys required by the routes that change stored data (PUT and DELETE /collections/..., POST and DELETE documents), comma-separated; when set, --api-key is not enough there' },
   logLevel: { flag: '--log-level <level>', env: 'LOG_LEVEL', help: 'pino log level', fallback: 'info' },
   shutdownTimeoutMs: { flag: '--shutdown-timeout-ms <n>', env: 'SHUTDOWN_TIMEOUT_MS', help: 'how long in-flight requests may run after SIGTERM', fallback: '30000' },
 } satisfies Record<string, Setting>;
@@ -172,8 +205,24 @@ function bool(name: SettingName, raw: RawSettings): boolean {
   throw new ConfigError(`${SETTINGS[name].env} must be true or false, got "${String(v)}"`);
 }
 
+/** A comma-separated list of keys; blanks around them are not part of a key. */
+function keys(name: SettingName, raw: RawSettings): string[] {
+  const v = raw[name];
+  if (typeof v !== 'string') return [];
+  const list = v
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  // The message names the setting, never the value: it is a secret.
+  if (list.some((k) => /\s/.test(k))) throw new ConfigError(`${SETTINGS[name].flag.split(' ')[0]} (${SETTINGS[name].env}): a key must not contain whitespace`);
+  return list;
+}
+
 /** The longest delay Node's timers take; a larger one fires after 1 ms instead. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Items one request may list (documents, texts, inputs): the schemas' hard bound, and the ceiling of --max-documents. */
+export const MAX_ITEMS_PER_REQUEST = 10_000;
 
 /** Builds and validates the one config object; defaults live in SETTINGS only. */
 export function buildConfig(raw: RawSettings): Config {
@@ -197,10 +246,11 @@ export function buildConfig(raw: RawSettings): Config {
     autoTruncate: bool('autoTruncate', raw),
     truncationDirection: direction,
     threads: int('threads', raw.threads, 1, 1024),
-    maxBatchSize: int('maxBatchSize', required('maxBatchSize', raw), 1, 4096) ?? 32,
-    maxBatchTokens: int('maxBatchTokens', required('maxBatchTokens', raw), 64) ?? 768,
+    maxBatchSize: int('maxBatchSize', raw.maxBatchSize, 1, 4096),
+    maxBatchTokens: int('maxBatchTokens', raw.maxBatchTokens, 64),
+    graphRewrites: bool('graphRewrites', raw),
     limits: {
-      maxDocuments: int('maxDocuments', required('maxDocuments', raw), 1) ?? 1000,
+      maxDocuments: int('maxDocuments', required('maxDocuments', raw), 1, MAX_ITEMS_PER_REQUEST) ?? 1000,
       maxBodyBytes: int('maxBodyBytes', required('maxBodyBytes', raw), 1024) ?? 20 * 1024 * 1024,
       maxDocumentChars: int('maxDocumentChars', required('maxDocumentChars', raw), 1) ?? 100_000,
     },
@@ -209,9 +259,9 @@ export function buildConfig(raw: RawSettings): Config {
       tokenizerThreads: int('tokenizerThreads', raw.tokenizerThreads, 1, 64),
       batchWaitMs: int('batchWaitMs', required('batchWaitMs', raw), 0, 10_000) ?? 2,
       maxQueuePairs: int('maxQueuePairs', required('maxQueuePairs', raw), 1) ?? 4000,
-      maxQueueMs: int('maxQueueMs', required('maxQueueMs', raw), 1) ?? 15_000,
-      requestTimeoutMs: int('requestTimeoutMs', required('requestTimeoutMs', raw), 0) ?? 0,
-      workerTimeoutMs: int('workerTimeoutMs', required('workerTimeoutMs', raw), 100) ?? 60_000,
+      maxQueueMs: int('maxQueueMs', required('maxQueueMs', raw), 1, MAX_TIMER_MS) ?? 15_000,
+      requestTimeoutMs: int('requestTimeoutMs', required('requestTimeoutMs', raw), 0, MAX_TIMER_MS) ?? 0,
+      workerTimeoutMs: int('workerTimeoutMs', required('workerTimeoutMs', raw), 100, MAX_TIMER_MS) ?? 60_000,
     },
     cache: {
       maxBytes: int('cacheMaxBytes', required('cacheMaxBytes', raw), 0) ?? 64 * 1024 * 1024,
@@ -234,8 +284,20 @@ export function buildConfig(raw: RawSettings): Config {
       timeoutMs: int('storeTimeoutMs', required('storeTimeoutMs', raw), 1, MAX_TIMER_MS) ?? 10_000,
       poolSize: int('storePoolSize', required('storePoolSize', raw), 1, 64) ?? 4,
     },
+    http: (() => {
+      const requestBodyTimeoutMs = int('requestBodyTimeoutMs', required('requestBodyTimeoutMs', raw), 0, MAX_TIMER_MS) ?? 30_000;
+      const headersTimeoutMs = int('headersTimeoutMs', required('headersTimeoutMs', raw), 1, MAX_TIMER_MS) ?? 10_000;
+      return {
+        requestBodyTimeoutMs,
+        // Node refuses a headers timeout longer than the whole request's.
+        headersTimeoutMs: requestBodyTimeoutMs === 0 ? headersTimeoutMs : Math.min(headersTimeoutMs, requestBodyTimeoutMs),
+        keepAliveTimeoutMs: int('keepAliveTimeoutMs', required('keepAliveTimeoutMs', raw), 1, MAX_TIMER_MS) ?? 72_000,
+        maxConcurrentRequests: int('maxConcurrentRequests', required('maxConcurrentRequests', raw), 0, 1_000_000) ?? 512,
+      };
+    })(),
+    access: { apiKeys: keys('apiKey', raw), adminApiKeys: keys('adminApiKey', raw) },
     logLevel: required('logLevel', raw),
-    shutdownTimeoutMs: int('shutdownTimeoutMs', required('shutdownTimeoutMs', raw), 0) ?? 30_000,
+    shutdownTimeoutMs: int('shutdownTimeoutMs', required('shutdownTimeoutMs', raw), 0, MAX_TIMER_MS) ?? 30_000,
   };
 }
 
@@ -247,5 +309,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
     hub: { ...config.hub, token: config.hub.token === undefined ? undefined : '[redacted]' },
     cache: { ...config.cache, redisUrl: redactUrl(config.cache.redisUrl) },
     store: { ...config.store, url: redactUrl(config.store.url) },
+    access: { apiKeys: config.access.apiKeys.map(() => '[redacted]'), adminApiKeys: config.access.adminApiKeys.map(() => '[redacted]') },
   };
 }

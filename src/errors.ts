@@ -7,6 +7,9 @@ export const STATUS_BY_CODE = {
   EMPTY_QUERY: 400,
   EMPTY_DOCUMENTS: 400,
   EMPTY_INPUT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_DOCUMENTS: 413,
   DOCUMENT_TOO_LONG: 413,
@@ -17,6 +20,7 @@ export const STATUS_BY_CODE = {
   COLLECTION_CONFLICT: 409,
   READ_ONLY_COLLECTION: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   INVALID_ARGUMENT: 422,
   UNKNOWN_MODEL: 422,
   INVALID_FILTER: 422,
@@ -28,6 +32,7 @@ export const STATUS_BY_CODE = {
   NOT_READY: 503,
   WORKER_FAILED: 503,
   SHUTTING_DOWN: 503,
+  SERVER_BUSY: 503,
   EMBEDDER_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
   DEADLINE_EXCEEDED: 504,
@@ -44,6 +49,9 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   EMPTY_QUERY: 'Empty',
   EMPTY_DOCUMENTS: 'Empty',
   EMPTY_INPUT: 'Empty',
+  UNAUTHORIZED: 'Validation',
+  FORBIDDEN: 'Validation',
+  REQUEST_TIMEOUT: 'Validation',
   PAYLOAD_TOO_LARGE: 'Validation',
   TOO_MANY_DOCUMENTS: 'Validation',
   DOCUMENT_TOO_LONG: 'Validation',
@@ -54,6 +62,7 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   COLLECTION_CONFLICT: 'Validation',
   READ_ONLY_COLLECTION: 'Validation',
   UNSUPPORTED_MEDIA_TYPE: 'Validation',
+  HEADERS_TOO_LARGE: 'Validation',
   INVALID_ARGUMENT: 'Validation',
   UNKNOWN_MODEL: 'Validation',
   INVALID_FILTER: 'Validation',
@@ -65,6 +74,7 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   NOT_READY: 'Unhealthy',
   WORKER_FAILED: 'Backend',
   SHUTTING_DOWN: 'Unhealthy',
+  SERVER_BUSY: 'Overloaded',
   EMBEDDER_UNAVAILABLE: 'Unhealthy',
   STORE_UNAVAILABLE: 'Unhealthy',
   DEADLINE_EXCEEDED: 'Backend',
@@ -162,6 +172,20 @@ export class NotReadyError extends RerankerError {
 export class OverloadedError extends RerankerError {
   constructor(message: string, retryAfter = 1) {
     super('OVERLOADED', message, { retryAfter });
+  }
+}
+
+/** A request without a valid key (401), or with a key that does not open this route (403). */
+export class UnauthorizedError extends RerankerError {
+  constructor(message: string, code: 'UNAUTHORIZED' | 'FORBIDDEN' = 'UNAUTHORIZED') {
+    super(code, message);
+  }
+}
+
+/** More requests in hand than --max-concurrent-requests: come back shortly. */
+export class ServerBusyError extends RerankerError {
+  constructor(message: string, retryAfter = 1) {
+    super('SERVER_BUSY', message, { retryAfter });
   }
 }
 

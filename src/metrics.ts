@@ -30,6 +30,9 @@ export type ModelLabel = 'reranker' | 'embedder' | 'none';
  */
 /** Backpressure: the scheduler's full queue, and a request's deadline or disconnect (engine/abort-reason.ts). */
 export const REJECTION_REASONS = ['queue_full', 'deadline', 'client_gone'] as const;
+/** Why a request was refused at the door (http/access.ts): no key, a wrong key, a key that does not open the route. */
+export const AUTH_FAILURE_REASONS = ['missing', 'invalid', 'forbidden'] as const;
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 /** Why the worker pool replaced a worker (engine/worker-pool.ts). */
 export const WORKER_RESTART_REASONS = ['crash', 'hang'] as const;
 export const CACHE_RESULTS = ['hit', 'miss'] as const;
@@ -64,6 +67,7 @@ export class Metrics {
   readonly errors: Counter<'code'>;
   readonly rejections: Counter<'reason'>;
   readonly workerRestarts: Counter<'reason'>;
+  readonly authFailures: Counter<'reason'>;
   readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
   constructor(readonly registry: Registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
@@ -84,11 +88,13 @@ export class Metrics {
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Error answers by stable error code', labelNames: ['code'], registers });
     this.rejections = new Counter({ name: `${p}rejections_total`, help: 'Work refused or dropped by backpressure, by reason', labelNames: ['reason'], registers });
     this.workerRestarts = new Counter({ name: `${p}worker_restarts_total`, help: 'Inference workers replaced after a crash or hang', labelNames: ['reason'], registers });
+    this.authFailures = new Counter({ name: `${p}auth_failures_total`, help: 'Requests refused for their API key, by reason (missing, invalid, forbidden)', labelNames: ['reason'], registers });
     this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
     for (const code of Object.keys(STATUS_BY_CODE) as ErrorCode[]) this.errors.inc({ code }, 0);
     for (const reason of REJECTION_REASONS) this.rejections.inc({ reason }, 0);
     for (const reason of WORKER_RESTART_REASONS) this.workerRestarts.inc({ reason }, 0);
+    for (const reason of AUTH_FAILURE_REASONS) this.authFailures.inc({ reason }, 0);
   }
 
   /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */

@@ -41,6 +41,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     'listening; loading models',
   );
+  logOpenAccess(config, logger);
   // Said once, at start: the embedding routes answer 503 with the same advice.
   if (service.embedderAdvice !== undefined) logger.warn({ advice: service.embedderAdvice }, 'no embedding model: /v1/embeddings, /embed and /search answer 503 EMBEDDER_UNAVAILABLE');
   const started = Date.now();
@@ -56,6 +57,24 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     return closing;
   };
   return { app, service, url, ready, close };
+}
+
+/** Loopback addresses: a sidecar reached only from its own host. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
+}
+
+/**
+ * Without a key every route is open to whoever can reach the port: fine for a sidecar on loopback,
+ * worth a warning when the service listens on other interfaces. Said once, at start.
+ */
+function logOpenAccess(config: Config, logger: Logger): void {
+  if (config.access.apiKeys.length > 0) return;
+  const where = isLoopback(config.host) ? 'only from this host' : 'from the network';
+  const line = { host: config.host, adminKey: config.access.adminApiKeys.length > 0 };
+  const msg = `no --api-key: the API is open to anyone who can reach ${config.host}:${config.port} (${where}); set API_KEY to require a key`;
+  if (isLoopback(config.host)) logger.info(line, msg);
+  else logger.warn(line, msg);
 }
 
 /** SIGTERM/SIGINT: stop taking work, let in-flight requests finish within the bound, then exit. */

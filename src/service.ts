@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { basename } from 'node:path';
 import { CacheScope, createCache, scoreCodec, vectorCodec, type CacheLog, type TieredCache } from './cache/index.js';
 import type { Config } from './config.js';
+import { batchBudget, type ModelKind } from './engine/batch-budget.js';
+import type { BatchLimits } from './engine/batch-plan.js';
 import { createEngine, type EngineSettings } from './engine/create-engine.js';
 import type { EngineModel, InferenceEngine } from './engine/engine.js';
 import { EmbedderUnavailableError, ModelLoadError, NotReadyError, StoreUnavailableError } from './errors.js';
@@ -15,6 +18,7 @@ import { RerankPipeline } from './pipelines/rerank-pipeline.js';
 import { SearchPipeline } from './pipelines/search-pipeline.js';
 import { openStore, type DocumentStore } from './store/index.js';
 import { TOKENIZATION_VERSION } from './text/tokenizer.js';
+import { defaultRewrites, planGraph, type GraphPlan } from './tools/optimize/index.js';
 import { VERSION } from './version.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
@@ -138,20 +142,20 @@ export class Service {
       const [engine, cache, store] = await Promise.allSettled([this.engineFactory(models, this.config, this.metrics), this.openCache(), this.openStore()]);
       if (engine.status === 'fulfilled') this.engine = engine.value;
       if (store.status === 'fulfilled') this.store = store.value;
-      for (const part of [engine, cache, store]) {
-        if (part.status === 'rejected') {
-          await this.close();
-          throw part.reason;
-        }
-      }
-      if (this.state === 'draining' || engine.status !== 'fulfilled' || cache.status !== 'fulfilled') return this.ready();
-      this.loaded = await this.assemble(specs, engine.value, cache.value);
-      this.metrics.exportServedSeries({ models: models.map((m) => m.role), cacheTiers: cache.value?.name.split('+') ?? [] });
+      for (const part of [engine, cache, store]) if (part.status === 'rejected') throw part.reason;
+      if (engine.status !== 'fulfilled' || cache.status !== 'fulfilled') throw new Error('unreachable: every part was checked');
       // A SIGTERM while the models loaded wins: the service never reports ready then.
-      if (this.state === 'loading') this.state = 'ready';
+      if (this.state !== 'loading') throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
+      const loaded = await this.assemble(specs, engine.value, cache.value);
+      if (this.state !== 'loading') throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
+      this.loaded = loaded;
+      this.metrics.exportServedSeries({ models: models.map((m) => m.role), cacheTiers: cache.value?.name.split('+') ?? [] });
+      this.state = 'ready';
       return this.loaded;
     } catch (err) {
       if (this.state === 'loading') this.state = 'failed';
+      // Whatever was built is closed again: a failed start-up leaves no threads, connections or locks.
+      await this.release();
       throw err;
     }
   }
@@ -250,14 +254,23 @@ export class Service {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.drain();
-      await this.engine?.close();
-      this.engine = undefined;
-      await this.cache?.close();
-      this.cache = undefined;
-      await this.store?.close();
-      this.store = undefined;
+      await this.release();
     })();
     return this.closing;
+  }
+
+  /**
+   * Closes the parts built so far, each once: start() calls it when it fails, close() when it is
+   * asked; a part that start() builds after a close has begun is closed by start() itself.
+   */
+  private async release(): Promise<void> {
+    const { engine, cache, store } = this;
+    this.engine = undefined;
+    this.cache = undefined;
+    this.store = undefined;
+    await engine?.close();
+    await cache?.close();
+    await store?.close();
   }
 }
 
@@ -268,21 +281,53 @@ export function engineModels(specs: ModelSpecs, config: Config): EngineModel[] {
   return models;
 }
 
+/** Rewrites asked for at load: the measured-faster ones for the model's kind, unless --graph-rewrites false. */
+const loadRewrites = (config: Config, kind: ModelKind): readonly string[] => (config.graphRewrites ? defaultRewrites(kind) : []);
+const explicitLimits = (config: Config): Partial<BatchLimits> => ({
+  ...(config.maxBatchSize === undefined ? {} : { maxBatchSize: config.maxBatchSize }),
+  ...(config.maxBatchTokens === undefined ? {} : { maxBatchTokens: config.maxBatchTokens }),
+});
+
+/**
+ * The model file's precision and the rewrites that match it, once per file and process; a rewrite
+ * that does not match is said once (the file is then served as it is).
+ */
+const plans = new Map<string, GraphPlan>();
+function graphPlan(onnxPath: string, config: Config, kind: ModelKind): GraphPlan {
+  const rewrites = loadRewrites(config, kind);
+  const { mtimeMs, size } = statSync(onnxPath);
+  const key = `${onnxPath}\0${mtimeMs}\0${size}\0${rewrites.join()}`;
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planGraph(onnxPath, rewrites, path.join(tmpdir(), 'reranker-graphs'));
+    plans.set(key, plan);
+    for (const note of plan.notes) process.emitWarning(`${onnxPath}: served without graph rewrite ${note}`, { type: 'GraphRewriteNotice', code: 'GRAPH_REWRITE_SKIPPED' });
+  }
+  return plan;
+}
+
+/** The reranker's batch limits: the explicit settings, else its kind and precision's default. */
+export function rerankerBatchLimits(rr: CrossEncoderSpec, config: Config): BatchLimits {
+  return batchBudget('cross-encoder', graphPlan(rr.folder.onnxPath, config, 'cross-encoder').precision, explicitLimits(config));
+}
+
 export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config): EngineModel {
+  const plan = graphPlan(rr.folder.onnxPath, config, 'cross-encoder');
   return {
     role: 'reranker',
     tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
-    session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker' },
-    limits: { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens },
+    session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker', rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
+    limits: batchBudget('cross-encoder', plan.precision, explicitLimits(config)),
   };
 }
 
 export function embedderEngineModel(em: EmbedderSpec, config: Config): EngineModel {
+  const plan = graphPlan(em.folder.onnxPath, config, 'embedder');
   return {
     role: 'embedder',
     tokenizer: { kind: 'texts', files: em.folder.tokenizer, maxLength: em.maxLength, lowercase: em.encoder.lowercase },
     // Vectors leave the worker as pooled: the cache keeps them so, and each route normalises as it promises.
-    session: { onnxPath: em.folder.onnxPath, padId: em.tokenizer.padId, head: { ...em.head, normalize: false }, label: 'embedder' },
-    limits: { maxBatchSize: config.maxBatchSize, maxBatchTokens: config.maxBatchTokens },
+    session: { onnxPath: em.folder.onnxPath, padId: em.tokenizer.padId, head: { ...em.head, normalize: false }, label: 'embedder', rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
+    limits: batchBudget('embedder', plan.precision, explicitLimits(config)),
   };
 }

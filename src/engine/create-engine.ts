@@ -1,10 +1,11 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Metrics } from '../metrics.js';
 import type { EncodeJob } from './encode-job.js';
 import { PoolEngine, type EngineModel, type InferenceEngine } from './engine.js';
 import { LocalEngine } from './local-engine.js';
 import { unpackBatch } from './packed-batch.js';
-import { poolShape } from './pool-shape.js';
+import { availableMemory, poolShape, WORKER_BYTES_PER_MODEL_BYTE } from './pool-shape.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { TokenizerPool } from './tokenizer-pool.js';
 import { WorkerPool } from './worker-pool.js';
@@ -25,6 +26,11 @@ export interface EngineSettings extends SchedulerOptions {
  */
 export function tokenizerThreads(setting: number | undefined, cpus = availableParallelism()): number {
   return setting ?? Math.max(1, Math.min(4, Math.floor(cpus / 4)));
+}
+
+/** What one worker's sessions take in memory, estimated from the ONNX files it loads. */
+export function workerBytes(models: readonly EngineModel[]): number {
+  return models.reduce((sum, m) => sum + statSync(m.session.onnxPath).size * WORKER_BYTES_PER_MODEL_BYTE, 0);
 }
 
 /** A tiny job per model, run once on every worker before the engine is handed out. */
@@ -49,7 +55,7 @@ export async function createEngine(models: readonly EngineModel[], settings: Eng
 
 /** The pool engine and its worker pool (tests reach the pool to inject faults). */
 export async function createPoolEngine(models: readonly EngineModel[], settings: EngineSettings, metrics: Metrics): Promise<{ engine: PoolEngine; pool: WorkerPool }> {
-  const shape = poolShape({ workers: settings.workers, threads: settings.threads });
+  const shape = poolShape({ workers: settings.workers, threads: settings.threads }, undefined, { perWorkerBytes: workerBytes(models), availableBytes: availableMemory() });
   const pool = new WorkerPool({
     models: models.map((m) => ({ ...m.session, threads: shape.threadsPerWorker })),
     workers: shape.workers,

@@ -97,9 +97,14 @@ export class PoolEngine implements InferenceEngine {
     return this.tokenizers.chunk(model, texts, maxTokens, overlap, signal);
   }
 
-  /** Lets queued work finish, then stops the threads. */
-  async close(): Promise<void> {
-    await this.scheduler.close();
-    await this.tokenizers.close();
+  private closing: Promise<void> | undefined;
+
+  /** Lets queued work finish, then stops the threads; every caller waits for the same close. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.scheduler.close();
+      await this.tokenizers.close();
+    })();
+    return this.closing;
   }
 }

@@ -26,8 +26,20 @@ const sessionsReady: Promise<ModelSession[] | Error> = (async () => {
   .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
   .finally(() => Atomics.store(state, WORKER_STATE.inNative, 0));
 
-function injectFault(fault: Exclude<TestFault, 'nan'>): never {
+/** How long a 'stuck' run lasts: far past any test's worker timeout and shutdown bound, then it returns. */
+const STUCK_MS = 8000;
+
+function injectFault(fault: Exclude<TestFault, 'nan'>): void {
   if (fault === 'exit') process.exit(1);
+  if (fault === 'stuck') {
+    // Marked as inside the session, so the pool never terminates it (that would abort the process),
+    // and long: a run that does not return in time. It ends by itself, as a native run finally would.
+    Atomics.store(state, WORKER_STATE.inNative, 1);
+    const until = Date.now() + STUCK_MS;
+    while (Date.now() < until);
+    Atomics.store(state, WORKER_STATE.inNative, 0);
+    return;
+  }
   // A spin in JavaScript stands in for a stuck run; unlike native code, terminate() can stop it.
   for (;;);
 }
@@ -36,7 +48,7 @@ export default async function runBatch(task: InferenceTask): Promise<InferenceRe
   const sessions = await sessionsReady;
   startedAt[0] = Date.now();
   Atomics.add(state, WORKER_STATE.started, 1);
-  if (task.testFault === 'exit' || task.testFault === 'hang') injectFault(task.testFault);
+  if (task.testFault === 'exit' || task.testFault === 'hang' || task.testFault === 'stuck') injectFault(task.testFault);
   if (sessions instanceof Error) return { ok: false, message: sessions.message };
   const session = sessions[task.model];
   if (session === undefined) return { ok: false, message: `no session for model ${task.model}` };

@@ -1,11 +1,11 @@
-import { NotReadyError, OverloadedError } from '../errors.js';
+import { NotReadyError, OverloadedError, WorkerFailedError } from '../errors.js';
 import { abortReason } from './abort-reason.js';
 import type { Metrics } from '../metrics.js';
 import type { EncodedSequence } from '../text/sequence.js';
 import type { BatchLimits } from './batch-plan.js';
 import type { ModelRole } from './model-role.js';
 import { SequenceQueue, type QueuedRequest, type Slot } from './sequence-queue.js';
-import type { BatchRunner } from './worker-pool.js';
+import type { BatchOutput, BatchRunner } from './worker-pool.js';
 
 export interface SchedulerOptions {
   /** Longest a partial batch waits for more sequences. */
@@ -79,6 +79,7 @@ export class Scheduler {
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  private closed: Promise<void> | undefined;
   private drained: (() => void) | undefined;
 
   constructor(
@@ -151,12 +152,18 @@ export class Scheduler {
     });
   }
 
-  /** Stops taking requests, lets reserved, queued and running work finish, then closes the runner. */
-  async close(): Promise<void> {
-    this.closing = true;
-    if (!this.idle()) await new Promise<void>((resolve) => (this.drained = resolve));
-    clearTimeout(this.timer);
-    await this.runner.close();
+  /**
+   * Stops taking requests, lets reserved, queued and running work finish, then closes the runner.
+   * Every caller waits for the same close (a second one must not replace the first one's wake-up).
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      if (!this.idle()) await new Promise<void>((resolve) => (this.drained = resolve));
+      clearTimeout(this.timer);
+      await this.runner.close();
+    })();
+    return this.closed;
   }
 
   private state(model: number): ModelState {
@@ -265,8 +272,7 @@ export class Scheduler {
     this.metrics.batchTokens.observe({ model: role }, padded);
     this.metrics.paddingRatio.observe({ model: role }, padded === 0 ? 0 : (padded - real) / padded);
     this.inFlight++;
-    this.runner
-      .run(model, sequences)
+    void this.runBatch(model, sequences)
       .then(
         (out) => {
           const now = performance.now();
@@ -295,13 +301,41 @@ export class Scheduler {
         },
       )
       .catch((err: unknown) => {
-        // Only a bug in the scatter above lands here; fail what is left rather than leave it hanging.
-        for (const { request } of slots) this.settle(request, err);
+        // Only a bug lands here (a runner that broke its contract, the scatter above): the batch's
+        // requests fail with 503 rather than hang, and nothing is left as an unhandled rejection.
+        const failure = new WorkerFailedError('The batch failed inside the service; retry the request.', err);
+        for (const { request } of slots) {
+          if (request.settled) continue;
+          this.state(request.model).queue.remove(request);
+          this.settle(request, failure);
+        }
+        this.reportDepth();
       })
       .finally(() => {
         this.inFlight--;
-        this.pump();
+        this.pumpOrFail();
       });
+  }
+
+  /** The runner's promise; a runner that throws instead of rejecting broke its contract: 503 for the batch, like a bug below. */
+  private runBatch(model: number, sequences: EncodedSequence[]): Promise<BatchOutput> {
+    try {
+      return this.runner.run(model, sequences);
+    } catch (err) {
+      return Promise.reject(new WorkerFailedError('The batch failed inside the service; retry the request.', err));
+    }
+  }
+
+  /** pump() from a promise callback: should it throw, whatever waits fails with 503 instead of hanging. */
+  private pumpOrFail(): void {
+    try {
+      this.pump();
+    } catch (err) {
+      const failure = new WorkerFailedError('The scheduler failed; retry the request.', err);
+      for (const m of this.models) for (const request of m.queue.clear()) this.settle(request, failure);
+      this.reportDepth();
+      this.checkDrained();
+    }
   }
 
   /**

@@ -62,6 +62,13 @@ export class SequenceQueue<R extends QueuedRequest> {
     request.pending = [];
   }
 
+  /** Removes every request, returning them (the scheduler fails them when it cannot go on). */
+  clear(): R[] {
+    const all = [...this.requests];
+    for (const request of all) this.remove(request);
+    return all;
+  }
+
   peek(): NextBatch<R> | undefined {
     const window: Slot<R>[] = [];
     const lengths: number[] = [];

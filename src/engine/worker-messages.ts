@@ -44,9 +44,10 @@ export interface PackedBatch {
 
 /**
  * Test-only: makes the worker fail the way production workers do (a crash, a hang in inference,
- * a model that outputs NaN) so recovery is exercised with real threads. Never set outside tests.
+ * a run stuck inside the session's native code, a model that outputs NaN) so recovery is exercised
+ * with real threads. Never set outside tests.
  */
-export type TestFault = 'exit' | 'hang' | 'nan';
+export type TestFault = 'exit' | 'hang' | 'stuck' | 'nan';
 
 export interface InferenceTask {
   model: number;

@@ -50,6 +50,7 @@ export class WorkerPool implements BatchRunner {
   private readonly retiring = new Set<Promise<void>>();
   private nextFault: TestFault | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`a worker pool needs at least one worker, got ${opts.workers}`);
@@ -105,11 +106,20 @@ export class WorkerPool implements BatchRunner {
     return { output: reply.output, width: reply.width, seconds: reply.seconds };
   }
 
-  /** Waits for retired workers too, so no thread outlives the pool. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.slots.map((s) => s.piscina.destroy()), ...this.retiring]);
+  /**
+   * Stops the workers, and waits for retired ones at most RETIRED_GRACE_MS: a thread stuck in a
+   * native run cannot be stopped (terminating it there aborts the process) and its batch has failed
+   * already, so shutdown goes on without it. Every caller waits for the same close.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, RETIRED_GRACE_MS)));
+      await Promise.all([...this.slots.map((s) => s.piscina.destroy()), Promise.race([Promise.all(this.retiring), grace])]);
+      clearTimeout(timer);
+    })();
+    return this.closing;
   }
 
   private newSlot(): Slot {
@@ -149,3 +159,6 @@ export class WorkerPool implements BatchRunner {
 }
 
 function noop(): void {}
+
+/** How long close() waits for retired workers to finish their runs before it leaves them behind. */
+const RETIRED_GRACE_MS = 1000;

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { Config } from '../config.js';
@@ -33,23 +34,25 @@ const tags = ['collections'];
 /** Documents embedded and committed together when an NDJSON body streams in. */
 const NDJSON_BATCH = 256;
 const checkDocument = Compile(UpsertDocument);
-
-type Params = { name: string };
+/** Bulk loads: one document a line, streamed, any total size (transport.ts lets its Content-Length through). */
+const NDJSON = 'application/x-ndjson';
 
 async function describe(store: DocumentStore, c: Collection, signal: AbortSignal) {
   return { ...c, documents: await store.count(c.name, { signal }) };
 }
 
 /** Collections of the first stage: create, list, inspect, drop; write, read and delete their documents. */
-export async function collectionsRoutes(app: FastifyInstance, { service, config }: CollectionsRoutesOptions): Promise<void> {
+export async function collectionsRoutes(fastify: FastifyInstance, { service, config }: CollectionsRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Bulk loads arrive as a stream that the handler reads from the request itself (ndjsonLines bounds
   // each line, not the body); the schema then sees an empty JSON batch and lets it through.
-  app.addContentTypeParser('application/x-ndjson', (_req, _payload, done) => done(null, { documents: [] }));
+  app.addContentTypeParser(NDJSON, (_req, _payload, done) => done(null, { documents: [] }));
   const signalOf = (req: FastifyRequest, reply: FastifyReply): AbortSignal => requestSignal(req, reply, config.engine.requestTimeoutMs);
 
   app.put(
     '/collections/:name',
     {
+      config: { access: 'admin' },
       schema: { summary: 'Create a collection (idempotent when the settings match), or attach an existing table read-only', tags, params: CollectionParams, body: PutCollectionRequest, response: { 200: CollectionResponse, ...errors } },
       // Every setting has a default, so `PUT /collections/docs` with no body at all creates one.
       preValidation: async (req) => {
@@ -58,8 +61,8 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
     },
     async (req, reply) => {
       const { store } = service.documents();
-      const { name } = req.params as Params;
-      const body = (req.body ?? {}) as PutCollectionRequest;
+      const { name } = req.params;
+      const { body } = req;
       const signal = signalOf(req, reply);
       const embedder = service.ready().embedder;
       if (body.dimensions === undefined && embedder === undefined) {
@@ -94,15 +97,15 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
   app.get('/collections/:name', { schema: { summary: 'A collection and its document count', tags, params: CollectionParams, response: { 200: CollectionResponse, ...errors } } }, async (req, reply) => {
     const { store } = service.documents();
     const signal = signalOf(req, reply);
-    return describe(store, await store.getCollection((req.params as Params).name, { signal }), signal);
+    return describe(store, await store.getCollection(req.params.name, { signal }), signal);
   });
 
   app.delete(
     '/collections/:name',
-    { schema: { summary: 'Drop a collection (an attached table is only forgotten, never dropped)', tags, params: CollectionParams, response: { 200: DeleteCollectionResponse, ...errors } } },
+    { config: { access: 'admin' }, schema: { summary: 'Drop a collection (an attached table is only forgotten, never dropped)', tags, params: CollectionParams, response: { 200: DeleteCollectionResponse, ...errors } } },
     async (req, reply) => {
       const { store } = service.documents();
-      const { name } = req.params as Params;
+      const { name } = req.params;
       await store.dropCollection(name, { signal: signalOf(req, reply) });
       return { name, deleted: true };
     },
@@ -111,6 +114,7 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
   app.post(
     '/collections/:name/documents',
     {
+      config: { access: 'admin', streamsBody: NDJSON },
       schema: {
         summary: 'Upsert documents by id (JSON, or application/x-ndjson streamed in batches); answers once every row is committed',
         tags,
@@ -121,7 +125,7 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
     },
     async (req, reply) => {
       const { store, ingest } = service.documents();
-      const { name } = req.params as Params;
+      const { name } = req.params;
       const signal = signalOf(req, reply);
       const collection = await store.getCollection(name, { signal });
       const total: IngestResult = { upserted: 0, embeddingTokens: 0, embeddedTexts: 0, chunks: 0 };
@@ -150,7 +154,7 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
           throw err;
         }
       } else {
-        add(await ingest.upsert(collection, (req.body as UpsertRequest).documents, signal));
+        add(await ingest.upsert(collection, req.body.documents, signal));
       }
       return { upserted: total.upserted, usage: { embedding_tokens: total.embeddingTokens, embedded_texts: total.embeddedTexts, chunks: total.chunks } };
     },
@@ -158,17 +162,17 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
 
   app.delete(
     '/collections/:name/documents',
-    { schema: { summary: 'Delete documents by id (every chunk of each)', tags, params: CollectionParams, body: DeleteDocumentsRequest, response: { 200: DeleteDocumentsResponse, ...errors } } },
+    { config: { access: 'admin' }, schema: { summary: 'Delete documents by id (every chunk of each)', tags, params: CollectionParams, body: DeleteDocumentsRequest, response: { 200: DeleteDocumentsResponse, ...errors } } },
     async (req, reply) => {
       const { store } = service.documents();
-      const deleted = await store.deleteDocuments((req.params as Params).name, (req.body as DeleteDocumentsRequest).ids, { signal: signalOf(req, reply) });
+      const deleted = await store.deleteDocuments(req.params.name, req.body.ids, { signal: signalOf(req, reply) });
       return { deleted };
     },
   );
 
   app.get('/collections/:name/documents/:id', { schema: { summary: 'One document: its whole text and metadata', tags, params: DocumentParams, response: { 200: StoredDocumentResponse, ...errors } } }, async (req, reply) => {
     const { store } = service.documents();
-    const { name, id } = req.params as { name: string; id: string };
+    const { name, id } = req.params;
     const doc = await store.getDocument(name, id, { signal: signalOf(req, reply) });
     if (doc === undefined) throw new NotFoundError(`Collection ${name} has no document ${JSON.stringify(id)}.`, 'DOCUMENT_NOT_FOUND');
     return { id: doc.id, text: doc.text, metadata: doc.metadata };
@@ -176,7 +180,7 @@ export async function collectionsRoutes(app: FastifyInstance, { service, config 
 }
 
 function isNdjson(req: FastifyRequest): boolean {
-  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-ndjson';
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === NDJSON;
 }
 
 /** One NDJSON line holds one document: its text at the character limit, in UTF-8, plus metadata. */

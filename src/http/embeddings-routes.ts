@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config, TruncationDirection } from '../config.js';
 import { InvalidArgumentError, InvalidRequestError, LimitExceededError } from '../errors.js';
@@ -36,7 +37,8 @@ function base64Vector(v: Float32Array): string {
 }
 
 /** POST /v1/embeddings (OpenAI's shape) and POST /embed (TEI's). */
-export async function embeddingsRoutes(app: FastifyInstance, { service, config }: EmbeddingsRoutesOptions): Promise<void> {
+export async function embeddingsRoutes(fastify: FastifyInstance, { service, config }: EmbeddingsRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   async function embed(ready: EmbedderReady, texts: string[], truncation: TextTruncation, req: FastifyRequest, reply: FastifyReply): Promise<Embeddings> {
     const signal = requestSignal(req, reply, config.engine.requestTimeoutMs);
     const out = await ready.pipeline.run({ texts, truncation, signal, cache: cachePolicy(req.headers['cache-control']) });
@@ -48,8 +50,8 @@ export async function embeddingsRoutes(app: FastifyInstance, { service, config }
   app.post(
     '/v1/embeddings',
     { schema: { summary: "Embed texts (OpenAI's shape; the openai SDK works by base URL)", tags: ['embeddings'], body: OpenAiEmbeddingsRequest, response: { 200: OpenAiEmbeddingsResponse, ...errors } } },
-    async (req: FastifyRequest, reply: FastifyReply) => {
-      const body = req.body as OpenAiEmbeddingsRequest;
+    async (req, reply) => {
+      const { body } = req;
       const ready = service.embedding();
       if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
         throw new InvalidArgumentError(`This server embeds with "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
@@ -76,8 +78,8 @@ export async function embeddingsRoutes(app: FastifyInstance, { service, config }
   app.post(
     '/embed',
     { schema: { summary: "Embed texts (Hugging Face TEI's shape)", tags: ['embeddings'], body: TeiEmbedRequest, response: { 200: TeiEmbedResponse, ...errors } } },
-    async (req: FastifyRequest, reply: FastifyReply) => {
-      const body = req.body as TeiEmbedRequest;
+    async (req, reply) => {
+      const { body } = req;
       const ready = service.embedding();
       const texts = checkInputs(body.inputs, config);
       const direction = (body.truncation_direction?.toLowerCase() ?? config.truncationDirection) as TruncationDirection;

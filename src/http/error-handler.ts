@@ -85,14 +85,26 @@ export function sendError(e: RerankerError, request: FastifyRequest, reply: Fast
  * The one place errors become answers: counted by code, and noted on the request for its single
  * log line (request-log.ts), which carries the cause of a 5xx that the body hides.
  */
+function fail(e: RerankerError, request: FastifyRequest, reply: FastifyReply, metrics: Metrics | undefined, cause?: unknown): FastifyReply {
+  metrics?.errors.inc({ code: e.code });
+  request.failure = e.statusCode >= 500 ? { code: e.code, err: cause ?? e } : { code: e.code };
+  return sendError(e, request, reply);
+}
+
 export function installErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
-  const fail = (e: RerankerError, request: FastifyRequest, reply: FastifyReply, cause?: unknown): FastifyReply => {
-    metrics?.errors.inc({ code: e.code });
-    request.failure = e.statusCode >= 500 ? { code: e.code, err: cause ?? e } : { code: e.code };
-    return sendError(e, request, reply);
-  };
-  app.setErrorHandler((err: FastifyError, request, reply) => fail(toRerankerError(err, request.body), request, reply, err));
+  app.setErrorHandler((err: FastifyError, request, reply) => fail(toRerankerError(err, request.body), request, reply, metrics, err));
   app.setNotFoundHandler((request, reply) =>
-    fail(new RerankerError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`), request, reply),
+    fail(new RerankerError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`), request, reply, metrics),
   );
+}
+
+/**
+ * Fastify's option for what its router refuses before any route or hook runs (a URL that is not valid
+ * percent-encoding, a path parameter over maxParamLength): answered like every other error.
+ */
+export function frameworkErrors(metrics: Metrics) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new InvalidRequestError('A path segment is longer than any collection name or document id can be.') : toRerankerError(err, undefined);
+    void fail(e, request, reply, metrics, err);
+  };
 }

@@ -1,7 +1,8 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { relative } from 'node:path';
 import type { Config } from '../config.js';
-import type { Service } from '../service.js';
+import { rerankerBatchLimits, type Service } from '../service.js';
 import { VERSION } from '../version.js';
 import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas/index.js';
 
@@ -11,9 +12,10 @@ export interface HealthRoutesOptions {
 }
 
 /** /health is the readiness probe: 200 only after the model has loaded and run once. */
-export async function healthRoutes(app: FastifyInstance, { service, config }: HealthRoutesOptions): Promise<void> {
-  app.get('/health', { schema: { summary: 'Readiness: 200 once the model is loaded and warmed up, 503 before and while draining', tags: ['operations'], response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
-    const status = service.state === 'ready' ? 'ok' : service.state;
+export async function healthRoutes(fastify: FastifyInstance, { service, config }: HealthRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/health', { schema: { summary: 'Readiness: 200 once the model is loaded and warmed up, 503 before and while draining', tags: ['operations'], security: [], response: { 200: HealthResponse, 503: HealthResponse } } }, async (_req, reply) => {
+    const status: HealthResponse['status'] = service.state === 'ready' ? 'ok' : service.state;
     if (status !== 'ok') void reply.code(503).header('retry-after', '1');
     return { status };
   });
@@ -29,8 +31,9 @@ export async function healthRoutes(app: FastifyInstance, { service, config }: He
       num_labels: spec.folder.numLabels,
       max_input_length: spec.maxLength,
       max_client_batch_size: config.limits.maxDocuments,
-      max_batch_tokens: config.maxBatchTokens,
-      max_batch_size: config.maxBatchSize,
+      // The reranker's limits: the settings, else the defaults for its precision (engine/batch-budget.ts).
+      max_batch_tokens: rerankerBatchLimits(spec, config).maxBatchTokens,
+      max_batch_size: rerankerBatchLimits(spec, config).maxBatchSize,
       max_body_bytes: config.limits.maxBodyBytes,
       max_document_chars: config.limits.maxDocumentChars,
       auto_truncate: config.autoTruncate,

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Service } from '../service.js';
 
@@ -6,7 +7,8 @@ export interface MetricsRoutesOptions {
 }
 
 /** GET /metrics in Prometheus' text format, from the service's one registry. */
-export async function metricsRoutes(app: FastifyInstance, { service }: MetricsRoutesOptions): Promise<void> {
+export async function metricsRoutes(fastify: FastifyInstance, { service }: MetricsRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { registry } = service.metrics;
   app.get(
     '/metrics',
@@ -14,6 +16,7 @@ export async function metricsRoutes(app: FastifyInstance, { service }: MetricsRo
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
         tags: ['operations'],
+        security: [],
         response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
       },
     },

@@ -20,7 +20,9 @@ export async function* ndjsonLines(body: Readable, maxLineBytes: number): AsyncG
       throw new InvalidRequestError(`line ${line} is not valid JSON: ${(err as Error).message}`);
     }
   };
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  // A failure stops reading without destroying the body: the connection then closes gracefully
+  // (transport.ts), after the client has read the error, instead of being reset under it.
+  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     let from = 0;
     for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
       const piece = chunk.subarray(from, nl);

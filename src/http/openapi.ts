@@ -29,6 +29,9 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
         description: 'Self-hosted cross-encoder reranking with Cohere-, Jina- and TEI-compatible APIs. Errors carry a stable `error.code`.',
       },
       tags: OPENAPI_TAGS.map((t) => ({ ...t })),
+      // With --api-key set, every route but /health and /metrics needs the key; Swagger UI's Authorize button sends it.
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key of --api-key (or of --admin-api-key, which the routes that change stored data need when it is set). Not needed when the service runs without keys.' } } },
+      security: [{ apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,14 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_TIMER_MS } from '../config.js';
 import { ClientClosedRequestError, DeadlineExceededError, InvalidRequestError } from '../errors.js';
 
 export const TIMEOUT_HEADER = 'x-request-timeout-ms';
 
+/**
+ * The header's deadline, else the default. Node fires a timer set past 2^31-1 ms (about 24.8 days)
+ * after 1 ms instead, so a longer deadline is clamped to that: nothing a client means by it changes.
+ */
 function timeoutMs(request: FastifyRequest, fallback: number): number {
   const raw = request.headers[TIMEOUT_HEADER];
   if (raw === undefined) return fallback;
   const n = Number(Array.isArray(raw) ? raw[0] : raw);
   if (!Number.isInteger(n) || n < 0) throw new InvalidRequestError(`${TIMEOUT_HEADER} must be a whole number of milliseconds (0: no deadline), got "${String(raw)}".`);
-  return n;
+  return Math.min(n, MAX_TIMER_MS);
 }
 
 /**

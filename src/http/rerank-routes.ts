@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Config, TruncationDirection } from '../config.js';
@@ -6,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { RerankerReady, Service } from '../service.js';
 import { cachePolicy } from './cache-control.js';
 import { documentText, type InputDocument } from './documents.js';
-import { checkRerankInput } from './limits.js';
+import { checkDocumentLengths, checkRerankCounts, checkRerankInput } from './limits.js';
 import { requestSignal } from './request-signal.js';
 import { cohereShape, reportedScores, teiShape } from './rerank-response.js';
 import { AnyErrorBody, RerankBody, RerankRequest, RerankResponse, TeiRerankResponse, type TeiRerankRequest } from './schemas/index.js';
@@ -28,7 +29,8 @@ export function isTeiBody(body: unknown): body is TeiRerankRequest {
 const errors = { '4xx': AnyErrorBody, '5xx': AnyErrorBody };
 
 /** POST /rerank (Jina and TEI shapes), /v1/rerank (Cohere v1, Jina) and /v2/rerank (Cohere v2). */
-export async function rerankRoutes(app: FastifyInstance, { service, config }: RerankRoutesOptions): Promise<void> {
+export async function rerankRoutes(fastify: FastifyInstance, { service, config }: RerankRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   async function run(ready: RerankerReady, job: RerankJob, req: FastifyRequest, reply: FastifyReply): Promise<RerankScores> {
     const signal = requestSignal(req, reply, config.engine.requestTimeoutMs);
     const scores = await ready.pipeline.run({ ...job, signal, cache: cachePolicy(req.headers['cache-control']) });
@@ -37,15 +39,16 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
     return scores;
   }
 
-  async function cohere(req: FastifyRequest, reply: FastifyReply, returnDocumentsDefault: boolean, apiVersion: string) {
-    const body = req.body as RerankRequest;
+  async function cohere(body: RerankRequest, req: FastifyRequest, reply: FastifyReply, returnDocumentsDefault: boolean, apiVersion: string) {
     const ready = service.ready().reranker;
     if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
       throw new InvalidArgumentError(`This server serves "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
     }
-    const documents = body.documents as InputDocument[];
-    const texts = documents.map((d, i) => documentText(d, i, body.rank_fields));
-    checkRerankInput(body.query, texts, config.limits);
+    // Counts first: no document is looked at in a request that is refused anyway.
+    checkRerankCounts(body.query, body.documents.length, config.limits);
+    const documents: InputDocument[] = body.documents;
+    const texts = documents.map((d, i) => documentText(d, i, body.rank_fields, config.limits.maxDocumentChars));
+    checkDocumentLengths(texts, config.limits);
     const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
     const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents: texts, truncation }, req, reply);
     return cohereShape({
@@ -60,8 +63,7 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
     });
   }
 
-  async function tei(req: FastifyRequest, reply: FastifyReply) {
-    const body = req.body as TeiRerankRequest;
+  async function tei(body: TeiRerankRequest, req: FastifyRequest, reply: FastifyReply) {
     const ready = service.ready().reranker;
     checkRerankInput(body.query, body.texts, config.limits);
     const truncation = { direction: direction(body.truncation_direction, config.truncationDirection), truncate: body.truncate ?? config.autoTruncate };
@@ -79,14 +81,14 @@ export async function rerankRoutes(app: FastifyInstance, { service, config }: Re
         response: { 200: Type.Union([RerankResponse, TeiRerankResponse]), ...errors },
       },
     },
-    async (req: FastifyRequest, reply: FastifyReply) => (isTeiBody(req.body) ? tei(req, reply) : cohere(req, reply, true, '1')),
+    async (req, reply) => (isTeiBody(req.body) ? tei(req.body, req, reply) : cohere(req.body, req, reply, true, '1')),
   );
   for (const [url, returnDocuments, version, summary] of [
     ['/v1/rerank', true, '1', 'Rerank documents (Cohere v1 / Jina shape)'],
     ['/v2/rerank', false, '2', 'Rerank documents (Cohere v2 shape)'],
   ] as const) {
-    app.post(url, { schema: { summary, tags: ['rerank'], body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req: FastifyRequest, reply: FastifyReply) =>
-      cohere(req, reply, returnDocuments, version),
+    app.post(url, { schema: { summary, tags: ['rerank'], body: RerankRequest, response: { 200: RerankResponse, ...errors } } }, async (req, reply) =>
+      cohere(req.body, req, reply, returnDocuments, version),
     );
   }
 }

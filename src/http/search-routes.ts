@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Config, TruncationDirection } from '../config.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SearchOutcome } from '../pipelines/search-pipeline.js';
 import { sigmoid } from '../runtime/activation.js';
 import type { Service } from '../service.js';
-import { checkFilter, type Filter } from '../store/index.js';
+import { checkFilter } from '../store/index.js';
 import { cachePolicy } from './cache-control.js';
 import { requestSignal } from './request-signal.js';
 import { AnyErrorBody, SearchRequest, SearchResponse } from './schemas/index.js';
@@ -39,12 +40,13 @@ function shape(out: SearchOutcome, body: SearchRequest, models: { reranker: stri
 }
 
 /** POST /search: embed, first stage (vector and full-text legs), fusion, rerank, in one call. */
-export async function searchRoutes(app: FastifyInstance, { service, config }: SearchRoutesOptions): Promise<void> {
+export async function searchRoutes(fastify: FastifyInstance, { service, config }: SearchRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/search',
     { schema: { summary: 'Two-stage search: vector and full-text candidates from a collection, fused, reranked', tags: ['search'], body: SearchRequest, response: { 200: SearchResponse, '4xx': AnyErrorBody, '5xx': AnyErrorBody } } },
-    async (req: FastifyRequest, reply: FastifyReply) => {
-      const body = req.body as SearchRequest;
+    async (req, reply) => {
+      const { body } = req;
       const ready = service.ready();
       const { search } = service.documents();
       const candidates = body.candidates ?? 100;
@@ -61,7 +63,7 @@ export async function searchRoutes(app: FastifyInstance, { service, config }: Se
         topN,
         candidates,
         mode: body.mode ?? 'hybrid',
-        filter: body.filter as Filter | undefined,
+        filter: body.filter,
         rrfK: body.rrf_k ?? 60,
         weights: { vector: body.weights?.vector ?? 1, lexical: body.weights?.lexical ?? 1 },
         vector,

@@ -21,13 +21,13 @@ export async function splitByCache<V>(
   scope: CacheScope<V> | undefined,
   policy: CachePolicy,
   count: number,
-  keysFor: (identity: string) => string[],
+  keysFor: (identity: string) => Promise<string[]>,
   timing: { model: ModelLabel; metrics: Metrics | undefined; timings: StageTimings },
 ): Promise<CacheSplit<V>> {
   const none: CacheSplit<V> = { found: new Array<V | undefined>(count).fill(undefined), misses: Array.from({ length: count }, (_, i) => i), store: () => undefined };
   if (scope === undefined || !(policy.read || policy.write)) return none;
   return timed('cache_lookup', timing.model, timing.metrics, timing.timings, async () => {
-    const keys = keysFor(scope.identity);
+    const keys = await keysFor(scope.identity);
     const found = policy.read ? await scope.get(keys) : none.found;
     const misses: number[] = [];
     found.forEach((v, i) => v === undefined && misses.push(i));

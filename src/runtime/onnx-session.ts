@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { ModelLoadError, ModelOutputInvalidError } from '../errors.js';
+import { rewrittenGraph } from '../tools/optimize/load-graph.js';
 import type { EncodedSequence } from '../text/sequence.js';
 import { rawScore } from './activation.js';
 import { buildBatchTensors } from './batch-tensors.js';
@@ -25,6 +27,13 @@ export interface SessionSettings {
   label: string;
   /** ONNX Runtime intra-op threads; undefined lets ONNX Runtime use every core. */
   threads?: number | undefined;
+  /**
+   * Graph rewrites (tools/optimize) to apply to the file before ONNX Runtime loads it, each one
+   * already checked to match it (planGraph); empty or undefined loads the file as it is.
+   */
+  rewrites?: readonly string[] | undefined;
+  /** A copy of the file with `rewrites` already applied (planGraph writes it); loaded by path when it exists. */
+  rewrittenPath?: string | undefined;
 }
 
 export interface SessionOutput {
@@ -75,12 +84,15 @@ export class ModelSession {
   static async create(settings: SessionSettings): Promise<ModelSession> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(settings.onnxPath, {
+      const options: ort.InferenceSession.SessionOptions = {
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
         interOpNumThreads: 1,
         ...(settings.threads === undefined ? {} : { intraOpNumThreads: settings.threads }),
-      });
+      };
+      if (!settings.rewrites?.length) session = await ort.InferenceSession.create(settings.onnxPath, options);
+      else if (settings.rewrittenPath !== undefined && existsSync(settings.rewrittenPath)) session = await ort.InferenceSession.create(settings.rewrittenPath, options);
+      else session = await ort.InferenceSession.create(rewrittenGraph(settings.onnxPath, settings.rewrites), options);
     } catch (err) {
       fail(settings, `ONNX Runtime cannot load it (${(err as Error).message})`, 'Download the ONNX file again or pick another with --onnx-file.');
     }

@@ -31,9 +31,17 @@ function noNul(s: string, what: string): void {
   if (s.includes('\u0000')) bad(`${what} contains a NUL character (U+0000), which PostgreSQL text cannot store.`);
 }
 
+/** A lone UTF-16 surrogate (half of an emoji, say): jsonb refuses its escape, and in an id it would not round-trip. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function wellFormed(s: string, what: string): void {
+  if (LONE_SURROGATE.test(s)) bad(`${what} contains a lone UTF-16 surrogate (U+D800 to U+DFFF), which is not valid Unicode.`);
+}
+
 export function checkDocumentId(id: unknown, what: string): string {
   if (typeof id !== 'string' || id.length === 0) bad(`${what} must be a non-empty string.`);
   noNul(id, what);
+  wellFormed(id, what);
   const bytes = Buffer.byteLength(id);
   if (bytes > MAX_ID_BYTES) bad(`${what} is ${bytes} bytes long; ids may be at most ${MAX_ID_BYTES} bytes.`);
   return id;
@@ -46,11 +54,15 @@ function checkMetadata(value: unknown, what: string, depth: number): void {
     if (!Number.isFinite(value)) bad(`${what} is not a finite number.`);
     return;
   }
-  if (typeof value === 'string') return noNul(value, what);
+  if (typeof value === 'string') {
+    noNul(value, what);
+    return wellFormed(value, what);
+  }
   if (Array.isArray(value)) return value.forEach((v, i) => checkMetadata(v, `${what}[${i}]`, depth + 1));
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) {
       noNul(k, `a key of ${what}`);
+      wellFormed(k, `a key of ${what}`);
       checkMetadata(v, `${what}.${k}`, depth + 1);
     }
     return;

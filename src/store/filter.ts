@@ -20,6 +20,9 @@ export type Filter = Record<string, unknown>;
 
 export const FILTER_LIMITS = { depth: 8, conditions: 100, valueDepth: 32 } as const;
 
+/** jsonb refuses the escape of a lone UTF-16 surrogate: refused here with its path, not by the store as a 500. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const RANGE = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
 const OPERATORS = new Set(['$eq', '$ne', '$in', ...Object.keys(RANGE)]);
 
@@ -51,7 +54,7 @@ export function compileFilter(filter: unknown, metadata: string, params: SqlPara
 }
 
 /** Validates a filter without a statement to compile it for, so a route can answer 422 before any store call. */
-export function checkFilter(filter: unknown): void {
+export function checkFilter(filter: unknown): asserts filter is Filter {
   compileFilter(filter, 'metadata', new SqlParams());
 }
 
@@ -97,6 +100,7 @@ export function fieldPath(key: string, path: string): string[] {
   segments.push(current);
   if (segments.some((s) => s === '')) fail(path, 'a field path has an empty step');
   if (key.includes('\u0000')) fail(path, 'a field name cannot contain NUL (U+0000)');
+  if (LONE_SURROGATE.test(key)) fail(path, 'a field name cannot contain a lone UTF-16 surrogate');
   return segments;
 }
 
@@ -174,6 +178,7 @@ function checkJson(value: unknown, path: string, depth: number): void {
   }
   if (typeof value === 'string') {
     if (value.includes('\u0000')) fail(path, 'strings cannot contain NUL (U+0000)');
+    if (LONE_SURROGATE.test(value)) fail(path, 'strings cannot contain a lone UTF-16 surrogate');
     return;
   }
   if (Array.isArray(value)) {
@@ -183,6 +188,7 @@ function checkJson(value: unknown, path: string, depth: number): void {
   if (isObject(value) && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) {
       if (k.includes('\u0000')) fail(path, 'object keys cannot contain NUL (U+0000)');
+      if (LONE_SURROGATE.test(k)) fail(path, 'object keys cannot contain a lone UTF-16 surrogate');
       checkJson(v, childPath(path, k), depth + 1);
     }
     return;

@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTier, scoreCodec, vectorCodec, type CacheLog } from '../../src/cache/index.js';
 import { Metrics } from '../../src/metrics.js';
+import { sample } from '../http/metrics-text.js';
+import { testApp } from '../support/test-app.js';
 import { deletePrefix, eventually, freePort, RedisChild, SHARED_REDIS_URL, uniquePrefix } from './redis-support.js';
 
 const quiet: CacheLog = { warn: () => undefined, info: () => undefined };
@@ -113,6 +115,55 @@ describe('Redis tier (real Redis)', () => {
     expect(found).toEqual([undefined, undefined, undefined, undefined, undefined, 0.75]);
     const invalid = (await metrics.cacheErrors.get()).values.filter((v) => v.labels.reason === 'invalid_value');
     expect(invalid.reduce((a, v) => a + v.value, 0)).toBe(5);
+  });
+
+  // Issue 11: the same for vectors: the right width is not enough, every component must be finite.
+  it('treats a vector of the right width holding NaN or infinity as a miss, and counts it', async () => {
+    const metrics = new Metrics(undefined, { defaultMetrics: false });
+    const t = tier({ metrics });
+    await t.connected();
+    const poisoned = (value: number): Buffer => {
+      const b = Buffer.alloc(16);
+      [0.1, value, 0.3, 0.4].forEach((x, i) => b.writeFloatLE(x, i * 4));
+      return b;
+    };
+    const writer = new Redis(SHARED_REDIS_URL);
+    await writer.mset(`${prefix}vec-nan`, poisoned(Number.NaN), `${prefix}vec-inf`, poisoned(Number.NEGATIVE_INFINITY), `${prefix}vec-ok`, poisoned(0.2));
+    writer.disconnect();
+    const found = await t.getMany(['vec-nan', 'vec-inf', 'vec-ok'], vectorCodec(4));
+    expect(found.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(Array.from(found[2] as Float32Array)).toEqual([0.1, 0.2, 0.3, 0.4].map(Math.fround));
+    const invalid = (await metrics.cacheErrors.get()).values.filter((v) => v.labels.reason === 'invalid_value');
+    expect(invalid.reduce((a, v) => a + v.value, 0)).toBe(2);
+  });
+
+  // Issue 11, end to end: poisoned values in Redis never reach a client; the pairs are scored again and the values replaced.
+  it('a request whose cached scores were poisoned gets fresh scores, and the poison is overwritten', async () => {
+    const own = uniquePrefix('poison');
+    const app = await testApp({ redisUrl: SHARED_REDIS_URL, redisKeyPrefix: own, cacheMaxBytes: '0', workers: '0' });
+    const redis = new Redis(SHARED_REDIS_URL);
+    try {
+      const documents = ['Paris is the capital of France.', 'Bananas are yellow.', 'The Seine flows through Paris.'];
+      const rerank = async () => (await app.app.inject({ method: 'POST', url: '/v2/rerank', payload: { query: 'capital of france', documents } })).json();
+      const fresh = await rerank();
+      expect(fresh.usage.cached_pairs).toBe(0);
+      await eventually(async () => (await redis.keys(`${own}*`)).length === 3);
+      const keys = await redis.keys(`${own}*`);
+      const nan = Buffer.alloc(4);
+      nan.writeFloatLE(Number.NaN);
+      await redis.mset(keys[0] as string, 'NaN', keys[1] as string, nan, keys[2] as string, '');
+      const again = await rerank();
+      expect(again.results).toEqual(fresh.results);
+      expect(again.usage.cached_pairs).toBe(0);
+      const metricsText = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(sample(metricsText, 'reranker_cache_errors_total', { tier: 'redis', reason: 'invalid_value' })).toBe(3);
+      // The fresh scores were written back over the poison: the next request is served from Redis.
+      await eventually(async () => (await rerank()).usage.cached_pairs === 3);
+    } finally {
+      redis.disconnect();
+      await app.close();
+      await deletePrefix(SHARED_REDIS_URL, own);
+    }
   });
 
   it('stores embeddings as float32 bytes and checks their width on the way back', async () => {

@@ -1,25 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
 import { forgedModel } from '../support/forged-model.js';
 
-let server: RunningServer;
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/**
+ * The service runs as it is deployed, `reranker serve` in a process of its own: in the test's own
+ * process its event loop would also pause for the collector of vitest's much larger heap (pauses of
+ * 15-19 ms measured there), which says nothing about the service.
+ */
+let child: ChildProcess;
+const server = { url: '' };
 beforeAll(async () => {
   // The small model answers many requests a second, so the main thread parses, hashes and answers
   // far more bodies than with a real-sized model: the harder case for the event loop.
-  const config = buildConfig({ model: await forgedModel(), host: '127.0.0.1', port: '0', workers: '2', threads: '1', embeddingModel: 'none', store: 'none' });
-  server = await startServer(config, { logger: pino({ level: 'silent' }) });
-  await server.ready;
+  const model = await forgedModel();
+  child = spawn(process.execPath, [CLI, 'serve', '--model', model, '--embedding-model', 'none', '--store', 'none', '--host', '127.0.0.1', '--port', '0', '--workers', '2', '--threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`reranker serve exited with ${String(code)} before it was ready`);
+  });
+  const ready = new Promise<void>((resolve) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.url !== undefined) server.url = entry.url;
+      if (entry.msg === 'models ready') resolve();
+    });
+  });
+  await Promise.race([ready, exited]);
+  // Warm: the first requests compile the hot paths.
+  for (let i = 0; i < 5; i++) await fetch(`${server.url}/health`).then((r) => r.arrayBuffer());
+}, 120_000);
+afterAll(async () => {
+  if (child === undefined || child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
 });
-afterAll(async () => server.close());
+
+/**
+ * Probes per measurement. Its p99 is the 4th-worst probe: with 200 it was the 2nd-worst, and on a
+ * 2-core machine one unlucky descheduling then decided the figure.
+ */
+const PROBES = 400;
 
 const LOAD = fileURLToPath(new URL('../support/load-clients.mjs', import.meta.url));
 
 /**
- * `clients` loops of rerank requests (sent from another thread) while /health is probed 200 times
+ * `clients` loops of rerank requests (sent from another thread) while /health is probed PROBES times
  * from this one; the probes' latencies in ms.
  */
 async function healthUnderLoad(clients: number, kind: 'ordinary' | 'long'): Promise<{ p50: number; p99: number; max: number; answered: number }> {
@@ -29,7 +60,7 @@ async function healthUnderLoad(clients: number, kind: 'ordinary' | 'long'): Prom
   // Every client has a request in flight (body parsed, tokenizing, queued) before probing starts.
   await new Promise((r) => setTimeout(r, 1500));
   const latencies: number[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < PROBES; i++) {
     const t = performance.now();
     const res = await fetch(`${server.url}/health`);
     await res.arrayBuffer();
@@ -43,7 +74,7 @@ async function healthUnderLoad(clients: number, kind: 'ordinary' | 'long'): Prom
   const last = messages.at(-1) as { answered: number; failures: number[] };
   expect(last.failures).toEqual([]);
   latencies.sort((a, b) => a - b);
-  return { p50: latencies[100] as number, p99: latencies[Math.floor(latencies.length * 0.99)] as number, max: latencies.at(-1) as number, answered: last.answered };
+  return { p50: latencies[Math.floor(latencies.length / 2)] as number, p99: latencies[Math.floor(latencies.length * 0.99)] as number, max: latencies.at(-1) as number, answered: last.answered };
 }
 
 describe('the event loop while the workers are saturated (issue 8: tokenization off the main thread)', () => {

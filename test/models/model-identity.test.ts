@@ -48,7 +48,7 @@ describe('model identity (the cache scope of a model)', () => {
       const changed = await identityOf(copy);
       expect(seen.has(changed), file).toBe(false);
       seen.add(changed);
-      expect(pairKeys(changed, 'q', ['d'], settings)).not.toEqual(pairKeys(original, 'q', ['d'], settings));
+      expect(await pairKeys(changed, 'q', ['d'], settings)).not.toEqual(await pairKeys(original, 'q', ['d'], settings));
     }
   });
 });

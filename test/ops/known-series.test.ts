@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreCodec, vectorCodec } from '../../src/cache/index.js';
 import { STATUS_BY_CODE } from '../../src/errors.js';
-import { CACHE_ERROR_REASONS, CACHE_KIND_BY_MODEL, Metrics, REJECTION_REASONS, WORKER_RESTART_REASONS } from '../../src/metrics.js';
+import { AUTH_FAILURE_REASONS, CACHE_ERROR_REASONS, CACHE_KIND_BY_MODEL, Metrics, REJECTION_REASONS, WORKER_RESTART_REASONS } from '../../src/metrics.js';
 import { sample } from '../http/metrics-text.js';
 import { forgedEmbedder, testApp, type TestApp } from '../support/test-app.js';
 
@@ -32,6 +32,10 @@ describe('the label values src/metrics.ts exports at 0', () => {
 
   it('worker restart reasons', () => {
     expect(new Set(literals(all, /workerRestarts\.inc\(\{ reason: '([a-z_]+)' \}/g))).toEqual(new Set(WORKER_RESTART_REASONS));
+  });
+
+  it('auth failure reasons: what the access check refuses with (issue 11)', () => {
+    expect(new Set(literals(readFileSync(join(SRC, 'http/access.ts'), 'utf8'), /refuse\('([a-z_]+)'\)/g))).toEqual(new Set(AUTH_FAILURE_REASONS));
   });
 
   it('cache error reasons: the Redis tier\'s failures', () => {
@@ -74,7 +78,8 @@ describe('a started service, before any request', () => {
     for (const code of Object.keys(STATUS_BY_CODE)) expect(has(text, 'reranker_errors_total', { code }), code).toBe(true);
     for (const reason of REJECTION_REASONS) expect(has(text, 'reranker_rejections_total', { reason }), reason).toBe(true);
     for (const reason of WORKER_RESTART_REASONS) expect(has(text, 'reranker_worker_restarts_total', { reason }), reason).toBe(true);
-    expect(sample(text, 'reranker_errors_total') + sample(text, 'reranker_rejections_total') + sample(text, 'reranker_worker_restarts_total')).toBe(0);
+    for (const reason of AUTH_FAILURE_REASONS) expect(has(text, 'reranker_auth_failures_total', { reason }), reason).toBe(true);
+    expect(sample(text, 'reranker_errors_total') + sample(text, 'reranker_rejections_total') + sample(text, 'reranker_worker_restarts_total') + sample(text, 'reranker_auth_failures_total')).toBe(0);
   });
 
   it('exports per-model counters and the memory tier\'s lookups for both kinds at 0', async () => {

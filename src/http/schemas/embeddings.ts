@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox';
+import { MAX_ITEMS_PER_REQUEST } from '../../config.js';
 
-/** Texts one embeddings request may carry at most, whatever --max-documents says (that limit is checked too). */
-export const MAX_INPUT_ITEMS = 10_000;
-
-const Inputs = Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: MAX_INPUT_ITEMS })], { description: 'One text or a list of texts.' });
+const Inputs = Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: MAX_ITEMS_PER_REQUEST })], { description: 'One text or a list of texts (at most --max-documents).' });
 
 export const OpenAiEmbeddingsRequest = Type.Object(
   {

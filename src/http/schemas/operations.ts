@@ -4,6 +4,7 @@ export const HealthResponse = Type.Object(
   { status: Type.Union([Type.Literal('ok'), Type.Literal('loading'), Type.Literal('draining'), Type.Literal('failed')]) },
   { title: 'HealthResponse' },
 );
+export type HealthResponse = Static<typeof HealthResponse>;
 
 export const InfoResponse = Type.Object(
   {

@@ -1,4 +1,8 @@
 import { Type, type Static } from 'typebox';
+import { MAX_ITEMS_PER_REQUEST } from '../../config.js';
+
+/** Fields one request may rank on; each is read once per document, so duplicates are refused too. */
+export const MAX_RANK_FIELDS = 100;
 
 /**
  * The API contract. Validation, TypeScript types and openapi.yaml all come from these schemas.
@@ -13,11 +17,17 @@ const Document = Type.Union([
 export const RerankRequest = Type.Object(
   {
     query: Type.String({ description: 'The search query.' }),
-    documents: Type.Array(Document, { description: 'Candidates to rank: strings, or objects (see rank_fields).' }),
+    documents: Type.Array(Document, { maxItems: MAX_ITEMS_PER_REQUEST, description: 'Candidates to rank: strings, or objects (see rank_fields). At most --max-documents.' }),
     top_n: Type.Optional(Type.Integer({ minimum: 1, description: 'Return only the best top_n results (default: all).' })),
     top_k: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of top_n.' })),
     return_documents: Type.Optional(Type.Boolean({ description: 'Echo each document in its result. Default true on /rerank and /v1/rerank, false on /v2/rerank.' })),
-    rank_fields: Type.Optional(Type.Array(Type.String(), { description: 'For object documents: rank on these fields, joined as `field: value` lines.' })),
+    rank_fields: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        maxItems: MAX_RANK_FIELDS,
+        uniqueItems: true,
+        description: "For object documents: rank on these fields (the document's own, never inherited ones), joined as `field: value` lines.",
+      }),
+    ),
     max_tokens_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Truncate each document to this many tokens before pairing.' })),
     model: Type.Optional(Type.String({ description: 'Accepted as given while one model is served (see --strict-model-name).' })),
     raw_scores: Type.Optional(Type.Boolean({ description: 'Report the raw model score (logit) instead of a probability.' })),
@@ -30,7 +40,7 @@ export type RerankRequest = Static<typeof RerankRequest>;
 export const TeiRerankRequest = Type.Object(
   {
     query: Type.String(),
-    texts: Type.Array(Type.String()),
+    texts: Type.Array(Type.String(), { maxItems: MAX_ITEMS_PER_REQUEST, description: 'At most --max-documents.' }),
     raw_scores: Type.Optional(Type.Boolean({ description: 'Report raw logits instead of probabilities (default false).' })),
     return_text: Type.Optional(Type.Boolean({ description: 'Echo each text in its result (default false).' })),
     truncate: Type.Optional(Type.Boolean({ description: 'Truncate over-long pairs; when absent, --auto-truncate decides.' })),

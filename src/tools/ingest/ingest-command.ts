@@ -32,15 +32,17 @@ interface Sink {
   close(): Promise<void>;
 }
 
-async function httpSink(url: string, name: string): Promise<Sink> {
+/** Writing needs the admin key when the service has one, else any API key (API_KEY, ADMIN_API_KEY here too). */
+async function httpSink(url: string, name: string, key: string | undefined): Promise<Sink> {
   const base = url.replace(/\/+$/, '');
+  const auth: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
   const call = async (method: string, path: string, body?: string, type = 'application/json'): Promise<void> => {
-    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': type }, ...(body === undefined ? {} : { body }) });
+    const res = await fetch(`${base}${path}`, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': type }) }, ...(body === undefined ? {} : { body }) });
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };
   // Created with the service's defaults when missing; an existing collection keeps its settings.
-  const existing = await fetch(`${base}/collections/${name}`);
+  const existing = await fetch(`${base}/collections/${name}`, { headers: auth });
   if (existing.status === 404) await call('PUT', `/collections/${name}`);
   else if (!existing.ok) throw new Error(`GET /collections/${name} answered ${existing.status}: ${await existing.text()}`);
   return {
@@ -87,7 +89,7 @@ async function directSink(config: Config, name: string, log: (msg: string) => vo
  */
 export async function runIngest(opts: IngestOptions, config: Config, log: (msg: string) => void): Promise<IngestTotals> {
   const total = await countRecords(opts.file);
-  const sink = opts.url === undefined ? await directSink(config, opts.collection, log) : await httpSink(opts.url, opts.collection);
+  const sink = opts.url === undefined ? await directSink(config, opts.collection, log) : await httpSink(opts.url, opts.collection, config.access.adminApiKeys[0] ?? config.access.apiKeys[0]);
   const bar = new cliProgress.SingleBar(
     { format: 'ingest |{bar}| {value}/{total} documents | {speed} documents/s | ETA {eta_formatted}', hideCursor: true, noTTYOutput: opts.progress, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,

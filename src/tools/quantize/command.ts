@@ -13,6 +13,8 @@ export interface QuantizeCommandOptions {
   out?: string | undefined;
   minDim: number;
   exclude: string[];
+  /** One weight scale per output column. */
+  perChannel?: boolean;
   check: boolean;
   checkQueries: number;
   threads?: number | undefined;
@@ -31,7 +33,7 @@ export async function runQuantizeCommand(opts: QuantizeCommandOptions, write: (t
   // Next to the input by default, which for hub layouts is onnx/model_quantized.onnx: the name
   // transformers.js loads for dtype 'q8' and the one to pass the server as --onnx-file.
   const output = opts.out === undefined ? path.join(path.dirname(folder.onnxPath), 'model_quantized.onnx') : path.resolve(folder.dir, opts.out);
-  const result = await quantizeOnnxFile(folder.onnxPath, output, { minDim: opts.minDim, exclude: opts.exclude });
+  const result = await quantizeOnnxFile(folder.onnxPath, output, { minDim: opts.minDim, exclude: opts.exclude, perChannel: opts.perChannel === true });
   write(formatQuantizeResult(result));
   if (opts.check) {
     const check = await checkScores({

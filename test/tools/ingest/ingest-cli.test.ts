@@ -22,10 +22,11 @@ beforeAll(async () => {
 afterAll(async () => rm(work, { recursive: true, force: true }));
 
 /** `reranker serve` as an operator runs it, on the embedded store in `dataDir`. */
-async function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<number | null> }> {
+async function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<number | null> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--model', reranker, '--embedding-model', embedder, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
@@ -44,9 +45,9 @@ async function serve(dataDir: string): Promise<{ url: string; child: ChildProces
   };
 }
 
-function ingest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function ingest(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'ingest', ...args, '--no-progress'], { timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'ingest', ...args, '--no-progress'], { timeout: 120_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
     });
   });
@@ -88,6 +89,26 @@ describe('issue 9 from the outside: serve, create, upsert over HTTP and with `re
       const search = await fetch(`${server.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ collection: 'docs', query: 'capital of france', top_n: 1, mode: 'lexical', rerank: false }) });
       // The forged models' scores mean nothing; the full-text leg does: only "a" has both words.
       expect((await json(search)).results[0].id).toBe('a');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  // Issue 11: a service with keys takes the bulk load from a client that has the admin key (ADMIN_API_KEY, as the service reads it).
+  it('sends the admin key to a service that needs one', async () => {
+    const file = join(work, 'keyed.jsonl');
+    await writeFile(file, `${JSON.stringify({ id: 'k', text: 'Paris is the capital of France.' })}\n`);
+    const keys = { API_KEY: 'ingest-read-key', ADMIN_API_KEY: 'ingest-admin-key' };
+    const server = await serve(join(work, 'keyed'), keys);
+    try {
+      const refused = await ingest([file, '--collection', 'keyed', '--url', server.url], { API_KEY: keys.API_KEY });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/answered 403/);
+      expect(refused.stderr).not.toContain(keys.API_KEY);
+      const run = await ingest([file, '--collection', 'keyed', '--url', server.url], keys);
+      expect(run.code, run.stderr).toBe(0);
+      const read = await fetch(`${server.url}/collections/keyed`, { headers: { authorization: `Bearer ${keys.API_KEY}` } });
+      expect(await json(read)).toMatchObject({ documents: 1 });
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -1,0 +1,147 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { planBatches, type BatchLimits } from '../../engine/batch-plan.js';
+import { loadCrossEncoder } from '../../models/cross-encoder.js';
+import { loadEmbedder } from '../../models/embedder.js';
+import { ModelSession, type HeadSettings } from '../../runtime/onnx-session.js';
+import type { EncodedSequence } from '../../text/sequence.js';
+import { generateWorkload, wordsFromTokenizerJson } from '../quantize/synthetic-workload.js';
+
+export type ModelKind = 'cross-encoder' | 'embedder';
+
+export interface CompareOptions {
+  /** Model folder; its tokenizer encodes the workload. */
+  dir: string;
+  kind: ModelKind;
+  /** ONNX files to compare; the first is the one the others are measured against. */
+  files: string[];
+  /** Also compare every file with this one (an int8 file's fp32 original: today's int8 drift). */
+  reference?: string | undefined;
+  queries: number;
+  /** Interleaved timing rounds over the whole workload; 0 compares outputs only. */
+  rounds: number;
+  threads?: number | undefined;
+  seed?: number;
+  limits: BatchLimits;
+}
+
+export interface FileComparison {
+  file: string;
+  /** Largest |difference| of any output value (raw score or vector component) from the first file's. */
+  maxAbsDiff: number;
+  /** The same against `reference`, when given. */
+  maxAbsDiffToReference: number | undefined;
+  /** The first file's CPU time over this file's, per round (process CPU time: other load on the machine barely moves it). */
+  speedups: number[];
+  sequencesPerCpuSecond: number | undefined;
+}
+
+export interface CompareResult {
+  sequences: number;
+  batches: number;
+  files: FileComparison[];
+}
+
+/** The workload's batches, one list per query, as the service would cut them. */
+function workloadBatches(opts: CompareOptions): { head: HeadSettings; padId: number; queries: EncodedSequence[][][] } {
+  const truncation = { direction: 'right' as const, truncate: true };
+  const first = path.relative(opts.dir, opts.files[0] ?? '');
+  if (opts.kind === 'cross-encoder') {
+    const spec = loadCrossEncoder(opts.dir, { onnxFile: first });
+    const items = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), { queries: opts.queries, docsPerQuery: 100, seed: opts.seed ?? 1 });
+    const queries = items.map((item) => {
+      const q = spec.encoder.encodeQuery(item.query);
+      const pairs = item.documents.map((d) => spec.encoder.encodePair(q, d, truncation));
+      return planBatches(pairs.map((p) => p.ids.length), opts.limits).map((b) => b.map((i) => pairs[i] as EncodedSequence));
+    });
+    return { head: spec.head, padId: spec.tokenizer.padId, queries };
+  }
+  const spec = loadEmbedder(opts.dir, { onnxFile: first });
+  const items = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), { queries: opts.queries, docsPerQuery: 100, seed: opts.seed ?? 1 });
+  const queries = items.map((item) => {
+    const texts = [item.query, ...item.documents.slice(1)].map((t) => spec.encoder.encode(t, truncation));
+    return planBatches(texts.map((t) => t.ids.length), opts.limits).map((b) => b.map((i) => texts[i] as EncodedSequence));
+  });
+  return { head: { ...spec.head, normalize: false }, padId: spec.tokenizer.padId, queries };
+}
+
+function maxDiff(a: Float32Array[], b: Float32Array[]): number {
+  let m = 0;
+  a.forEach((x, i) => {
+    const y = b[i] as Float32Array;
+    for (let j = 0; j < x.length; j++) m = Math.max(m, Math.abs((x[j] as number) - (y[j] as number)));
+  });
+  return m;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/**
+ * Runs several ONNX files of one model on the same generated workload, in the service's batches:
+ * how far each one's outputs are from the first file's, and (rounds > 0) how fast each runs
+ * against it. Each file runs right next to the first, query by query in alternating order, so a
+ * noisy shared machine slows both alike; the speed-up of a round is a ratio of process CPU times.
+ */
+export async function compareGraphs(opts: CompareOptions): Promise<CompareResult> {
+  const { head, padId, queries } = workloadBatches(opts);
+  const batches = queries.flat();
+  const files = [...opts.files, ...(opts.reference !== undefined && existsSync(opts.reference) ? [opts.reference] : [])];
+  const sessions: ModelSession[] = [];
+  try {
+    for (const onnxPath of files) sessions.push(await ModelSession.create({ onnxPath, padId, head, label: path.basename(onnxPath), threads: opts.threads ?? 1 }));
+    const outputs: Float32Array[][] = [];
+    for (const s of sessions) {
+      const out: Float32Array[] = [];
+      for (const b of batches) out.push((await s.run(b)).data);
+      outputs.push(out);
+    }
+    // Each file is timed in pairs with the first, query by query, the pair's order alternating:
+    // the two runs of a pair meet the same moment of a shared machine.
+    const timed = sessions.slice(0, opts.files.length);
+    const speedups = timed.map(() => [] as number[]);
+    const cpu = timed.map(() => [] as number[]);
+    const cpuOf = async (i: number, query: EncodedSequence[][]): Promise<number> => {
+      const before = process.cpuUsage();
+      for (const b of query) await (timed[i] as ModelSession).run(b);
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1e6;
+    };
+    for (let round = 0; round < opts.rounds; round++) {
+      const base = timed.map(() => 0);
+      const spent = timed.map(() => 0);
+      for (const [q, query] of queries.entries()) {
+        for (let i = 0; i < timed.length; i++) {
+          const order = (round + q + i) % 2 === 0 ? [0, i] : [i, 0];
+          for (const k of i === 0 ? [0] : order) {
+            const c = await cpuOf(k, query);
+            if (k === 0) base[i] = (base[i] as number) + c;
+            else spent[i] = (spent[i] as number) + c;
+          }
+        }
+      }
+      spent[0] = base[0] as number;
+      spent.forEach((c, i) => {
+        cpu[i]?.push(c);
+        speedups[i]?.push((base[i] as number) / c);
+      });
+    }
+    const base = outputs[0] as Float32Array[];
+    const ref = opts.reference !== undefined && outputs.length > opts.files.length ? outputs[outputs.length - 1] : undefined;
+    const sequences = batches.reduce((n, b) => n + b.length, 0);
+    return {
+      sequences,
+      batches: batches.length,
+      files: opts.files.map((file, i) => ({
+        file,
+        maxAbsDiff: maxDiff(outputs[i] as Float32Array[], base),
+        maxAbsDiffToReference: ref === undefined ? undefined : maxDiff(outputs[i] as Float32Array[], ref),
+        speedups: speedups[i] ?? [],
+        sequencesPerCpuSecond: opts.rounds > 0 ? sequences / median(cpu[i] ?? []) : undefined,
+      })),
+    };
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}
+
+export { median };

@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseResponse, rawClient } from '../support/raw-http.js';
+import { searchApp, type SearchApp } from '../support/search-app.js';
+
+/**
+ * Issue 11, "done when": hostile input on every route. Invalid requests get a 4xx in the route's error
+ * shape, valid odd ones a 2xx; never a 5xx, a dropped connection or a crash; and a valid request right
+ * after each one is answered correctly. The app is real (forged reranker and embedder, embedded store)
+ * and listens on port 0, so the cases that concern the transport go over a real socket.
+ */
+let t: SearchApp;
+let url: string;
+let baseline: { index: number; relevance_score: number }[];
+const probe = { query: 'capital of france', documents: ['Paris is the capital of France.', 'Bananas are yellow.'] };
+
+beforeAll(async () => {
+  t = await searchApp('pglite', { workers: '1', maxDocuments: '1000' });
+  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  expect((await t.put('/collections/hostile')).status).toBe(200);
+  const docs = [
+    { id: '1', text: 'Paris is the capital of France.', metadata: { price: 10, lang: 'en', tags: ['a'] } },
+    { id: '2', text: 'Bananas are yellow.', metadata: { price: 20, lang: 'en' } },
+    { id: "x'; DROP TABLE rr_collections; --", text: 'The Seine flows through Paris.', metadata: { price: 30 } },
+    { id: 'L'.repeat(1000), text: 'A document with a long id.', metadata: {} },
+  ];
+  expect((await t.post('/collections/hostile/documents', { documents: docs })).status).toBe(200);
+  baseline = (await t.post('/v2/rerank', probe)).body.results;
+});
+afterAll(async () => t?.close());
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+interface Case {
+  name: string;
+  method: Method;
+  url: string;
+  /** A JSON value (sent as JSON), or raw text sent as is. */
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  /** An exact status, or the class the answer must be in. */
+  expect: number | '2xx' | '4xx';
+}
+
+const deep = (depth: number, leaf = '1'): string => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+const deepFilter = (depth: number): unknown => {
+  let f: unknown = { price: 10 };
+  for (let i = 0; i < depth; i++) f = { $and: [f] };
+  return f;
+};
+const many = (n: number, f: (i: number) => unknown = (i) => `document ${i}`): unknown[] => Array.from({ length: n }, (_, i) => f(i));
+const objDocs = [{ text: 'Paris is the capital.', title: 'Paris' }, { text: 'Bananas.', title: 'Fruit' }];
+
+const RERANK: Case[] = [
+  { name: 'documents is a string', method: 'POST', url: '/rerank', body: { query: 'q', documents: 'x' }, expect: 400 },
+  { name: 'query is a number', method: 'POST', url: '/rerank', body: { query: 123, documents: ['a'] }, expect: 400 },
+  { name: 'query missing', method: 'POST', url: '/rerank', body: { documents: ['a'] }, expect: 400 },
+  { name: 'a null document', method: 'POST', url: '/rerank', body: { query: 'q', documents: [null] }, expect: 400 },
+  { name: 'number documents', method: 'POST', url: '/rerank', body: { query: 'q', documents: [1, 2] }, expect: 400 },
+  { name: 'enormous top_n', method: 'POST', url: '/rerank', raw: '{"query":"q","documents":["a","b"],"top_n":1e308}', expect: 200 },
+  { name: 'negative top_n', method: 'POST', url: '/rerank', body: { query: 'q', documents: ['a'], top_n: -5 }, expect: 422 },
+  { name: 'fractional top_n', method: 'POST', url: '/rerank', body: { query: 'q', documents: ['a'], top_n: 1.5 }, expect: 400 },
+  { name: 'enormous max_tokens_per_doc', method: 'POST', url: '/rerank', raw: '{"query":"q","documents":["a"],"max_tokens_per_doc":1e20}', expect: 200 },
+  { name: '20,000 documents', method: 'POST', url: '/rerank', body: { query: 'q', documents: many(20_000, () => 'a') }, expect: 400 },
+  { name: 'a 200,000-character query', method: 'POST', url: '/rerank', body: { query: 'q'.repeat(200_000), documents: ['a'] }, expect: 413 },
+  { name: 'an empty body', method: 'POST', url: '/rerank', raw: '', expect: 400 },
+  { name: 'a null body', method: 'POST', url: '/rerank', raw: 'null', expect: 400 },
+  { name: 'an array body', method: 'POST', url: '/rerank', raw: '[]', expect: 400 },
+  { name: 'a string body', method: 'POST', url: '/rerank', raw: '"query"', expect: 400 },
+  { name: 'duplicated JSON keys (the last wins)', method: 'POST', url: '/rerank', raw: '{"query":"a","query":"capital","documents":["x"],"documents":["Paris","Lyon"]}', expect: 200 },
+  { name: 'a __proto__ key', method: 'POST', url: '/rerank', raw: '{"query":"q","documents":["a"],"__proto__":{"polluted":1}}', expect: 400 },
+  { name: 'constructor.prototype', method: 'POST', url: '/rerank', raw: '{"query":"q","documents":[{"text":"a","constructor":{"prototype":{"polluted":1}}}]}', expect: 400 },
+  { name: 'rank_fields naming a prototype key', method: 'POST', url: '/rerank', body: { query: 'q', documents: objDocs, rank_fields: ['__proto__'] }, expect: 422 },
+  { name: 'NUL bytes in query and documents', method: 'POST', url: '/rerank', body: { query: 'q\u0000', documents: ['a\u0000b', '\u0000'] }, expect: 200 },
+  { name: 'lone surrogates', method: 'POST', url: '/rerank', body: { query: '\ud800', documents: ['\udc00', 'a\ud83d'] }, expect: 200 },
+  { name: 'an object document 5,000 levels deep', method: 'POST', url: '/rerank', raw: `{"query":"q","documents":[{"text":"a","m":${deep(5000)}}]}`, expect: 422 },
+  { name: 'text/plain', method: 'POST', url: '/rerank', raw: 'query=q', headers: { 'content-type': 'text/plain' }, expect: 415 },
+  { name: 'JSON with a charset', method: 'POST', url: '/rerank', raw: JSON.stringify(probe), headers: { 'content-type': 'application/json; charset=utf-8' }, expect: 200 },
+  { name: 'a string for a boolean', method: 'POST', url: '/rerank', body: { query: 'q', documents: ['a'], raw_scores: 'yes' }, expect: 400 },
+  { name: 'an unknown truncation direction', method: 'POST', url: '/rerank', body: { query: 'q', documents: ['a'], truncation_direction: 'up' }, expect: '4xx' },
+  { name: 'TEI: texts is a string', method: 'POST', url: '/rerank', body: { query: 'q', texts: 'x' }, expect: 400 },
+  { name: 'TEI: no texts', method: 'POST', url: '/rerank', body: { query: 'q', texts: [] }, expect: 400 },
+  { name: 'TEI: 10,001 texts', method: 'POST', url: '/rerank', body: { query: 'q', texts: many(10_001, () => 'a') }, expect: 400 },
+  { name: 'TEI: truncate is a string', method: 'POST', url: '/rerank', body: { query: 'q', texts: ['a'], truncate: 'no' }, expect: 400 },
+  { name: 'both texts and documents (documents win)', method: 'POST', url: '/rerank', body: { query: 'q', texts: ['a'], documents: ['b'] }, expect: 200 },
+  { name: 'v1: objects without text', method: 'POST', url: '/v1/rerank', body: { query: 'q', documents: [{ title: 'a' }] }, expect: 422 },
+  { name: 'v1: top_k 0', method: 'POST', url: '/v1/rerank', body: { query: 'q', documents: ['a'], top_k: 0 }, expect: 422 },
+  { name: 'v1: an operator object as model', method: 'POST', url: '/v1/rerank', body: { query: 'q', documents: ['a'], model: { $ne: 1 } }, expect: 400 },
+  { name: 'v1: duplicated rank_fields', method: 'POST', url: '/v1/rerank', body: { query: 'q', documents: objDocs, rank_fields: ['title', 'title'] }, expect: 400 },
+  { name: 'v2: an SQL-looking query', method: 'POST', url: '/v2/rerank', body: { query: "'; DROP TABLE rr_collections; --", documents: ['a', "1' OR '1'='1"] }, expect: 200 },
+  { name: 'v2: over --max-documents', method: 'POST', url: '/v2/rerank', body: { query: 'q', documents: many(1001) }, expect: 413 },
+  { name: 'v2: one 99,999-character token', method: 'POST', url: '/v2/rerank', body: { query: 'q', documents: ['x'.repeat(99_999)] }, expect: 200 },
+  { name: 'v2: the timeout header past 2^31-1 ms (clamped)', method: 'POST', url: '/v2/rerank', body: probe, headers: { 'x-request-timeout-ms': '99999999999999' }, expect: 200 },
+  { name: 'v2: a negative timeout header', method: 'POST', url: '/v2/rerank', body: probe, headers: { 'x-request-timeout-ms': '-1' }, expect: 400 },
+];
+
+const EMBEDDINGS: Case[] = [
+  { name: 'input is a number', method: 'POST', url: '/v1/embeddings', body: { input: 5 }, expect: 400 },
+  { name: 'input is empty', method: 'POST', url: '/v1/embeddings', body: { input: [] }, expect: 400 },
+  { name: 'a null input', method: 'POST', url: '/v1/embeddings', body: { input: [null] }, expect: 400 },
+  { name: 'dimensions 0', method: 'POST', url: '/v1/embeddings', body: { input: 'a', dimensions: 0 }, expect: 422 },
+  { name: 'dimensions past the model', method: 'POST', url: '/v1/embeddings', body: { input: 'a', dimensions: 1e9 }, expect: 422 },
+  { name: 'an unknown encoding', method: 'POST', url: '/v1/embeddings', body: { input: 'a', encoding_format: 'hex' }, expect: '4xx' },
+  { name: 'lone surrogates and NUL', method: 'POST', url: '/v1/embeddings', body: { input: ['\ud800', 'a\u0000b'] }, expect: 200 },
+  { name: '10,001 inputs', method: 'POST', url: '/v1/embeddings', body: { input: many(10_001, () => 'a') }, expect: 400 },
+  { name: 'TEI: inputs is an object', method: 'POST', url: '/embed', body: { inputs: {} }, expect: 400 },
+  { name: 'TEI: normalize is a string', method: 'POST', url: '/embed', body: { inputs: 'a', normalize: 'true' }, expect: 400 },
+  { name: 'TEI: too long with truncate false', method: 'POST', url: '/embed', body: { inputs: 'word '.repeat(2000), truncate: false }, expect: 413 },
+  { name: 'TEI: malformed JSON', method: 'POST', url: '/embed', raw: '{"inputs": [', expect: 400 },
+];
+
+const SEARCH: Case[] = [
+  { name: 'an SQL-looking collection name', method: 'POST', url: '/search', body: { collection: "x'; DROP TABLE rr_collections; --", query: 'q' }, expect: 400 },
+  { name: 'an unknown collection', method: 'POST', url: '/search', body: { collection: 'nope', query: 'q' }, expect: 404 },
+  { name: 'an unknown filter operator', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { price: { $where: '1=1' } } }, expect: 422 },
+  { name: 'an SQL-looking filter field', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { "a'; DROP TABLE rr_collections; --": 1 } }, expect: 200 },
+  { name: 'a filter nested 50 deep', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: deepFilter(50) }, expect: 422 },
+  { name: 'a filter 5,000 levels deep', method: 'POST', url: '/search', raw: `{"collection":"hostile","query":"paris","filter":${'{"$and":['.repeat(5000)}{"a":1}${']}'.repeat(5000)}}`, expect: 422 },
+  { name: 'a range on a string', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { price: { $gt: '10' } } }, expect: 200 },
+  { name: 'an empty $or', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { $or: [] } }, expect: 422 },
+  { name: '1,000 conditions', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { $or: many(1000, (i) => ({ price: i })) } }, expect: 422 },
+  { name: 'a billion candidates', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', candidates: 1e9 }, expect: 422 },
+  { name: 'top_n over candidates', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', candidates: 5, top_n: 6 }, expect: 422 },
+  { name: 'a vector of the wrong dimension', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', vector: [1, 2, 3] }, expect: 422 },
+  { name: 'a vector of enormous numbers', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', vector: many(32, () => 1e308) }, expect: 422 },
+  { name: 'a negative weight', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', weights: { vector: -1 } }, expect: 422 },
+  { name: 'a negative rrf_k', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', rrf_k: -1 }, expect: 422 },
+  { name: 'an unknown mode', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', mode: 'both' }, expect: '4xx' },
+  { name: 'a NUL in the query', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris\u0000' }, expect: 422 },
+  { name: 'lone surrogates in the query', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris \ud800' }, expect: 200 },
+  { name: 'a lone surrogate in a filter', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { lang: '\udc00' } }, expect: 422 },
+  { name: 'a 200,000-character query', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q'.repeat(200_000) }, expect: 422 },
+];
+
+const COLLECTIONS: Case[] = [
+  { name: 'PUT: a 64-character name', method: 'PUT', url: `/collections/${'a'.repeat(64)}`, expect: 400 },
+  { name: 'PUT: an SQL-looking name', method: 'PUT', url: `/collections/${encodeURIComponent("x'; DROP TABLE rr_collections; --")}`, expect: 400 },
+  { name: 'PUT: an unknown distance', method: 'PUT', url: '/collections/odd-distance', body: { distance: 'manhattan' }, expect: '4xx' },
+  { name: 'PUT: an enormous hnsw.m', method: 'PUT', url: '/collections/odd-hnsw', body: { hnsw: { m: 1e9 } }, expect: 422 },
+  { name: 'PUT: negative dimensions', method: 'PUT', url: '/collections/odd-dims', body: { dimensions: -3 }, expect: 422 },
+  { name: 'PUT: an attached table on the embedded store', method: 'PUT', url: '/collections/odd-source', body: { source: { table: 'x; DROP TABLE y', id_column: 'id', text_column: 't', vector_column: 'v' } }, expect: '4xx' },
+  { name: 'PUT: a null body (the defaults)', method: 'PUT', url: '/collections/odd-null', raw: 'null', expect: 200 },
+  { name: 'PUT: an array body', method: 'PUT', url: '/collections/odd-array', raw: '[]', expect: 400 },
+  { name: 'PUT: unknown settings', method: 'PUT', url: '/collections/odd-extra', body: { shards: 3 }, expect: 400 },
+  { name: 'GET: a NUL name', method: 'GET', url: '/collections/%00', expect: 400 },
+  { name: 'GET: a path traversal', method: 'GET', url: '/collections/..%2F..%2Fetc%2Fpasswd', expect: '4xx' },
+  { name: 'GET: an unknown collection', method: 'GET', url: '/collections/nope', expect: 404 },
+  { name: 'DELETE: an unknown collection', method: 'DELETE', url: '/collections/nope', expect: 404 },
+  { name: 'POST docs: an empty id', method: 'POST', url: '/collections/hostile/documents', body: { documents: [{ id: '', text: 'x' }] }, expect: 400 },
+  { name: 'POST docs: a number text', method: 'POST', url: '/collections/hostile/documents', body: { documents: [{ id: 'a', text: 5 }] }, expect: 400 },
+  { name: 'POST docs: a __proto__ in metadata', method: 'POST', url: '/collections/hostile/documents', raw: '{"documents":[{"id":"a","text":"x","metadata":{"__proto__":{"polluted":1}}}]}', expect: 400 },
+  { name: 'POST docs: a vector of the wrong dimension', method: 'POST', url: '/collections/hostile/documents', body: { documents: [{ id: 'a', text: 'x', vector: [1, 2] }] }, expect: 422 },
+  { name: 'POST docs: 1,001 documents', method: 'POST', url: '/collections/hostile/documents', body: { documents: many(1001, (i) => ({ id: `d${i}`, text: 'x' })) }, expect: 400 },
+  { name: 'POST docs: NUL in metadata', method: 'POST', url: '/collections/hostile/documents', body: { documents: [{ id: 'a', text: 'x', metadata: { k: 'a\u0000' } }] }, expect: 422 },
+  { name: 'POST docs: an enormous number in metadata', method: 'POST', url: '/collections/hostile/documents', body: { documents: [{ id: 'big', text: 'big number', metadata: { n: 1e308 } }] }, expect: 200 },
+  { name: 'POST docs: metadata 5,000 levels deep', method: 'POST', url: '/collections/hostile/documents', raw: `{"documents":[{"id":"a","text":"x","metadata":${deep(5000)}}]}`, expect: 422 },
+  { name: 'POST docs: NDJSON garbage', method: 'POST', url: '/collections/hostile/documents', raw: 'not json\n{"id":1}\n', headers: { 'content-type': 'application/x-ndjson' }, expect: 400 },
+  { name: 'POST docs: NDJSON with a bad document', method: 'POST', url: '/collections/hostile/documents', raw: '{"id":"n1","text":"ok"}\n{"id":"n2"}\n', headers: { 'content-type': 'application/x-ndjson' }, expect: 422 },
+  { name: 'POST docs: NDJSON to a JSON route', method: 'POST', url: '/v2/rerank', raw: '{"query":"q"}\n', headers: { 'content-type': 'application/x-ndjson' }, expect: 415 },
+  { name: 'DELETE docs: no ids', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [] }, expect: 400 },
+  { name: 'DELETE docs: 10,001 ids', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: many(10_001, (i) => `x${i}`) }, expect: 400 },
+  { name: 'DELETE docs: a number id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [1] }, expect: 400 },
+  { name: 'DELETE docs: an SQL-looking id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: ["nothing'; DROP TABLE rr_collections; --"] }, expect: 200 },
+  { name: 'GET doc: a 2,000-character id', method: 'GET', url: `/collections/hostile/documents/${'i'.repeat(2000)}`, expect: 400 },
+  { name: 'GET doc: a 5,000-character id', method: 'GET', url: `/collections/hostile/documents/${'i'.repeat(5000)}`, expect: 400 },
+  { name: 'GET doc: a stored 1,000-character id', method: 'GET', url: `/collections/hostile/documents/${'L'.repeat(1000)}`, expect: 200 },
+  { name: 'GET doc: a bad percent-encoding', method: 'GET', url: '/collections/hostile/documents/%E0%A4%A', expect: 400 },
+  { name: 'GET doc: an id that is not UTF-8', method: 'GET', url: '/collections/hostile/documents/%ED%A0%80', expect: '4xx' },
+  { name: 'GET doc: a NUL id', method: 'GET', url: '/collections/hostile/documents/a%00b', expect: 422 },
+  { name: 'GET doc: an unknown id', method: 'GET', url: '/collections/hostile/documents/nope', expect: 404 },
+  { name: 'GET doc: the SQL-looking id, stored literally', method: 'GET', url: `/collections/hostile/documents/${encodeURIComponent("x'; DROP TABLE rr_collections; --")}`, expect: 200 },
+];
+
+const OPERATIONS: Case[] = [
+  { name: '/info with a NUL query string', method: 'GET', url: '/info?x=%00', expect: 200 },
+  { name: 'POST /info', method: 'POST', url: '/info', body: {}, expect: 404 },
+  { name: 'HEAD /health', method: 'HEAD', url: '/health', expect: 200 },
+  { name: '/health with a body', method: 'GET', url: '/health', raw: '{"a":1}', expect: 200 },
+  { name: '/metrics with an array query', method: 'GET', url: '/metrics?name[]=x&name[]=y', expect: 200 },
+  { name: 'POST /metrics', method: 'POST', url: '/metrics', body: {}, expect: 404 },
+  { name: 'an unknown route', method: 'GET', url: '/../../etc/passwd', expect: 404 },
+];
+
+async function send(c: Case): Promise<{ status: number; body: string; contentType: string }> {
+  const payload = c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body));
+  const res = await t.app.inject({
+    method: c.method,
+    url: c.url,
+    headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...c.headers },
+    ...(payload === undefined ? {} : { payload }),
+  });
+  return { status: res.statusCode, body: res.body, contentType: String(res.headers['content-type'] ?? '') };
+}
+
+/** A valid request, answered as before: the service is unharmed. Undefined when it is, else what went wrong. */
+async function unharmed(after: string): Promise<string | undefined> {
+  const res = await t.post('/v2/rerank', probe);
+  if (res.status !== 200 || JSON.stringify(res.body.results) !== JSON.stringify(baseline)) return `the request after "${after}" answered ${res.status}`;
+  return undefined;
+}
+
+async function expectHealthy(after: string): Promise<void> {
+  expect(await unharmed(after)).toBeUndefined();
+}
+
+/** Undefined when the answer is the one expected, in the route's error shape; else what is wrong with it. */
+function wrongAnswer(c: Case, res: { status: number; body: string; contentType: string }): string | undefined {
+  const what = `${c.method} ${c.url.slice(0, 50)} (${c.name}): ${res.status} ${res.body.slice(0, 160)}`;
+  const ok = c.expect === '2xx' ? res.status < 300 : c.expect === '4xx' ? res.status >= 400 && res.status < 500 : res.status === c.expect;
+  if (!ok) return `${what}, expected ${c.expect}`;
+  if (res.status < 400) return undefined;
+  const shape = c.url === '/embed' || (c.url === '/rerank' && typeof c.body === 'object' && c.body !== null && 'texts' in c.body && !('documents' in c.body)) ? ['error', 'error_type'] : ['detail', 'error', 'message'];
+  let keys: string[] = [];
+  try {
+    keys = Object.keys(JSON.parse(res.body) as object).sort();
+  } catch {
+    // Not JSON at all.
+  }
+  return JSON.stringify(keys) === JSON.stringify(shape) ? undefined : `${what}, not in the error shape`;
+}
+
+describe('hostile input on every route (issue 11)', () => {
+  const all = [...RERANK, ...EMBEDDINGS, ...SEARCH, ...COLLECTIONS, ...OPERATIONS];
+
+  it('has at least 50 cases, on every route', () => {
+    expect(all.length).toBeGreaterThanOrEqual(50);
+    const routes = new Set(all.map((c) => `${c.method} ${c.url.replace(/\/collections\/[^/?]+/, '/collections/:name').replace(/\/documents\/[^?]+$/, '/documents/:id').split('?')[0]}`));
+    for (const route of ['POST /rerank', 'POST /v1/rerank', 'POST /v2/rerank', 'POST /v1/embeddings', 'POST /embed', 'POST /search', 'PUT /collections/:name', 'GET /collections/:name', 'DELETE /collections/:name', 'POST /collections/:name/documents', 'DELETE /collections/:name/documents', 'GET /collections/:name/documents/:id', 'GET /info', 'GET /health', 'GET /metrics']) {
+      expect(routes, route).toContain(route);
+    }
+  });
+
+  for (const [family, cases] of [
+    ['rerank', RERANK],
+    ['embeddings', EMBEDDINGS],
+    ['search', SEARCH],
+    ['collections', COLLECTIONS],
+    ['operations', OPERATIONS],
+  ] as const) {
+    it(`${family}: ${cases.length} cases, each a clear 4xx or a 2xx, and the service unharmed after each`, async () => {
+      const wrong: string[] = [];
+      for (const c of cases) {
+        const problem = wrongAnswer(c, await send(c));
+        if (problem !== undefined) wrong.push(problem);
+        const harm = await unharmed(c.name);
+        if (harm !== undefined) wrong.push(harm);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  it('the collections, their documents and their search survive it all', async () => {
+    const coll = await t.app.inject({ method: 'GET', url: '/collections/hostile' });
+    expect(coll.statusCode).toBe(200);
+    expect(coll.json().documents).toBeGreaterThanOrEqual(3);
+    const found = await t.post('/search', { collection: 'hostile', query: 'capital of france', filter: { price: 10 } });
+    expect(found.status).toBe(200);
+    expect(found.body.results[0].id).toBe('1');
+  });
+});
+
+describe('hostile bytes on a real socket (issue 11)', () => {
+  const rawCases: { name: string; bytes: string; status: number }[] = [
+    { name: 'garbage instead of HTTP', bytes: 'GARBAGE\r\n\r\n', status: 400 },
+    { name: 'a 40 KB header', bytes: `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`, status: 431 },
+    { name: 'a Content-Length that is not a number', bytes: 'POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}', status: 400 },
+    { name: 'two different Content-Lengths', bytes: 'POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', status: 400 },
+    { name: 'a NUL in the request line', bytes: 'GET /hea\u0000lth HTTP/1.1\r\nHost: x\r\n\r\n', status: 400 },
+  ];
+
+  for (const c of rawCases) {
+    it(`${c.name}: ${c.status} in the error shape, the connection closed, the service unharmed`, async () => {
+      const client = await rawClient(url);
+      client.socket.write(c.bytes, 'latin1');
+      const ex = await client.done(5000);
+      const res = parseResponse(ex.received);
+      expect(res.status).toBe(c.status);
+      expect(Object.keys(res.body as object).sort()).toEqual(['detail', 'error', 'message']);
+      expect(ex.closed).toBe(true);
+      await expectHealthy(c.name);
+    });
+  }
+
+  it('a body shorter than its Content-Length, then a hang-up: no crash, no leak', async () => {
+    const client = await rawClient(url);
+    client.socket.write('POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":"q"');
+    await new Promise((r) => setTimeout(r, 100));
+    client.socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    await expectHealthy('a short body');
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^reranker_requests_in_flight 1$/m);
+  });
+});
