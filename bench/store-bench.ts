@@ -219,7 +219,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  process.stdout.write(`Machine: ${describeMachine()}\n${opts.docs} documents of ${opts.dims}-d unit vectors, ${opts.queries} queries, k = ${K}; HNSW m 16, ef_construction 64, ef_search = k.\n\n${table(results)}\n`);
+  process.stdout.write(`Machine: ${describeMachine()}\n${opts.docs} documents of ${opts.dims}-d unit vectors, ${opts.queries} queries, k = ${K}; HNSW m 16, ef_construction 64, ef_search = 2k (the service's setting).\n\n${table(results)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -138,7 +138,7 @@ export class Service {
   async start(): Promise<Ready> {
     try {
       const specs = this.prepare();
-      const models = engineModels(specs, this.config);
+      const models = engineModels(specs, this.config, this.log);
       const [engine, cache, store] = await Promise.allSettled([this.engineFactory(models, this.config, this.metrics), this.openCache(), this.openStore()]);
       if (engine.status === 'fulfilled') this.engine = engine.value;
       if (store.status === 'fulfilled') this.store = store.value;
@@ -275,9 +275,9 @@ export class Service {
 }
 
 /** How the engine runs each loaded model. */
-export function engineModels(specs: ModelSpecs, config: Config): EngineModel[] {
-  const models = [rerankerEngineModel(specs.reranker, config)];
-  if (specs.embedder !== undefined) models.push(embedderEngineModel(specs.embedder, config));
+export function engineModels(specs: ModelSpecs, config: Config, log?: Pick<CacheLog, 'info'>): EngineModel[] {
+  const models = [rerankerEngineModel(specs.reranker, config, log)];
+  if (specs.embedder !== undefined) models.push(embedderEngineModel(specs.embedder, config, log));
   return models;
 }
 
@@ -293,7 +293,7 @@ const explicitLimits = (config: Config): Partial<BatchLimits> => ({
  * that does not match is said once (the file is then served as it is).
  */
 const plans = new Map<string, GraphPlan>();
-function graphPlan(onnxPath: string, config: Config, kind: ModelKind): GraphPlan {
+function graphPlan(onnxPath: string, config: Config, kind: ModelKind, log?: Pick<CacheLog, 'info'>): GraphPlan {
   const rewrites = loadRewrites(config, kind);
   const { mtimeMs, size } = statSync(onnxPath);
   const key = `${onnxPath}\0${mtimeMs}\0${size}\0${rewrites.join()}`;
@@ -301,7 +301,10 @@ function graphPlan(onnxPath: string, config: Config, kind: ModelKind): GraphPlan
   if (plan === undefined) {
     plan = planGraph(onnxPath, rewrites, path.join(tmpdir(), 'reranker-graphs'));
     plans.set(key, plan);
-    for (const note of plan.notes) process.emitWarning(`${onnxPath}: served without graph rewrite ${note}`, { type: 'GraphRewriteNotice', code: 'GRAPH_REWRITE_SKIPPED' });
+    for (const note of plan.notes) {
+      if (log === undefined) process.emitWarning(`${onnxPath}: served without graph rewrite ${note}`, { type: 'GraphRewriteNotice', code: 'GRAPH_REWRITE_SKIPPED' });
+      else log.info({ file: onnxPath, reason: note }, 'graph rewrite skipped: the file is served as it is');
+    }
   }
   return plan;
 }
@@ -311,8 +314,8 @@ export function rerankerBatchLimits(rr: CrossEncoderSpec, config: Config): Batch
   return batchBudget('cross-encoder', graphPlan(rr.folder.onnxPath, config, 'cross-encoder').precision, explicitLimits(config));
 }
 
-export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config): EngineModel {
-  const plan = graphPlan(rr.folder.onnxPath, config, 'cross-encoder');
+export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config, log?: Pick<CacheLog, 'info'>): EngineModel {
+  const plan = graphPlan(rr.folder.onnxPath, config, 'cross-encoder', log);
   return {
     role: 'reranker',
     tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
@@ -321,8 +324,8 @@ export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config): Engin
   };
 }
 
-export function embedderEngineModel(em: EmbedderSpec, config: Config): EngineModel {
-  const plan = graphPlan(em.folder.onnxPath, config, 'embedder');
+export function embedderEngineModel(em: EmbedderSpec, config: Config, log?: Pick<CacheLog, 'info'>): EngineModel {
+  const plan = graphPlan(em.folder.onnxPath, config, 'embedder', log);
   return {
     role: 'embedder',
     tokenizer: { kind: 'texts', files: em.folder.tokenizer, maxLength: em.maxLength, lowercase: em.encoder.lowercase },

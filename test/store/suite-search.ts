@@ -3,7 +3,8 @@ import type { DocumentInput } from '../../src/store/document-store.js';
 import type { SuiteContext } from './collection-suite.js';
 import { bruteForce, expectSameRanking, randomUnitVector, recall, seeded, type Scored } from './store-fixtures.js';
 
-const ROWS = 3000;
+// The collection size issue 10 names for its recall bound.
+const ROWS = 20_000;
 const DIM = 32;
 const K = 100;
 const QUERIES = 12;
@@ -17,7 +18,7 @@ const WORDS = 'river bank money loan water fish boat bridge city market price tr
 export function searchTests(ctx: SuiteContext): void {
   describe('vector leg against brute force', () => {
     const rand = seeded(42);
-    const docs = Array.from({ length: ROWS }, (_, i) => ({ id: `d${String(i).padStart(4, '0')}`, vectors: [randomUnitVector(rand, DIM)], group: i % 5 }));
+    const docs = Array.from({ length: ROWS }, (_, i) => ({ id: `d${String(i).padStart(5, '0')}`, vectors: [randomUnitVector(rand, DIM)], group: i % 5 }));
     const queries = Array.from({ length: QUERIES }, () => randomUnitVector(rand, DIM));
     let name = '';
 
