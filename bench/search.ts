@@ -79,7 +79,9 @@ async function benchStore(store: 'pglite' | 'postgres', o: SearchBenchOptions, d
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-search-'));
   const storeArgs = store === 'postgres' ? ['--store', o.postgresUrl as string] : ['--data-dir', dataDir];
   // Pair and query caching are on as in production; measured requests say Cache-Control: no-store.
-  const service = await startService(o.rerankerDir, 'onnx/model.onnx', [...storeArgs, '--cache-max-bytes', String(256 * 2 ** 20)], { dir: o.embedderDir });
+  // The whole collection goes in as one NDJSON body, read at the pace rows are embedded and committed:
+  // minutes, past the default --request-body-timeout-ms of 30 s, hence no limit for this bulk load.
+  const service = await startService(o.rerankerDir, 'onnx/model.onnx', [...storeArgs, '--cache-max-bytes', String(256 * 2 ** 20), '--request-body-timeout-ms', '0'], { dir: o.embedderDir });
   try {
     await fetch(`${service.url}/collections/${collection}`, { method: 'PUT' });
     o.log(`${store}: ingesting ${docs.length} documents`);

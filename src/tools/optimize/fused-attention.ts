@@ -114,8 +114,14 @@ function packProjections(g: GraphIndex, base: string, p: QuantizedProjection[]):
   };
 }
 
-/** int8: the Q/K/V projections and the core as one com.microsoft QAttention (one packed int8 GEMM). */
-export function qAttention(model: ModelProto): RewriteOutcome {
+type PackedProjections = ReturnType<typeof packProjections>;
+
+/**
+ * The two rewrites that pack an attention block's int8 Q/K/V projections into one GEMM share this
+ * walk: for each block whose projections are quantized, `build` gives the nodes that replace the
+ * block and its three projections.
+ */
+function rewritePackedBlocks(model: ModelProto, build: (g: GraphIndex, b: AttentionBlock, p: QuantizedProjection[], packed: PackedProjections, mask: string) => NodeProto[]): RewriteOutcome {
   const g = new GraphIndex(model);
   const { blocks, reason } = findAttentionBlocks(g);
   if (blocks.length === 0) return unchanged(reason ?? 'no attention core');
@@ -129,53 +135,39 @@ export function qAttention(model: ModelProto): RewriteOutcome {
       why ??= p;
       continue;
     }
-    const base = b.output.name ?? 'attention';
-    const packed = packProjections(g, base, p);
-    const [x = '', , xScale = '', , xZero = ''] = p[0]?.node.input ?? [];
-    const zero = g.addInitializer({ name: g.fresh(`${base}_qkv_zero_point`), dims: [], dataType: DataType.INT8, rawData: new Uint8Array(1) });
-    const attributes: AttributeProto[] = [attr.int('num_heads', b.numHeads)];
-    if (b.maskFill !== ORT_DEFAULT_MASK_FILL) attributes.push(attr.float('mask_filter_value', b.maskFill));
-    const node: NodeProto = { name: g.fresh(`${base}_QAttention`), opType: 'QAttention', domain: MS_DOMAIN, input: [x, packed.weight, packed.bias, xScale, packed.scale, mask, xZero, zero], output: b.output.output ?? [], attribute: attributes };
-    replaceBlock(model, b, [node], p.map((x) => x.node));
+    const packed = packProjections(g, b.output.name ?? 'attention', p);
+    replaceBlock(model, b, build(g, b, p, packed, mask), p.map((x) => x.node));
     count++;
   }
   return count === 0 ? unchanged(why ?? 'no quantized attention') : finish(g, model, count);
 }
 
+/** int8: the Q/K/V projections and the core as one com.microsoft QAttention (one packed int8 GEMM). */
+export function qAttention(model: ModelProto): RewriteOutcome {
+  return rewritePackedBlocks(model, (g, b, p, packed, mask) => {
+    const base = b.output.name ?? 'attention';
+    const [x = '', , xScale = '', , xZero = ''] = p[0]?.node.input ?? [];
+    const zero = g.addInitializer({ name: g.fresh(`${base}_qkv_zero_point`), dims: [], dataType: DataType.INT8, rawData: new Uint8Array(1) });
+    const attributes: AttributeProto[] = [attr.int('num_heads', b.numHeads)];
+    if (b.maskFill !== ORT_DEFAULT_MASK_FILL) attributes.push(attr.float('mask_filter_value', b.maskFill));
+    return [{ name: g.fresh(`${base}_QAttention`), opType: 'QAttention', domain: MS_DOMAIN, input: [x, packed.weight, packed.bias, xScale, packed.scale, mask, xZero, zero], output: b.output.output ?? [], attribute: attributes }];
+  });
+}
+
 /** int8: one MatMulIntegerToFloat for Q, K and V together (N = 3 x hidden), a Split, then MultiHeadAttention. */
 export function packedQkvAttention(model: ModelProto): RewriteOutcome {
-  const g = new GraphIndex(model);
-  const { blocks, reason } = findAttentionBlocks(g);
-  if (blocks.length === 0) return unchanged(reason ?? 'no attention core');
-  g.useMicrosoftDomain();
-  const mask = maskInt32(g, model);
-  let count = 0;
-  let why: string | undefined;
-  for (const b of blocks) {
-    const p = quantizedProjections(g, b);
-    if (typeof p === 'string') {
-      why ??= p;
-      continue;
-    }
+  return rewritePackedBlocks(model, (g, b, p, packed, mask) => {
     const base = b.output.name ?? 'attention';
-    const packed = packProjections(g, base, p);
     const [x = '', , xScale = '', , xZero = '', wZero = ''] = p[0]?.node.input ?? [];
     const qkv = g.fresh(`${base}_qkv`);
     const sizes = p.map((y) => BigInt(tensorDims(y.weight)[1] as number));
     const split = g.addInitializer({ name: g.fresh(`${base}_qkv_split`), dims: [3], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(sizes).buffer) });
-    replaceBlock(
-      model,
-      b,
-      [
-        { name: g.fresh(`${base}_qkv_MatMulIntegerToFloat`), opType: 'MatMulIntegerToFloat', domain: MS_DOMAIN, input: [x, packed.weight, xScale, packed.scale, xZero, wZero, packed.bias], output: [qkv] },
-        { name: g.fresh(`${base}_qkv_Split`), opType: 'Split', input: [qkv, split], output: [b.q, b.k, b.v], attribute: [attr.int('axis', -1)] },
-        { name: g.fresh(`${base}_MultiHeadAttention`), opType: 'MultiHeadAttention', domain: MS_DOMAIN, input: [b.q, b.k, b.v, '', mask], output: b.output.output ?? [], attribute: coreAttributes(b) },
-      ],
-      p.map((y) => y.node),
-    );
-    count++;
-  }
-  return count === 0 ? unchanged(why ?? 'no quantized attention') : finish(g, model, count);
+    return [
+      { name: g.fresh(`${base}_qkv_MatMulIntegerToFloat`), opType: 'MatMulIntegerToFloat', domain: MS_DOMAIN, input: [x, packed.weight, xScale, packed.scale, xZero, wZero, packed.bias], output: [qkv] },
+      { name: g.fresh(`${base}_qkv_Split`), opType: 'Split', input: [qkv, split], output: [b.q, b.k, b.v], attribute: [attr.int('axis', -1)] },
+      { name: g.fresh(`${base}_MultiHeadAttention`), opType: 'MultiHeadAttention', domain: MS_DOMAIN, input: [b.q, b.k, b.v, '', mask], output: b.output.output ?? [], attribute: coreAttributes(b) },
+    ];
+  });
 }
 
 /**
