@@ -209,18 +209,19 @@ export function renderSearch(r: SearchReport): string[] {
   return lines;
 }
 
-/** Whether Postgres with pgvector answers at the URL (the search section then benches it too). */
+/**
+ * Whether the service's own store opens at the URL (Postgres with pgvector, the extension created or
+ * creatable): the search section then benches it too.
+ */
 export async function postgresAnswers(url: string): Promise<boolean> {
-  const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on('error', () => undefined);
+  const store = await openStore({ url, dataDir: 'unused', timeoutMs: 5000, poolSize: 1 }).catch(() => undefined);
+  if (store === undefined) return false;
   try {
-    await client.connect();
-    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+    await store.ping();
     return true;
   } catch {
     return false;
   } finally {
-    await client.end().catch(() => undefined);
+    await store.close();
   }
 }

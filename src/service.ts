@@ -1,16 +1,14 @@
-import { existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path, { basename } from 'node:path';
-import { CacheScope, createCache, scoreCodec, vectorCodec, type CacheLog, type TieredCache } from './cache/index.js';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CacheScope, createCache, scoreCodec, vectorCodec, type CacheLog, type TieredCache, type ValueCodec } from './cache/index.js';
 import type { Config } from './config.js';
-import { batchBudget, type ModelKind } from './engine/batch-budget.js';
-import type { BatchLimits } from './engine/batch-plan.js';
 import { createEngine, type EngineSettings } from './engine/create-engine.js';
 import type { EngineModel, InferenceEngine } from './engine/engine.js';
 import { EmbedderUnavailableError, ModelLoadError, NotReadyError, StoreUnavailableError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from './models/cross-encoder.js';
 import { loadEmbedder, type EmbedderSpec } from './models/embedder.js';
+import { engineModels, type ModelSpecs } from './models/engine-models.js';
 import { modelIdentity } from './models/model-identity.js';
 import { EmbedPipeline } from './pipelines/embed-pipeline.js';
 import { IngestPipeline, type IngestEmbedder } from './pipelines/ingest-pipeline.js';
@@ -18,7 +16,6 @@ import { RerankPipeline } from './pipelines/rerank-pipeline.js';
 import { SearchPipeline } from './pipelines/search-pipeline.js';
 import { openStore, type DocumentStore } from './store/index.js';
 import { TOKENIZATION_VERSION } from './text/tokenizer.js';
-import { defaultRewrites, planGraph, type GraphPlan } from './tools/optimize/index.js';
 import { VERSION } from './version.js';
 
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
@@ -41,10 +38,6 @@ export function defaultEngineSettings(config: Config): EngineSettings {
 
 export const defaultEngineFactory: EngineFactory = (models, config, metrics) => createEngine(models, defaultEngineSettings(config), metrics);
 
-export interface ModelSpecs {
-  reranker: CrossEncoderSpec;
-  embedder: EmbedderSpec | undefined;
-}
 
 export interface RerankerReady {
   spec: CrossEncoderSpec;
@@ -187,10 +180,7 @@ export class Service {
     const { config, metrics } = this;
     const rerankerName = config.servedModelName ?? specs.reranker.folder.name;
     const rr = specs.reranker;
-    const rerankerScope =
-      cache === undefined
-        ? undefined
-        : new CacheScope(cache, await modelIdentity(rerankerName, [rr.folder.onnxPath, ...rr.folder.tokenizerPaths], { maxLength: rr.maxLength, head: rr.head, tokenization: TOKENIZATION_VERSION }), scoreCodec);
+    const rerankerScope = await cacheScope(cache, rerankerName, [rr.folder.onnxPath, ...rr.folder.tokenizerPaths], { maxLength: rr.maxLength, head: rr.head }, scoreCodec);
     const reranker: RerankerReady = { spec: rr, servedModelName: rerankerName, pipeline: new RerankPipeline(engine, rr.maxLength, rerankerScope, metrics) };
     metrics.modelInfo.set({ role: 'reranker', model: rerankerName, onnx_file: basename(rr.folder.onnxPath), max_length: String(rr.maxLength), version: VERSION }, 1);
 
@@ -203,10 +193,7 @@ export class Service {
         throw new ModelLoadError(em.folder.dir, `the model outputs ${probe.width} components but its pooling config declares ${em.dimensions}`, 'Download the model folder again.');
       }
       const name = em.folder.name;
-      const scope =
-        cache === undefined
-          ? undefined
-          : new CacheScope(cache, await modelIdentity(name, [em.folder.onnxPath, ...em.folder.tokenizerPaths, ...em.configPaths], { maxLength: em.maxLength, head: em.head, tokenization: TOKENIZATION_VERSION }), vectorCodec(probe.width));
+      const scope = await cacheScope(cache, name, [em.folder.onnxPath, ...em.folder.tokenizerPaths, ...em.configPaths], { maxLength: em.maxLength, head: em.head }, vectorCodec(probe.width));
       embedder = { spec: em, servedModelName: name, dimensions: probe.width, pipeline: new EmbedPipeline(engine, em.maxLength, probe.width, scope, metrics) };
       metrics.modelInfo.set({ role: 'embedder', model: name, onnx_file: basename(em.folder.onnxPath), max_length: String(em.maxLength), version: VERSION }, 1);
     }
@@ -274,63 +261,11 @@ export class Service {
   }
 }
 
-/** How the engine runs each loaded model. */
-export function engineModels(specs: ModelSpecs, config: Config, log?: Pick<CacheLog, 'info'>): EngineModel[] {
-  const models = [rerankerEngineModel(specs.reranker, config, log)];
-  if (specs.embedder !== undefined) models.push(embedderEngineModel(specs.embedder, config, log));
-  return models;
-}
-
-/** Rewrites asked for at load: the measured-faster ones for the model's kind, unless --graph-rewrites false. */
-const loadRewrites = (config: Config, kind: ModelKind): readonly string[] => (config.graphRewrites ? defaultRewrites(kind) : []);
-const explicitLimits = (config: Config): Partial<BatchLimits> => ({
-  ...(config.maxBatchSize === undefined ? {} : { maxBatchSize: config.maxBatchSize }),
-  ...(config.maxBatchTokens === undefined ? {} : { maxBatchTokens: config.maxBatchTokens }),
-});
-
 /**
- * The model file's precision and the rewrites that match it, once per file and process; a rewrite
- * that does not match is said once (the file is then served as it is).
+ * A model's key scope in the cache: its identity covers the files that decide its outputs (weights,
+ * tokenizer, pooling config), the settings given and the tokenization version.
  */
-const plans = new Map<string, GraphPlan>();
-function graphPlan(onnxPath: string, config: Config, kind: ModelKind, log?: Pick<CacheLog, 'info'>): GraphPlan {
-  const rewrites = loadRewrites(config, kind);
-  const { mtimeMs, size } = statSync(onnxPath);
-  const key = `${onnxPath}\0${mtimeMs}\0${size}\0${rewrites.join()}`;
-  let plan = plans.get(key);
-  if (plan === undefined) {
-    plan = planGraph(onnxPath, rewrites, path.join(tmpdir(), 'reranker-graphs'));
-    plans.set(key, plan);
-    for (const note of plan.notes) {
-      if (log === undefined) process.emitWarning(`${onnxPath}: served without graph rewrite ${note}`, { type: 'GraphRewriteNotice', code: 'GRAPH_REWRITE_SKIPPED' });
-      else log.info({ file: onnxPath, reason: note }, 'graph rewrite skipped: the file is served as it is');
-    }
-  }
-  return plan;
-}
-
-/** The reranker's batch limits: the explicit settings, else its kind and precision's default. */
-export function rerankerBatchLimits(rr: CrossEncoderSpec, config: Config): BatchLimits {
-  return batchBudget('cross-encoder', graphPlan(rr.folder.onnxPath, config, 'cross-encoder').precision, explicitLimits(config));
-}
-
-export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config, log?: Pick<CacheLog, 'info'>): EngineModel {
-  const plan = graphPlan(rr.folder.onnxPath, config, 'cross-encoder', log);
-  return {
-    role: 'reranker',
-    tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
-    session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker', rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
-    limits: batchBudget('cross-encoder', plan.precision, explicitLimits(config)),
-  };
-}
-
-export function embedderEngineModel(em: EmbedderSpec, config: Config, log?: Pick<CacheLog, 'info'>): EngineModel {
-  const plan = graphPlan(em.folder.onnxPath, config, 'embedder', log);
-  return {
-    role: 'embedder',
-    tokenizer: { kind: 'texts', files: em.folder.tokenizer, maxLength: em.maxLength, lowercase: em.encoder.lowercase },
-    // Vectors leave the worker as pooled: the cache keeps them so, and each route normalises as it promises.
-    session: { onnxPath: em.folder.onnxPath, padId: em.tokenizer.padId, head: { ...em.head, normalize: false }, label: 'embedder', rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
-    limits: batchBudget('embedder', plan.precision, explicitLimits(config)),
-  };
+async function cacheScope<V>(cache: TieredCache | undefined, name: string, files: readonly string[], settings: object, codec: ValueCodec<V>): Promise<CacheScope<V> | undefined> {
+  if (cache === undefined) return undefined;
+  return new CacheScope(cache, await modelIdentity(name, files, { ...settings, tokenization: TOKENIZATION_VERSION }), codec);
 }

@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { relative } from 'node:path';
 import type { Config } from '../config.js';
-import { rerankerBatchLimits, type Service } from '../service.js';
+import { rerankerBatchLimits } from '../models/engine-models.js';
+import type { Service } from '../service.js';
 import { VERSION } from '../version.js';
 import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas/index.js';
 
@@ -24,6 +25,8 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
     const { reranker, embedder } = service.ready();
     const { spec, servedModelName } = reranker;
     const id2label = spec.folder.config.id2label ?? { '0': 'LABEL_0' };
+    // The reranker's limits: the settings, else the defaults for its precision (engine/batch-budget.ts).
+    const limits = rerankerBatchLimits(spec, config);
     return {
       model_id: servedModelName,
       onnx_file: relative(spec.folder.dir, spec.folder.onnxPath),
@@ -31,9 +34,8 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
       num_labels: spec.folder.numLabels,
       max_input_length: spec.maxLength,
       max_client_batch_size: config.limits.maxDocuments,
-      // The reranker's limits: the settings, else the defaults for its precision (engine/batch-budget.ts).
-      max_batch_tokens: rerankerBatchLimits(spec, config).maxBatchTokens,
-      max_batch_size: rerankerBatchLimits(spec, config).maxBatchSize,
+      max_batch_tokens: limits.maxBatchTokens,
+      max_batch_size: limits.maxBatchSize,
       max_body_bytes: config.limits.maxBodyBytes,
       max_document_chars: config.limits.maxDocumentChars,
       auto_truncate: config.autoTruncate,

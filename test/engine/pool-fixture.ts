@@ -8,7 +8,8 @@ import type { PoolEngine } from '../../src/engine/engine.js';
 import type { WorkerPool } from '../../src/engine/worker-pool.js';
 import { Metrics } from '../../src/metrics.js';
 import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
-import { defaultEngineSettings, engineModels } from '../../src/service.js';
+import { engineModels } from '../../src/models/engine-models.js';
+import { defaultEngineSettings } from '../../src/service.js';
 import type { ForgeOptions } from '../../src/tools/forge/index.js';
 import { forgedModel } from '../support/forged-model.js';
 

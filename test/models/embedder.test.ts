@@ -9,20 +9,14 @@ import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
 import { loadEmbedder } from '../../src/models/embedder.js';
 import { shapeVector } from '../../src/pipelines/embed-pipeline.js';
 import { ModelSession } from '../../src/runtime/onnx-session.js';
-import { engineModels } from '../../src/service.js';
+import { engineModels } from '../../src/models/engine-models.js';
 import { DataType, folderWithOutputCast } from '../support/onnx-output-cast.js';
 import { forgedModel } from '../support/forged-model.js';
 import { copyOf } from '../support/folders.js';
+import { embedderFixture } from '../support/hf-fixture.js';
 
 /** Written by sentence-transformers 6.0.1 from a torch BertModel (test/fixtures/hf/make_fixtures.py). */
-const FIXTURE = new URL('../fixtures/hf/bert-st-mean/', import.meta.url).pathname;
-interface Reference {
-  max_seq_length: number;
-  texts: string[];
-  input_ids: number[][];
-  embeddings: number[][];
-}
-const reference = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8')) as Reference;
+const { dir: FIXTURE, reference } = embedderFixture('bert-st-mean');
 
 /** The engine models the service would build for an embedder folder (its reranker is any forged one). */
 async function embedderModels(dir: string, onnxFile?: string): Promise<EngineModel[]> {

@@ -5,7 +5,7 @@ import { buildConfig } from '../../src/config.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/cross-encoder.js';
 import { ModelSession } from '../../src/runtime/onnx-session.js';
-import { engineModels } from '../../src/service.js';
+import { engineModels } from '../../src/models/engine-models.js';
 
 /**
  * An XLMRobertaForSequenceClassification written outside this project: torch weights exported to

@@ -1,26 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
 import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
 import { loadEmbedder, type EmbedderSpec } from '../../src/models/embedder.js';
 import { shapeVector } from '../../src/pipelines/embed-pipeline.js';
-import { engineModels } from '../../src/service.js';
+import { engineModels } from '../../src/models/engine-models.js';
+import { embedderFixture } from '../support/hf-fixture.js';
 
 /**
  * A sentence-transformers XLM-R embedder in bge-m3's dense layout (CLS pooling, Normalize), with
  * SentenceTransformer.encode's vectors and ids (test/fixtures/hf/make_fixtures.py).
  */
-const FIXTURE = new URL('../fixtures/hf/xlmr-st-cls/', import.meta.url).pathname;
+const { dir: FIXTURE, reference } = embedderFixture('xlmr-st-cls');
 const RERANKER = new URL('../fixtures/hf/xlmr-cross-encoder/', import.meta.url).pathname;
-interface Reference {
-  max_seq_length: number;
-  texts: string[];
-  input_ids: number[][];
-  embeddings: number[][];
-}
-const reference = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8')) as Reference;
 const ids = JSON.parse(readFileSync(new URL('../fixtures/hf/xlmr-spm/ids.json', import.meta.url), 'utf8')) as {
   strings: { text: string; sentencepiece: number[]; rust_tokenizers: number[] }[];
 };

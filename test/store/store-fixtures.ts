@@ -75,17 +75,8 @@ export async function postgresUnderTest(opts: { timeoutMs?: number; url?: string
   };
 }
 
-/** mulberry32: the same pseudo-random sequence for a seed on every machine. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the forge's generator): the same pseudo-random sequence for a seed on every machine. */
+export { mulberry32 as seeded } from '../../src/tools/forge/prng.js';
 
 export function randomUnitVector(rand: () => number, dimensions: number): Float32Array {
   const v = new Float32Array(dimensions);

@@ -32,86 +32,30 @@ export interface ForgePreset {
 }
 
 /** What every forged XLM-R shares: the SentencePiece vocabulary's size, one token type, RoBERTa's LayerNorm epsilon. */
-const XLMR_COMMON = { vocabSize: XLMR_VOCAB_SIZE, typeVocabSize: 1, layerNormEps: 1e-5 } as const;
+const XLMR_COMMON = { family: 'xlm-roberta', vocabSize: XLMR_VOCAB_SIZE, typeVocabSize: 1, layerNormEps: 1e-5 } as const;
+/** What every forged BERT shares: bert-base-uncased's vocabulary, 512 positions, two token types. */
+const BERT_COMMON = { family: 'bert', vocabSize: 30522, maxPositionEmbeddings: 512, typeVocabSize: 2, layerNormEps: 1e-12 } as const;
+/** Small enough that a test can forge, load and run it in well under a second. */
+const TINY = { numHiddenLayers: 2, hiddenSize: 32, numAttentionHeads: 4, intermediateSize: 64 } as const;
+/** MiniLM-L6's layers: cross-encoder/ms-marco-MiniLM-L-6-v2 and sentence-transformers/all-MiniLM-L6-v2. */
+const MINILM_L6 = { numHiddenLayers: 6, hiddenSize: 384, numAttentionHeads: 12, intermediateSize: 1536 } as const;
 
 export const PRESETS: Record<ForgePresetName, ForgePreset> = {
-  // Small enough that a test can forge, load and run it in well under a second.
-  tiny: {
-    name: 'tiny',
-    kind: 'cross-encoder',
-    family: 'bert',
-    numHiddenLayers: 2,
-    hiddenSize: 32,
-    numAttentionHeads: 4,
-    intermediateSize: 64,
-    vocabSize: 30522,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  },
+  tiny: { name: 'tiny', kind: 'cross-encoder', ...BERT_COMMON, ...TINY },
   // Same shapes as cross-encoder/ms-marco-MiniLM-L-6-v2, so latency and memory are realistic.
-  'minilm-l6': {
-    name: 'minilm-l6',
-    kind: 'cross-encoder',
-    family: 'bert',
-    numHiddenLayers: 6,
-    hiddenSize: 384,
-    numAttentionHeads: 12,
-    intermediateSize: 1536,
-    vocabSize: 30522,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  },
+  'minilm-l6': { name: 'minilm-l6', kind: 'cross-encoder', ...BERT_COMMON, ...MINILM_L6 },
   // An embedder as small as `tiny`, in sentence-transformers' layout: mean pooling, Normalize.
-  'embed-tiny': {
-    name: 'embed-tiny',
-    kind: 'embedder',
-    family: 'bert',
-    maxSeqLength: 128,
-    numHiddenLayers: 2,
-    hiddenSize: 32,
-    numAttentionHeads: 4,
-    intermediateSize: 64,
-    vocabSize: 30522,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  },
+  'embed-tiny': { name: 'embed-tiny', kind: 'embedder', maxSeqLength: 128, ...BERT_COMMON, ...TINY },
   // The shape of sentence-transformers/all-MiniLM-L6-v2: 6 layers, 384 wide, max_seq_length 256.
-  'embed-minilm-l6': {
-    name: 'embed-minilm-l6',
-    kind: 'embedder',
-    family: 'bert',
-    maxSeqLength: 256,
-    numHiddenLayers: 6,
-    hiddenSize: 384,
-    numAttentionHeads: 12,
-    intermediateSize: 1536,
-    vocabSize: 30522,
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-  },
+  'embed-minilm-l6': { name: 'embed-minilm-l6', kind: 'embedder', maxSeqLength: 256, ...BERT_COMMON, ...MINILM_L6 },
   // XLM-RoBERTa as small as `tiny`: 514 positions (512 usable after the padding offset) like xlm-roberta-base.
-  'xlmr-tiny': {
-    name: 'xlmr-tiny',
-    kind: 'cross-encoder',
-    family: 'xlm-roberta',
-    ...XLMR_COMMON,
-    numHiddenLayers: 2,
-    hiddenSize: 32,
-    numAttentionHeads: 4,
-    intermediateSize: 64,
-    maxPositionEmbeddings: 514,
-  },
+  'xlmr-tiny': { name: 'xlmr-tiny', kind: 'cross-encoder', ...XLMR_COMMON, ...TINY, maxPositionEmbeddings: 514 },
   // BAAI/bge-reranker-v2-m3's shape (XLM-RoBERTa large, 8192 usable positions) at the small vocabulary, so
   // latency and memory are realistic apart from the 250k-row embedding table. Its ONNX file is 1.25 GB: one
   // protobuf, under the 2 GB that ONNX Runtime's parser accepts, so no external data is needed.
   'xlmr-base-shape': {
     name: 'xlmr-base-shape',
     kind: 'cross-encoder',
-    family: 'xlm-roberta',
     ...XLMR_COMMON,
     numHiddenLayers: 24,
     hiddenSize: 1024,
@@ -120,19 +64,7 @@ export const PRESETS: Record<ForgePresetName, ForgePreset> = {
     maxPositionEmbeddings: 8194,
   },
   // bge-m3's dense layout (CLS pooling, Normalize) at `xlmr-tiny`'s size.
-  'embed-xlmr-tiny': {
-    name: 'embed-xlmr-tiny',
-    kind: 'embedder',
-    family: 'xlm-roberta',
-    maxSeqLength: 512,
-    pooling: 'cls',
-    ...XLMR_COMMON,
-    numHiddenLayers: 2,
-    hiddenSize: 32,
-    numAttentionHeads: 4,
-    intermediateSize: 64,
-    maxPositionEmbeddings: 514,
-  },
+  'embed-xlmr-tiny': { name: 'embed-xlmr-tiny', kind: 'embedder', maxSeqLength: 512, pooling: 'cls', ...XLMR_COMMON, ...TINY, maxPositionEmbeddings: 514 },
 };
 
 export function isPresetName(name: string): name is ForgePresetName {

@@ -6,7 +6,8 @@ import { Metrics } from '../../metrics.js';
 import { loadEmbedder } from '../../models/embedder.js';
 import { EmbedPipeline } from '../../pipelines/embed-pipeline.js';
 import { IngestPipeline, type IngestDocument } from '../../pipelines/ingest-pipeline.js';
-import { defaultEngineSettings, embedderEngineModel } from '../../service.js';
+import { embedderEngineModel } from '../../models/engine-models.js';
+import { defaultEngineSettings } from '../../service.js';
 import { openStore, type Collection } from '../../store/index.js';
 import { countRecords, readDocuments, type FieldMap } from './read-documents.js';
 

@@ -5,7 +5,7 @@ import { buildConfig } from '../../../src/config.js';
 import { LocalEngine } from '../../../src/engine/local-engine.js';
 import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
 import { loadEmbedder, type EmbedderSpec } from '../../../src/models/embedder.js';
-import { engineModels } from '../../../src/service.js';
+import { engineModels } from '../../../src/models/engine-models.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { forgedModel } from '../../support/forged-model.js';
 

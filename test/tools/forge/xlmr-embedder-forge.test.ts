@@ -6,7 +6,7 @@ import { LocalEngine } from '../../../src/engine/local-engine.js';
 import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
 import { loadEmbedder, type EmbedderSpec } from '../../../src/models/embedder.js';
 import { shapeVector } from '../../../src/pipelines/embed-pipeline.js';
-import { engineModels } from '../../../src/service.js';
+import { engineModels } from '../../../src/models/engine-models.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { tempDir } from './helpers.js';

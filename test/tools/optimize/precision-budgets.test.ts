@@ -5,7 +5,7 @@ import { buildConfig } from '../../../src/config.js';
 import { batchBudget, DEFAULT_BATCH_BUDGETS } from '../../../src/engine/batch-budget.js';
 import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
 import { loadEmbedder } from '../../../src/models/embedder.js';
-import { embedderEngineModel, rerankerEngineModel } from '../../../src/service.js';
+import { embedderEngineModel, rerankerEngineModel } from '../../../src/models/engine-models.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
 import { decodeModel } from '../../../src/tools/forge/onnx-proto.js';
 import { graphPrecision } from '../../../src/tools/optimize/index.js';
