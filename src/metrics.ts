@@ -14,7 +14,7 @@ export const BUCKETS = {
 } as const;
 
 /** Stages of one request, in pipeline order; a search runs embed and retrieve before the rerank's. */
-export type Stage = 'embed' | 'retrieve_vector' | 'retrieve_lexical' | 'fuse' | 'cache_lookup' | 'tokenize' | 'queue_wait' | 'inference' | 'write';
+export type Stage = 'embed' | 'retrieve_vector' | 'retrieve_lexical' | 'fuse' | 'cache_lookup' | 'tokenize' | 'queue_wait' | 'inference' | 'write' | 'index';
 
 /** Seconds per stage of one request; stages that did not run are absent. */
 export type StageTimings = Partial<Record<Stage, number>>;

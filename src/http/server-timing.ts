@@ -11,6 +11,7 @@ const NAMES: Record<Stage, string> = {
   queue_wait: 'queue',
   inference: 'inference',
   write: 'write',
+  index: 'index',
 };
 
 /** `cache;dur=0.4, tokenize;dur=3.1, queue;dur=0.2, inference;dur=41.7` (milliseconds), stages in pipeline order. */

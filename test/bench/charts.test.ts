@@ -25,9 +25,11 @@ const runs = [
 
 const storeRun = (store: StoreRun['store'], stages: Record<string, number>): StoreRun => ({
   store,
+  readyVectors: false,
   ingestSeconds: 1,
   embedSeconds: 0.5,
   writeSeconds: 0.5,
+  indexSeconds: 0.1,
   search: [{ concurrency: 1, latencies: [0.3], stages }],
   rerank: [0.28],
   repeat: { first: 0.3, second: 0.01, cachedPairs: 100, embeddingTokens: 0 },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus, POSTGRES_HINT, postgresProblem, searchApp, type SearchApp } from '../support/search-app.js';
+import { sample } from './metrics-text.js';
 
 const postgres = await postgresProblem();
 
@@ -82,6 +83,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toMatchObject({ upserted: 700, usage: { embedded_texts: 700 } });
       expect((await get(`/collections/${docs}`)).body.documents).toBe(700);
+      // The load deferred its HNSW index to one build at the end, timed as its own stage.
+      const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(sample(metrics, 'reranker_stage_duration_seconds_count', { stage: 'index', model: 'none' })).toBeGreaterThanOrEqual(1);
       const bad = `${JSON.stringify({ id: 'ok', text: 'fine' })}\n{"id": 5, "text": "x"}\n`;
       const refused = await t.app.inject({ method: 'POST', url: `/collections/${docs}/documents`, payload: bad, headers: { 'content-type': 'application/x-ndjson' } });
       expect(refused.statusCode).toBe(422);
