@@ -39,7 +39,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all)`)
     .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
     .option('--seed <n>', 'workload seed', '1')
-    .option('--quick', 'a run under ~2 minutes: fewer queries, shorter GEMM timing, smaller accuracy check')
+    .option('--quick', 'a shorter run (~15-20 minutes on 2 cores): fewer queries, 5,000 search documents, shorter GEMM timing, smaller accuracy check')
     .option('--write [file]', 'also rewrite the marked section of this markdown file (default BENCHMARKS.md)')
     .parse(argv);
   const o = cmd.opts<{ model: string; embeddingModel: string; only?: string; queries?: string; searchDocs?: string; storeUrl?: string; seed: string; quick?: boolean; write?: string | boolean }>();
