@@ -52,6 +52,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
       const candidates = body.candidates ?? 100;
       const topN = body.top_n ?? Math.min(10, candidates);
       if (topN > candidates) throw new InvalidArgumentError(`top_n (${topN}) must not exceed candidates (${candidates}).`);
+      if (body.ef_search !== undefined && body.ef_search < candidates) throw new InvalidArgumentError(`ef_search (${body.ef_search}) must be at least candidates (${candidates}): the index returns at most ef_search rows.`);
       if (body.query.length > config.limits.maxDocumentChars) throw new InvalidArgumentError(`query has ${body.query.length} characters, over the limit of ${config.limits.maxDocumentChars}.`);
       // Checked here too, so a bad filter is a 422 before any model or store work.
       if (body.filter !== undefined) checkFilter(body.filter);
@@ -64,6 +65,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
         candidates,
         mode: body.mode ?? 'hybrid',
         filter: body.filter,
+        efSearch: body.ef_search,
         rrfK: body.rrf_k ?? 60,
         weights: { vector: body.weights?.vector ?? 1, lexical: body.weights?.lexical ?? 1 },
         vector,

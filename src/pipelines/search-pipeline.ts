@@ -17,6 +17,8 @@ export interface SearchJob {
   candidates: number;
   mode: SearchMode;
   filter: Filter | undefined;
+  /** The vector leg's HNSW candidate list; undefined: the store's default. */
+  efSearch?: number | undefined;
   rrfK: number;
   weights: { vector: number; lexical: number };
   /** A ready query embedding; skips the embed stage. */
@@ -77,7 +79,7 @@ export class SearchPipeline {
   async run(job: SearchJob): Promise<SearchOutcome> {
     const { store, metrics } = this.deps;
     const timings: StageTimings = {};
-    const options = { filter: job.filter, signal: job.signal };
+    const options = { filter: job.filter, signal: job.signal, efSearch: job.efSearch };
     const collection = await store.getCollection(job.collection, { signal: job.signal });
     const useVector = job.mode !== 'lexical';
     const useLexical = job.mode !== 'vector';

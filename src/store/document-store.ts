@@ -122,6 +122,8 @@ export interface SearchOptions extends CallOptions {
   filter?: Filter | undefined;
   /** Vector leg only: scan every row instead of the HNSW index (recall measurements, tests). */
   exact?: boolean | undefined;
+  /** Vector leg only: HNSW's candidate list (hnsw.ef_search, 1-1000); never below what the rows asked for need. */
+  efSearch?: number | undefined;
 }
 
 export interface UpsertOptions extends CallOptions {

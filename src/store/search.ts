@@ -36,6 +36,8 @@ export function checkSearch(query: SearchQuery, k: number, options: SearchOption
     throw new InvalidArgumentError('The query vector must be a Float32Array.');
   }
   if (options.filter !== undefined) checkFilter(options.filter);
+  const ef = options.efSearch;
+  if (ef !== undefined && (!Number.isInteger(ef) || ef < 1 || ef > MAX_EF_SEARCH)) throw new InvalidArgumentError(`ef_search must be a whole number from 1 to ${MAX_EF_SEARCH}, got ${ef}.`);
 }
 
 /**
@@ -52,7 +54,9 @@ async function tuneIndexScan(c: pg.ClientBase, facts: StoreFacts, rows: number, 
     await c.query(`SELECT set_config('enable_indexscan', 'off', true)`);
     return;
   }
-  const ef = String(Math.min(Math.max(EF_PER_ROW * rows, MIN_EF_SEARCH), MAX_EF_SEARCH));
+  // An explicit list is raised to the rows asked for: below them the index would return too few.
+  const wanted = options.efSearch === undefined ? EF_PER_ROW * rows : Math.max(options.efSearch, rows);
+  const ef = String(Math.min(Math.max(wanted, MIN_EF_SEARCH), MAX_EF_SEARCH));
   if (!facts.iterativeScan) {
     await c.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [ef]);
     return;

@@ -120,6 +120,8 @@ const SEARCH: Case[] = [
   { name: '1,000 conditions', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'paris', filter: { $or: many(1000, (i) => ({ price: i })) } }, expect: 422 },
   { name: 'a billion candidates', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', candidates: 1e9 }, expect: 422 },
   { name: 'top_n over candidates', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', candidates: 5, top_n: 6 }, expect: 422 },
+  { name: 'ef_search under candidates', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', candidates: 100, ef_search: 99 }, expect: 422 },
+  { name: 'ef_search over 1000', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', ef_search: 100_000 }, expect: 422 },
   { name: 'a vector of the wrong dimension', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', vector: [1, 2, 3] }, expect: 422 },
   { name: 'a vector of enormous numbers', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', vector: many(32, () => 1e308) }, expect: 422 },
   { name: 'a negative weight', method: 'POST', url: '/search', body: { collection: 'hostile', query: 'q', weights: { vector: -1 } }, expect: 422 },

@@ -116,7 +116,17 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(await search({ filter: { price: { $near: 3 } } })).toMatchObject({ status: 422, body: { error: { code: 'INVALID_FILTER', message: expect.stringContaining('$near') } } });
       expect(await search({ mode: 'vector', vector: [0.1, 0.2] })).toMatchObject({ status: 422, body: { error: { code: 'DIMENSION_MISMATCH' } } });
       expect(await search({ candidates: 0 })).toMatchObject({ status: 422 });
+      expect(await search({ candidates: 50, ef_search: 49 })).toMatchObject({ status: 422, body: { error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('ef_search') } } });
+      expect(await search({ ef_search: 1001 })).toMatchObject({ status: 422 });
       expect(await t.post('/search', { collection: 'Bad Name!', query: 'q' })).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST', message: expect.stringContaining('collection') } } });
+    });
+
+    it('ef_search widens the vector leg\'s index scan and changes nothing else', async () => {
+      const plain = await search({ mode: 'vector', rerank: false, candidates: 10, top_n: 10 });
+      const wide = await search({ mode: 'vector', rerank: false, candidates: 10, top_n: 10, ef_search: 1000 });
+      expect(wide.status).toBe(200);
+      // This collection is small enough for the index to find every neighbour either way.
+      expect(wide.body.results.map((r: { id: string }) => r.id)).toEqual(plain.body.results.map((r: { id: string }) => r.id));
     });
 
     it('a ready query vector skips the embed stage', async () => {

@@ -54,6 +54,25 @@ export function searchTests(ctx: SuiteContext): void {
       expect(mean).toBeGreaterThanOrEqual(0.95);
     });
 
+    it('lets a search set HNSW\'s candidate list: more of it finds more of the true neighbours', async () => {
+      const recallAt = async (efSearch: number): Promise<number> => {
+        let total = 0;
+        for (const q of queries) {
+          const approx = await ctx.t.store.vectorSearch(name, q, K, { efSearch });
+          // A list shorter than the rows asked for is raised to them, so the window stays whole.
+          expect(approx).toHaveLength(K);
+          total += recall(approx, bruteForce(q, docs, K));
+        }
+        return total / queries.length;
+      };
+      const low = await recallAt(10);
+      const high = await recallAt(1000);
+      console.log(`[${ctx.t.label}] HNSW recall@${K} with ef_search ${K}: ${low.toFixed(4)}, with 1000: ${high.toFixed(4)}`);
+      expect(high).toBeGreaterThan(low);
+      expect(high).toBeGreaterThanOrEqual(0.995);
+      for (const bad of [0, 1001, 2.5]) await expect(ctx.t.store.vectorSearch(name, queries[0]!, K, { efSearch: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    });
+
     it(`with a filter keeping 20% still returns ${K} rows, recall at least 0.95`, async () => {
       const kept = docs.filter((d) => d.group === 2);
       let total = 0;

@@ -12,6 +12,13 @@ export const SearchRequest = Type.Object(
     candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'First-stage window that is fused and reranked (default 100).' })),
     mode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('vector'), Type.Literal('lexical')], { description: 'Which first-stage legs run (default hybrid).' })),
     filter: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Metadata filter applied inside every leg before the window is cut (see the README).' })),
+    ef_search: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: "The vector leg's HNSW candidate list (pgvector's hnsw.ef_search), at least candidates: higher finds more of the exact nearest neighbours and costs more (default twice candidates, at most 1000).",
+      }),
+    ),
     rrf_k: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000, description: 'Reciprocal rank fusion constant (default 60).' })),
     weights: Type.Optional(
       Type.Object(
