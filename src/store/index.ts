@@ -26,7 +26,7 @@ export type {
 export type { OpenStoreOptions } from './open-store.js';
 export { checkCollectionName } from './collection-name.js';
 export { checkFilter, FILTER_LIMITS } from './filter.js';
-export { MAX_K } from './search.js';
+export { MAX_EF_SEARCH, MAX_K } from './search.js';
 
 /**
  * The store the settings ask for: undefined when turned off (`none`), Postgres with pgvector for a

@@ -15,7 +15,7 @@ export const MAX_K = 1000;
 /** The most chunk rows one search reads to find k distinct documents. */
 const MAX_SCAN_ROWS = 64_000;
 /** pgvector's largest hnsw.ef_search; and its default, below which we never go. */
-const MAX_EF_SEARCH = 1000;
+export const MAX_EF_SEARCH = 1000;
 const MIN_EF_SEARCH = 40;
 /**
  * The candidate list per row asked for. At ef_search = k, 20,000 uniform 32-d vectors gave recall@100

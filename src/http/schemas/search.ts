@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_EF_SEARCH } from '../../store/index.js';
 import { CollectionName } from './collections.js';
 
 /** Candidates one search may fuse and rerank at most (the store's own k limit). */
@@ -15,7 +16,7 @@ export const SearchRequest = Type.Object(
     ef_search: Type.Optional(
       Type.Integer({
         minimum: 1,
-        maximum: 1000,
+        maximum: MAX_EF_SEARCH,
         description: "The vector leg's HNSW candidate list (pgvector's hnsw.ef_search), at least candidates: higher finds more of the exact nearest neighbours and costs more (default twice candidates, at most 1000).",
       }),
     ),
