@@ -38,7 +38,6 @@ export function defaultEngineSettings(config: Config): EngineSettings {
 
 export const defaultEngineFactory: EngineFactory = (models, config, metrics) => createEngine(models, defaultEngineSettings(config), metrics);
 
-
 export interface RerankerReady {
   spec: CrossEncoderSpec;
   pipeline: RerankPipeline;

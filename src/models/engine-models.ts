@@ -62,7 +62,8 @@ export function rerankerEngineModel(rr: CrossEncoderSpec, config: Config, log?: 
     role: 'reranker',
     tokenizer: { kind: 'pairs', files: rr.folder.tokenizer, maxLength: rr.maxLength, lowercase: false },
     session: { onnxPath: rr.folder.onnxPath, padId: rr.tokenizer.padId, head: rr.head, label: 'reranker', rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
-    limits: batchBudget('cross-encoder', plan.precision, explicitLimits(config)),
+    // The same function /info reports from, so the two cannot disagree.
+    limits: rerankerBatchLimits(rr, config),
   };
 }
 
