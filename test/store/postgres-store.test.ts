@@ -103,21 +103,36 @@ describe.skipIf(unavailable !== undefined)('Postgres with pgvector', () => {
     const suffix = runSuffix();
     const name = `slow-${suffix}`;
     const view = `rr_slow_${suffix}`;
+    // A database of its own: the slow collection below would otherwise show up in other test files'
+    // GET /collections on the shared one (each listing counts every collection's documents, 3 s here),
+    // and their count queries in this describe's pg_stat_activity checks.
+    const database = `rr_failures_${suffix}`;
+    const admin = async (sql: string): Promise<void> => {
+      const c = new pg.Client(STORE_TEST_URL);
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    };
     beforeAll(async () => {
-      t = await postgresUnderTest({ timeoutMs: 500 });
+      await admin(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+      const url = new URL(STORE_TEST_URL);
+      url.pathname = `/${database}`;
+      t = await postgresUnderTest({ timeoutMs: 500, url: url.toString() });
       // pg_sleep behind an attached view: a slow query the store's own API runs.
       await t.sql.query(`CREATE VIEW ${pg.escapeIdentifier(view)} AS SELECT 'a'::text AS id, 'alpha'::text AS body, '[1,0]'::vector(2) AS emb FROM pg_sleep(3)`);
       await t.store.createCollection({ name, dimensions: 2, source: { table: view, id_column: 'id', text_column: 'body', vector_column: 'emb' } });
     });
     afterAll(async () => {
-      if ((t as StoreUnderTest | undefined) === undefined) return;
-      await t.store.dropCollection(name).catch(() => undefined);
-      await t.sql.query(`DROP VIEW IF EXISTS ${pg.escapeIdentifier(view)}`);
-      await t.close();
+      if ((t as StoreUnderTest | undefined) !== undefined) await t.close();
+      // The view and the collection go with their database.
+      await admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
     });
 
     const running = async (): Promise<number> => {
-      const { rows } = await t.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'reranker' AND state = 'active' AND query LIKE '%rr_slow_%'`);
+      const { rows } = await t.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'reranker' AND state = 'active' AND query LIKE '%rr_slow_%'`);
       return rows[0]!.n;
     };
 
@@ -146,7 +161,7 @@ describe.skipIf(unavailable !== undefined)('Postgres with pgvector', () => {
     it('answers StoreUnavailableError when the connection is terminated mid-query', async () => {
       const call = t.store.count(name).catch((e: unknown) => e);
       await new Promise((r) => setTimeout(r, 150));
-      await t.sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'reranker' AND query LIKE '%rr_slow_%'`);
+      await t.sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'reranker' AND query LIKE '%rr_slow_%'`);
       const err = await call;
       expect(err).toBeInstanceOf(StoreUnavailableError);
       expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE', statusCode: 503, retryAfter: 1 });
