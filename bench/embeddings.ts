@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { loadEmbedder, type EmbedderSpec } from '../src/models/embedder.js';
+import { loadEmbedder, type EmbedderSpec } from '../src/models/kinds/embedder.js';
 import { ModelSession } from '../src/runtime/onnx-session.js';
-import { normalizeRows } from '../src/runtime/pooling.js';
+import { normalizeRows } from '../src/runtime/heads/pooling-modes.js';
 import { generateWorkload, wordsFromTokenizerJson } from '../src/tools/quantize/synthetic-workload.js';
 import { startService } from './service-contender.js';
 import { percentile } from './stats.js';

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { forgeModel } from '../src/tools/forge/index.js';
-import { quantizeOnnxFile } from '../src/tools/quantize/quantize-file.js';
+import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine, theoreticalPeak } from './machine.js';
@@ -16,7 +16,8 @@ import { runSlowClientsBench, SLOW_CLIENT_DEFAULTS } from './slow-clients.js';
 import { runPlainOrt } from './ort-contender.js';
 import { mergeCeilings, measureCeiling } from './roofline.js';
 import { availableMemory, poolShape, WORKER_BYTES_PER_MODEL_BYTE } from '../src/engine/pool-shape.js';
-import { defaultRewrites, planGraph } from '../src/tools/optimize/index.js';
+import { planGraph } from '../src/graph/index.js';
+import { crossEncoder } from '../src/models/kinds/index.js';
 import { runService, startService } from './service-contender.js';
 import { pairsPerSecond, type RunResult } from './stats.js';
 import { runTransformersJs } from './transformers-contender.js';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const shape = poolShape({ workers: undefined, threads: undefined }, undefined, { perWorkerBytes: statSync(path.join(modelDir, FP32_FILE)).size * WORKER_BYTES_PER_MODEL_BYTE, availableBytes: availableMemory() });
   const pool = `${shape.workers} workers x ${shape.threadsPerWorker} intra-op thread${shape.threadsPerWorker === 1 ? '' : 's'} (the default for this machine)`;
   log(`service pool: ${pool}`);
-  const firstTokenHead = (file: string): boolean => planGraph(path.join(modelDir, file), defaultRewrites('cross-encoder')).rewrites.includes('first-token-head');
+  const firstTokenHead = (file: string): boolean => planGraph(path.join(modelDir, file), crossEncoder.rewrites).rewrites.includes('first-token-head');
 
   // Each contender runs fp32 then int8 back to back, so a ratio never spans a long stretch of a noisy machine.
   const runs: BenchReport['runs'] = [];

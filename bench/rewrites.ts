@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runOptimizeCommand } from '../src/tools/optimize/command.js';
-import { defaultRewrites } from '../src/tools/optimize/index.js';
+import { crossEncoder, embedder } from '../src/models/kinds/index.js';
 
 export interface RewriteBenchOptions {
   modelDir: string;
@@ -26,7 +26,7 @@ export async function runRewriteBench(o: RewriteBenchOptions): Promise<string[]>
     '',
     `Each rewrite alone against the unrewritten graph, ${o.queries} queries x 100 documents, ${o.rounds} interleaved timing rounds, one ONNX Runtime thread (\`reranker optimize --rewrites all --measure\`). ` +
       `Speed-up is the unrewritten CPU time over the rewritten one; "kept" means within tolerance and at least 1.03x here. ` +
-      `On by default at load for a cross-encoder: ${defaultRewrites('cross-encoder').join(', ') || 'none'}; for an embedder: ${defaultRewrites('embedder').join(', ') || 'none'}.`,
+      `On by default at load for a cross-encoder: ${crossEncoder.rewrites.join(', ') || 'none'}; for an embedder: ${embedder.rewrites.join(', ') || 'none'}.`,
     '',
   ];
   try {

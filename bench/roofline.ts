@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { DataType, encodeModel, floatTensor, type ModelProto, type TensorProto, type ValueInfoProto } from '../src/tools/forge/onnx-proto.js';
+import { DataType, encodeModel, floatTensor, type ModelProto, type TensorProto, type ValueInfoProto } from '../src/graph/onnx-proto.js';
 import { mulberry32 } from '../src/tools/forge/prng.js';
 import type { Architecture } from './flops.js';
 

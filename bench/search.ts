@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildConfig } from '../src/config.js';
-import { loadEmbedder } from '../src/models/embedder.js';
+import { loadEmbedder } from '../src/models/kinds/embedder.js';
 import { openStore } from '../src/store/index.js';
 import { generateWorkload, wordsFromTokenizerJson } from '../src/tools/quantize/synthetic-workload.js';
 import { sampleWith } from './prometheus-text.js';

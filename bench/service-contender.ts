@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { batchBudget } from '../src/engine/batch-budget.js';
+import { batchBudget } from '../src/models/kinds/encoder-budgets.js';
+import { crossEncoder } from '../src/models/kinds/index.js';
 import { planBatches } from '../src/engine/batch-plan.js';
 import { batchFlops, type Architecture } from './flops.js';
 import { sumSamples } from './prometheus-text.js';
@@ -81,7 +82,7 @@ function plannedBatches(work: BenchWorkload, arch: Architecture, dtype: RunResul
   let computedTokens = 0;
   let flops = 0;
   for (const q of work.queries) {
-    for (const batch of planBatches(q.pairLengths, batchBudget('cross-encoder', dtype))) {
+    for (const batch of planBatches(q.pairLengths, batchBudget(crossEncoder.budgets, dtype))) {
       const seqLen = Math.max(...batch.map((i) => q.pairLengths[i] as number));
       computedTokens += batch.length * seqLen;
       flops += batchFlops(arch, batch.length, seqLen, { firstTokenHead });

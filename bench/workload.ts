@@ -1,4 +1,4 @@
-import { loadCrossEncoder, type CrossEncoderSpec } from '../src/models/cross-encoder.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../src/models/kinds/cross-encoder.js';
 import { generateWorkload, wordsFromTokenizerJson } from '../src/tools/quantize/synthetic-workload.js';
 
 export interface BenchQuery {

@@ -9,7 +9,7 @@ import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { renderOpenapi } from './openapi-export.js';
 import { runIngest } from './tools/ingest/ingest-command.js';
 import { runOptimizeCommand } from './tools/optimize/command.js';
-import { REWRITES } from './tools/optimize/rewrites.js';
+import { REWRITES } from './graph/rewrites/index.js';
 import { runQuantizeCommand } from './tools/quantize/command.js';
 import { handleSignals, startServer } from './server.js';
 import { VERSION } from './version.js';

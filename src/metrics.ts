@@ -19,8 +19,12 @@ export type Stage = 'embed' | 'retrieve_vector' | 'retrieve_lexical' | 'fuse' | 
 /** Seconds per stage of one request; stages that did not run are absent. */
 export type StageTimings = Partial<Record<Stage, number>>;
 
-/** The `model` label: the role a model plays, so series survive swapping one model for another. */
-export type ModelLabel = 'reranker' | 'embedder' | 'none';
+/**
+ * The role a model plays in the API (rerank or embed), and with it the `model` label: series survive
+ * swapping one model (or model kind) for another. Each model kind names its role (models/kinds/).
+ */
+export type ModelRole = keyof typeof CACHE_KIND_BY_MODEL;
+export type ModelLabel = ModelRole | 'none';
 
 /*
  * Label values known before anything happens. Their series are exported at 0 from the start, as
@@ -43,10 +47,13 @@ export const CACHE_ERROR_REASONS: Readonly<Record<string, readonly string[]>> = 
   redis: ['timeout', 'unavailable', 'error', 'write', 'write_dropped', 'invalid_value'],
 };
 
+/** The counter of sequences run, per role: pairs a reranker scored, texts an embedder embedded. */
+const SEQUENCES_COUNTED_BY_MODEL = { reranker: 'pairsScored', embedder: 'textsEmbedded' } as const satisfies Record<ModelRole, keyof Metrics>;
+
 /** What the service serves, known once its models and cache are set up. */
 export interface ServedSeries {
   /** The models loaded (no embedder with --embedding-model none). */
-  models: readonly (keyof typeof CACHE_KIND_BY_MODEL)[];
+  models: readonly ModelRole[];
   /** The cache tiers configured, by name (memory, redis); none when the cache is off. */
   cacheTiers: readonly string[];
 }
@@ -99,11 +106,15 @@ export class Metrics {
 
   /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */
   exportServedSeries({ models, cacheTiers }: ServedSeries): void {
-    if (models.includes('reranker')) this.pairsScored.inc({ model: 'reranker' }, 0);
-    if (models.includes('embedder')) this.textsEmbedded.inc({ model: 'embedder' }, 0);
+    for (const model of models) this.countSequences(model, 0);
     for (const tier of cacheTiers) {
       for (const model of models) for (const result of CACHE_RESULTS) this.cacheLookups.inc({ tier, result, kind: CACHE_KIND_BY_MODEL[model] }, 0);
       for (const reason of CACHE_ERROR_REASONS[tier] ?? []) this.cacheErrors.inc({ tier, reason }, 0);
     }
+  }
+
+  /** Sequences a batch ran, on its role's counter. */
+  countSequences(model: ModelRole, n: number): void {
+    this[SEQUENCES_COUNTED_BY_MODEL[model]].inc({ model }, n);
   }
 }

@@ -28,19 +28,15 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   logger.info({ config: redactConfig(config) }, 'starting reranker');
-  const service = new Service(config, { engineFactory: opts.engineFactory, metrics: new Metrics(), log: logger.child({ component: 'cache' }), embedderProblem: opts.embedderProblem });
-  const specs = service.prepare();
+  const service = new Service(config, { engineFactory: opts.engineFactory, metrics: new Metrics(), log: logger, embedderProblem: opts.embedderProblem });
+  const registry = service.prepare();
   const app = await buildApp({ config, service, logger });
   const url = await app.listen({ host: config.host, port: config.port });
-  const { reranker, embedder } = specs;
-  logger.info(
-    {
-      url,
-      reranker: { model: reranker.folder.name, onnx: reranker.folder.onnxPath, maxLength: reranker.maxLength },
-      embedder: embedder === undefined ? null : { model: embedder.folder.name, onnx: embedder.folder.onnxPath, maxLength: embedder.maxLength, pooling: embedder.pooling },
-    },
-    'listening; loading models',
-  );
+  const said = (role: 'reranker' | 'embedder'): object | null => {
+    const m = registry.byRole(role);
+    return m === undefined ? null : { model: m.spec.folder.name, kind: m.kind.name, onnx: m.spec.folder.onnxPath, maxLength: m.spec.maxLength, ...m.kind.info(m.spec) };
+  };
+  logger.info({ url, reranker: said('reranker'), embedder: said('embedder') }, 'listening; loading models');
   logOpenAccess(config, logger);
   // Said once, at start: the embedding routes answer 503 with the same advice.
   if (service.embedderAdvice !== undefined) logger.warn({ advice: service.embedderAdvice }, 'no embedding model: /v1/embeddings, /embed and /search answer 503 EMBEDDER_UNAVAILABLE');

@@ -1,62 +1,18 @@
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
-import { CacheScope, createCache, scoreCodec, vectorCodec, type CacheLog, type TieredCache, type ValueCodec } from './cache/index.js';
+import { createCache, type TieredCache } from './cache/index.js';
+import { defaultEngineFactory, embedderReady, firstStage, ingestEmbedder, loadModels, rerankerReady, type DocumentsReady, type EmbedderReady, type EngineFactory, type RerankerReady } from './compose.js';
 import type { Config } from './config.js';
-import { createEngine, type EngineSettings } from './engine/create-engine.js';
-import type { EngineModel, InferenceEngine } from './engine/engine.js';
-import { EmbedderUnavailableError, ModelLoadError, NotReadyError, StoreUnavailableError } from './errors.js';
+import type { InferenceEngine } from './engine/engine.js';
+import { EmbedderUnavailableError, NotReadyError, StoreUnavailableError } from './errors.js';
+import { SILENT_LOG, type Log } from './log.js';
 import { Metrics } from './metrics.js';
-import { loadCrossEncoder, type CrossEncoderSpec } from './models/cross-encoder.js';
-import { loadEmbedder, type EmbedderSpec } from './models/embedder.js';
-import { engineModels, type ModelSpecs } from './models/engine-models.js';
-import { modelIdentity } from './models/model-identity.js';
-import { EmbedPipeline } from './pipelines/embed-pipeline.js';
-import { IngestPipeline, type IngestEmbedder } from './pipelines/ingest-pipeline.js';
-import { RerankPipeline } from './pipelines/rerank-pipeline.js';
-import { SearchPipeline } from './pipelines/search-pipeline.js';
+import type { ModelRegistry } from './models/registry.js';
 import { openStore, type DocumentStore } from './store/index.js';
-import { TOKENIZATION_VERSION } from './text/tokenizer.js';
 import { VERSION } from './version.js';
 
+export type { DocumentsReady, EmbedderReady, EngineFactory, RerankerReady };
+export { defaultEngineFactory };
+
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
-
-/** Builds the engine for the loaded models; tests swap in an in-process one. */
-export type EngineFactory = (models: EngineModel[], config: Config, metrics: Metrics) => Promise<InferenceEngine>;
-
-/** The engine part of the config. */
-export function defaultEngineSettings(config: Config): EngineSettings {
-  return {
-    workers: config.engine.workers,
-    threads: config.threads,
-    tokenizerThreads: config.engine.tokenizerThreads,
-    workerTimeoutMs: config.engine.workerTimeoutMs,
-    batchWaitMs: config.engine.batchWaitMs,
-    maxQueuePairs: config.engine.maxQueuePairs,
-    maxQueueMs: config.engine.maxQueueMs,
-  };
-}
-
-export const defaultEngineFactory: EngineFactory = (models, config, metrics) => createEngine(models, defaultEngineSettings(config), metrics);
-
-export interface RerankerReady {
-  spec: CrossEncoderSpec;
-  pipeline: RerankPipeline;
-  servedModelName: string;
-}
-
-export interface EmbedderReady {
-  spec: EmbedderSpec;
-  pipeline: EmbedPipeline;
-  servedModelName: string;
-  dimensions: number;
-}
-
-/** The first stage: the document store and the pipelines that write to it and search it. */
-export interface DocumentsReady {
-  store: DocumentStore;
-  ingest: IngestPipeline;
-  search: SearchPipeline;
-}
 
 export interface Ready {
   reranker: RerankerReady;
@@ -67,7 +23,8 @@ export interface Ready {
 export interface ServiceOptions {
   engineFactory?: EngineFactory | undefined;
   metrics?: Metrics | undefined;
-  log?: CacheLog | undefined;
+  /** The service-wide logger; each part gets a child with its own `component`. */
+  log?: Log | undefined;
   /** Why the configured embedding model could not be had (offline, say), with the fix; routes answer 503 with it. */
   embedderProblem?: string | undefined;
 }
@@ -79,7 +36,7 @@ export interface ServiceOptions {
 export class Service {
   state: ServiceState = 'loading';
   readonly metrics: Metrics;
-  private specs: ModelSpecs | undefined;
+  private registry: ModelRegistry | undefined;
   private loaded: Ready | undefined;
   private engine: InferenceEngine | undefined;
   private cache: TieredCache | undefined;
@@ -87,7 +44,7 @@ export class Service {
   private storeProblem: string | undefined;
   private closing: Promise<void> | undefined;
   private readonly engineFactory: EngineFactory;
-  private readonly log: CacheLog;
+  private readonly log: (component: string) => Log;
   private embedderProblem: string | undefined;
 
   constructor(
@@ -96,31 +53,23 @@ export class Service {
   ) {
     this.engineFactory = opts.engineFactory ?? defaultEngineFactory;
     this.metrics = opts.metrics ?? new Metrics(undefined, { defaultMetrics: false });
-    this.log = opts.log ?? { warn: () => undefined, info: () => undefined };
+    const log = opts.log ?? SILENT_LOG;
+    this.log = (component) => log.child?.({ component }) ?? log;
     this.embedderProblem = opts.embedderProblem;
   }
 
   /** Reads and checks the model folders; cheap and synchronous so a broken folder fails before listening. */
-  prepare(): ModelSpecs {
-    if (this.specs !== undefined) return this.specs;
-    const { config } = this;
-    const reranker = loadCrossEncoder(config.model, { onnxFile: config.onnxFile, maxLength: config.maxLength });
-    let embedder: EmbedderSpec | undefined;
-    const dir = config.embedder.model;
-    if (dir === undefined) {
-      this.embedderProblem ??= 'The service was started with --embedding-model none; start it with --embedding-model <folder or hub repo id> to embed.';
-    } else if (!existsSync(dir)) {
-      this.embedderProblem ??= `No embedding model at ${dir}; pull one (npm run model:pull -- sentence-transformers/all-MiniLM-L6-v2) or start with --embedding-model <folder>.`;
-    } else {
-      embedder = loadEmbedder(dir, { onnxFile: config.embedder.onnxFile, maxLength: config.embedder.maxLength });
-    }
-    this.specs = { reranker, embedder };
-    return this.specs;
+  prepare(): ModelRegistry {
+    if (this.registry !== undefined) return this.registry;
+    const { registry, embedderProblem } = loadModels(this.config, { reranker: true, log: this.log('models') });
+    this.embedderProblem ??= embedderProblem;
+    this.registry = registry;
+    return registry;
   }
 
   /** Why there is no embedder, when there is none. */
   get embedderAdvice(): string | undefined {
-    return this.specs?.embedder === undefined ? this.embedderProblem : undefined;
+    return this.registry?.byRole('embedder') === undefined ? this.embedderProblem : undefined;
   }
 
   /**
@@ -129,19 +78,19 @@ export class Service {
    */
   async start(): Promise<Ready> {
     try {
-      const specs = this.prepare();
-      const models = engineModels(specs, this.config, this.log);
-      const [engine, cache, store] = await Promise.allSettled([this.engineFactory(models, this.config, this.metrics), this.openCache(), this.openStore()]);
+      const registry = this.prepare();
+      const [engine, cache, store] = await Promise.allSettled([this.engineFactory(registry.engineModels, this.config, this.metrics), this.openCache(), this.openStore()]);
       if (engine.status === 'fulfilled') this.engine = engine.value;
       if (store.status === 'fulfilled') this.store = store.value;
       for (const part of [engine, cache, store]) if (part.status === 'rejected') throw part.reason;
       if (engine.status !== 'fulfilled' || cache.status !== 'fulfilled') throw new Error('unreachable: every part was checked');
       // A SIGTERM while the models loaded wins: the service never reports ready then.
       if (this.state !== 'loading') throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
-      const loaded = await this.assemble(specs, engine.value, cache.value);
+      const loaded = await this.assemble(registry, engine.value, cache.value);
       if (this.state !== 'loading') throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
       this.loaded = loaded;
-      this.metrics.exportServedSeries({ models: models.map((m) => m.role), cacheTiers: cache.value?.name.split('+') ?? [] });
+      for (const labels of registry.describe(VERSION)) this.metrics.modelInfo.set(labels, 1);
+      this.metrics.exportServedSeries({ models: registry.models.map((m) => m.kind.role), cacheTiers: cache.value?.name.split('+') ?? [] });
       this.state = 'ready';
       return this.loaded;
     } catch (err) {
@@ -153,7 +102,7 @@ export class Service {
   }
 
   private async openCache(): Promise<TieredCache | undefined> {
-    this.cache = createCache(this.config.cache, { metrics: this.metrics, log: this.log });
+    this.cache = createCache(this.config.cache, { metrics: this.metrics, log: this.log('cache') });
     return this.cache;
   }
 
@@ -166,49 +115,24 @@ export class Service {
       this.storeProblem = 'The service was started with --store none; start it without (the embedded store) or with --store postgres://… to search.';
       return undefined;
     }
+    const log = this.log('store');
     try {
-      return await openStore(this.config.store, { log: this.log });
+      return await openStore(this.config.store, { log });
     } catch (err) {
       this.storeProblem = `The document store could not be opened: ${(err as Error).message}`;
-      this.log.warn({ err: (err as Error).message }, 'no document store: /search and /collections answer 503 STORE_UNAVAILABLE');
+      log.warn({ err: (err as Error).message }, 'no document store: /search and /collections answer 503 STORE_UNAVAILABLE');
       return undefined;
     }
   }
 
-  private async assemble(specs: ModelSpecs, engine: InferenceEngine, cache: TieredCache | undefined): Promise<Ready> {
-    const { config, metrics } = this;
-    const rerankerName = config.servedModelName ?? specs.reranker.folder.name;
-    const rr = specs.reranker;
-    const rerankerScope = await cacheScope(cache, rerankerName, [rr.folder.onnxPath, ...rr.folder.tokenizerPaths], { maxLength: rr.maxLength, head: rr.head }, scoreCodec);
-    const reranker: RerankerReady = { spec: rr, servedModelName: rerankerName, pipeline: new RerankPipeline(engine, rr.maxLength, rerankerScope, metrics) };
-    metrics.modelInfo.set({ role: 'reranker', model: rerankerName, onnx_file: basename(rr.folder.onnxPath), max_length: String(rr.maxLength), version: VERSION }, 1);
-
-    let embedder: EmbedderReady | undefined;
-    const em = specs.embedder;
-    if (em !== undefined) {
-      // The width is whatever the graph and pooling produce; the declared one must agree with it.
-      const probe = await engine.run('embedder', { kind: 'texts', texts: ['warm up'], truncation: { direction: 'right', truncate: true } });
-      if (em.dimensions !== undefined && probe.width !== em.dimensions) {
-        throw new ModelLoadError(em.folder.dir, `the model outputs ${probe.width} components but its pooling config declares ${em.dimensions}`, 'Download the model folder again.');
-      }
-      const name = em.folder.name;
-      const scope = await cacheScope(cache, name, [em.folder.onnxPath, ...em.folder.tokenizerPaths, ...em.configPaths], { maxLength: em.maxLength, head: em.head }, vectorCodec(probe.width));
-      embedder = { spec: em, servedModelName: name, dimensions: probe.width, pipeline: new EmbedPipeline(engine, em.maxLength, probe.width, scope, metrics) };
-      metrics.modelInfo.set({ role: 'embedder', model: name, onnx_file: basename(em.folder.onnxPath), max_length: String(em.maxLength), version: VERSION }, 1);
-    }
-    return { reranker, embedder, documents: this.store === undefined ? undefined : this.firstStage(this.store, engine, reranker, embedder) };
-  }
-
-  private firstStage(store: DocumentStore, engine: InferenceEngine, reranker: RerankerReady, embedder: EmbedderReady | undefined): DocumentsReady {
-    const embedding = (): IngestEmbedder => {
-      if (embedder === undefined) throw new EmbedderUnavailableError(this.embedderProblem ?? 'No embedding model is loaded.');
-      return { name: embedder.servedModelName, pipeline: embedder.pipeline, engine, normalize: embedder.spec.pooling.normalize, maxLength: embedder.spec.maxLength };
-    };
-    return {
-      store,
-      ingest: new IngestPipeline({ store, embedder: embedding, maxDocumentChars: this.config.limits.maxDocumentChars, metrics: this.metrics }),
-      search: new SearchPipeline({ store, embedder: embedding, rerank: reranker.pipeline, metrics: this.metrics }),
-    };
+  private async assemble(registry: ModelRegistry, engine: InferenceEngine, cache: TieredCache | undefined): Promise<Ready> {
+    const rerankerModel = registry.byRole('reranker');
+    if (rerankerModel === undefined) throw new Error('no reranker is loaded');
+    const reranker = await rerankerReady(rerankerModel, engine, cache, this.metrics);
+    const embedderModel = registry.byRole('embedder');
+    const embedder = embedderModel === undefined ? undefined : await embedderReady(embedderModel, engine, cache, this.metrics);
+    const documents = this.store === undefined ? undefined : firstStage(this.store, ingestEmbedder(engine, embedder, this.embedderProblem), reranker, this.config, this.metrics);
+    return { reranker, embedder, documents };
   }
 
   /** What a request needs, or the 503 that tells the client to come back. */
@@ -258,13 +182,4 @@ export class Service {
     await cache?.close();
     await store?.close();
   }
-}
-
-/**
- * A model's key scope in the cache: its identity covers the files that decide its outputs (weights,
- * tokenizer, pooling config), the settings given and the tokenization version.
- */
-async function cacheScope<V>(cache: TieredCache | undefined, name: string, files: readonly string[], settings: object, codec: ValueCodec<V>): Promise<CacheScope<V> | undefined> {
-  if (cache === undefined) return undefined;
-  return new CacheScope(cache, await modelIdentity(name, files, { ...settings, tokenization: TOKENIZATION_VERSION }), codec);
 }

@@ -2,11 +2,10 @@ import { Redis } from 'ioredis';
 import type { Metrics } from '../metrics.js';
 import type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
 
-/** The two log calls the tier makes; pino and Fastify loggers both fit. */
-export interface CacheLog {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+import type { Log } from '../log.js';
+
+/** @deprecated the service-wide Log; kept as a name for the store's options until they move to it. */
+export type CacheLog = Log;
 
 export interface RedisTierOptions {
   url: string;
@@ -15,7 +14,7 @@ export interface RedisTierOptions {
   /** Longest a lookup (and a write batch) may take; past it the lookup counts as a miss. */
   timeoutMs: number;
   metrics: Metrics;
-  log: CacheLog;
+  log: Log;
   /** Write batches in flight before new ones are dropped; a slow Redis must not pile them up. */
   maxPendingWrites?: number;
 }

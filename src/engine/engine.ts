@@ -1,21 +1,12 @@
 import type { Metrics } from '../metrics.js';
 import { abortReason } from './abort-reason.js';
-import type { SessionSettings } from '../runtime/onnx-session.js';
-import type { BatchLimits } from './batch-plan.js';
-import { jobSize, type EncodeJob } from './encode-job.js';
-import type { ModelRole } from './model-role.js';
+import { jobSize, type EncodeJob } from '../text/encode-job.js';
+import type { EngineModel } from './engine-model.js';
 import { unpackBatch } from './packed-batch.js';
 import type { Scheduler } from './scheduler.js';
 import type { TokenizerPool } from './tokenizer-pool.js';
-import type { TokenizerModel } from './worker-messages.js';
 
-/** One model as the engine runs it: how its texts become ids, how its session is built, how it batches. */
-export interface EngineModel {
-  role: ModelRole;
-  tokenizer: TokenizerModel;
-  session: Omit<SessionSettings, 'threads'>;
-  limits: BatchLimits;
-}
+export type { EngineModel };
 
 /** Seconds spent per engine stage for one request. */
 export interface EngineTimings {
@@ -39,10 +30,11 @@ export interface EngineResult {
  * drops the work.
  */
 export interface InferenceEngine {
-  readonly roles: readonly ModelRole[];
-  run(role: ModelRole, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult>;
+  /** The ids of the models it runs, in the order it was given them. */
+  readonly models: readonly string[];
+  run(model: string, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult>;
   /** Character ranges of each text's chunks of at most maxTokens of the model's tokens (text/chunking.ts). */
-  chunk(role: ModelRole, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]>;
+  chunk(model: string, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]>;
   close(): Promise<void>;
 }
 
@@ -53,20 +45,25 @@ export const EMPTY_RESULT: EngineResult = { output: new Float32Array(0), width: 
  * threads, then the scheduler's batches on the inference workers.
  */
 export class PoolEngine implements InferenceEngine {
-  readonly roles: readonly ModelRole[];
+  readonly models: readonly string[];
 
   constructor(
-    private readonly models: readonly EngineModel[],
+    private readonly engineModels: readonly EngineModel[],
     private readonly tokenizers: TokenizerPool,
     private readonly scheduler: Scheduler,
     private readonly metrics: Metrics,
   ) {
-    this.roles = models.map((m) => m.role);
+    this.models = engineModels.map((m) => m.id);
   }
 
-  async run(role: ModelRole, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult> {
-    const model = this.roles.indexOf(role);
-    if (model === -1) throw new Error(`no ${role} model is loaded`);
+  private index(id: string): number {
+    const model = this.models.indexOf(id);
+    if (model === -1) throw new Error(`no model ${id} is loaded`);
+    return model;
+  }
+
+  async run(id: string, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult> {
+    const model = this.index(id);
     if (jobSize(job) === 0) return EMPTY_RESULT;
     signal?.throwIfAborted();
     // Refused before tokenizing: an overloaded server must shed load cheaply.
@@ -81,7 +78,7 @@ export class PoolEngine implements InferenceEngine {
       throw err;
     }
     const tokenize = (performance.now() - started) / 1000;
-    this.metrics.stageDuration.observe({ stage: 'tokenize', model: role }, tokenize);
+    this.metrics.stageDuration.observe({ stage: 'tokenize', model: (this.engineModels[model] as EngineModel).label }, tokenize);
     const result = await this.scheduler.submit(reservation, unpackBatch(batch), signal);
     return {
       output: result.output,
@@ -91,10 +88,8 @@ export class PoolEngine implements InferenceEngine {
     };
   }
 
-  chunk(role: ModelRole, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]> {
-    const model = this.roles.indexOf(role);
-    if (model === -1) throw new Error(`no ${role} model is loaded`);
-    return this.tokenizers.chunk(model, texts, maxTokens, overlap, signal);
+  chunk(id: string, texts: string[], maxTokens: number, overlap: number, signal?: AbortSignal): Promise<[number, number][][]> {
+    return this.tokenizers.chunk(this.index(id), texts, maxTokens, overlap, signal);
   }
 
   private closing: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import { workerData } from 'node:worker_threads';
 import { ModelOutputInvalidError } from '../errors.js';
 import { ModelSession } from '../runtime/onnx-session.js';
 import { unpackBatch } from './packed-batch.js';
-import { WORKER_STATE, type InferenceReply, type InferenceTask, type TestFault, type WorkerInit } from './worker-messages.js';
+import { WORKER_STATE, type InferenceReply, type InferenceTask, type WorkerInit } from './worker-messages.js';
 import { lowerThisThreadPriority } from './thread-priority.js';
 
 /*
@@ -26,36 +26,17 @@ const sessionsReady: Promise<ModelSession[] | Error> = (async () => {
   .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
   .finally(() => Atomics.store(state, WORKER_STATE.inNative, 0));
 
-/** How long a 'stuck' run lasts: far past any test's worker timeout and shutdown bound, then it returns. */
-const STUCK_MS = 8000;
-
-function injectFault(fault: Exclude<TestFault, 'nan'>): void {
-  if (fault === 'exit') process.exit(1);
-  if (fault === 'stuck') {
-    // Marked as inside the session, so the pool never terminates it (that would abort the process),
-    // and long: a run that does not return in time. It ends by itself, as a native run finally would.
-    Atomics.store(state, WORKER_STATE.inNative, 1);
-    const until = Date.now() + STUCK_MS;
-    while (Date.now() < until);
-    Atomics.store(state, WORKER_STATE.inNative, 0);
-    return;
-  }
-  // A spin in JavaScript stands in for a stuck run; unlike native code, terminate() can stop it.
-  for (;;);
-}
-
 export default async function runBatch(task: InferenceTask): Promise<InferenceReply> {
   const sessions = await sessionsReady;
   startedAt[0] = Date.now();
   Atomics.add(state, WORKER_STATE.started, 1);
-  if (task.testFault === 'exit' || task.testFault === 'hang' || task.testFault === 'stuck') injectFault(task.testFault);
   if (sessions instanceof Error) return { ok: false, message: sessions.message };
   const session = sessions[task.model];
   if (session === undefined) return { ok: false, message: `no session for model ${task.model}` };
   Atomics.store(state, WORKER_STATE.inNative, 1);
   try {
     const started = performance.now();
-    const out = await session.run(unpackBatch(task.batch), task.testFault === 'nan');
+    const out = await session.run(unpackBatch(task.batch));
     return { ok: true, output: out.data, width: out.width, seconds: (performance.now() - started) / 1000 };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err), invalid: err instanceof ModelOutputInvalidError };

@@ -1,17 +1,14 @@
 import type { Metrics } from '../metrics.js';
 import { ModelSession } from '../runtime/onnx-session.js';
-import { PairEncoder } from '../text/pair-encoder.js';
-import { TextEncoder } from '../text/text-encoder.js';
-import { chunkText } from '../text/chunking.js';
-import { TextTokenizer } from '../text/tokenizer.js';
+import { chunkRanges } from '../text/chunking.js';
+import { jobSize, type EncodeJob, type SequenceEncoder } from '../text/encode-job.js';
+import { createEncoder } from '../text/encoders.js';
 import { planBatches } from './batch-plan.js';
 import { EMPTY_RESULT, type EngineModel, type EngineResult, type InferenceEngine } from './engine.js';
-import { encodeJob, jobSize, type EncodeJob } from './encode-job.js';
-import type { ModelRole } from './model-role.js';
 
 interface Loaded {
   model: EngineModel;
-  encoder: PairEncoder | TextEncoder;
+  encoder: SequenceEncoder;
   session: ModelSession;
 }
 
@@ -21,23 +18,19 @@ interface Loaded {
  * tests as a reference, the benchmark's in-process contender and `--workers 0` for debugging.
  */
 export class LocalEngine implements InferenceEngine {
-  readonly roles: readonly ModelRole[];
+  readonly models: readonly string[];
 
   private constructor(
     private readonly loaded: Loaded[],
     private readonly metrics: Metrics | undefined,
   ) {
-    this.roles = loaded.map((l) => l.model.role);
+    this.models = loaded.map((l) => l.model.id);
   }
 
   static async create(models: readonly EngineModel[], threads: number | undefined, metrics?: Metrics): Promise<LocalEngine> {
     const loaded: Loaded[] = [];
     try {
-      for (const model of models) {
-        const tokenizer = new TextTokenizer(model.tokenizer.files);
-        const encoder = model.tokenizer.kind === 'pairs' ? new PairEncoder(tokenizer, model.tokenizer.maxLength) : new TextEncoder(tokenizer, model.tokenizer.maxLength, model.tokenizer.lowercase);
-        loaded.push({ model, encoder, session: await ModelSession.create({ ...model.session, threads }) });
-      }
+      for (const model of models) loaded.push({ model, encoder: createEncoder(model.encoder), session: await ModelSession.create({ ...model.session, threads }) });
     } catch (err) {
       await Promise.all(loaded.map((l) => l.session.release()));
       throw err;
@@ -45,12 +38,17 @@ export class LocalEngine implements InferenceEngine {
     return new LocalEngine(loaded, metrics);
   }
 
-  async run(role: ModelRole, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult> {
-    const l = this.loaded.find((x) => x.model.role === role);
-    if (l === undefined) throw new Error(`no ${role} model is loaded`);
+  private find(id: string): Loaded {
+    const l = this.loaded.find((x) => x.model.id === id);
+    if (l === undefined) throw new Error(`no model ${id} is loaded`);
+    return l;
+  }
+
+  async run(id: string, job: EncodeJob, signal?: AbortSignal): Promise<EngineResult> {
+    const l = this.find(id);
     if (jobSize(job) === 0) return EMPTY_RESULT;
     const t0 = performance.now();
-    const sequences = encodeJob(l.encoder, job);
+    const sequences = l.encoder.encodeJob(job);
     const tokenize = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     let output: Float32Array | undefined;
@@ -65,15 +63,12 @@ export class LocalEngine implements InferenceEngine {
       batch.forEach((index, row) => (output as Float32Array).set(out.data.subarray(row * width, (row + 1) * width), index * width));
     }
     const inference = (performance.now() - t1) / 1000;
-    this.metrics?.stageDuration.observe({ stage: 'inference', model: role }, inference);
+    this.metrics?.stageDuration.observe({ stage: 'inference', model: l.model.label }, inference);
     return { output: output ?? new Float32Array(0), width, tokens, timings: { tokenize, queue_wait: 0, inference } };
   }
 
-  async chunk(role: ModelRole, texts: string[], maxTokens: number, overlap: number): Promise<[number, number][][]> {
-    const l = this.loaded.find((x) => x.model.role === role);
-    if (l === undefined) throw new Error(`no ${role} model is loaded`);
-    const count = (s: string): number => l.encoder.tokenizer.encode(s).length;
-    return texts.map((t) => (count(t) <= maxTokens ? [[0, t.length]] : chunkText(t, count, maxTokens, overlap).map((c): [number, number] => [c.start, c.end])));
+  async chunk(id: string, texts: string[], maxTokens: number, overlap: number): Promise<[number, number][][]> {
+    return chunkRanges(this.find(id).encoder.tokenizer, texts, maxTokens, overlap);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,8 @@
 import { NotReadyError, OverloadedError, WorkerFailedError } from '../errors.js';
 import { abortReason } from './abort-reason.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics, ModelRole } from '../metrics.js';
 import type { EncodedSequence } from '../text/sequence.js';
 import type { BatchLimits } from './batch-plan.js';
-import type { ModelRole } from './model-role.js';
 import { SequenceQueue, type QueuedRequest, type Slot } from './sequence-queue.js';
 import type { BatchOutput, BatchRunner } from './worker-pool.js';
 
@@ -20,7 +19,8 @@ export interface SchedulerOptions {
 }
 
 export interface SchedulerModel {
-  role: ModelRole;
+  /** Its `model` label on metrics. */
+  label: ModelRole;
   limits: BatchLimits;
 }
 
@@ -55,7 +55,7 @@ interface Waiter extends QueuedRequest {
 }
 
 interface ModelState {
-  role: ModelRole;
+  label: ModelRole;
   queue: SequenceQueue<Waiter>;
   /** Admitted but still being tokenized. */
   reserved: number;
@@ -88,7 +88,7 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
     private readonly metrics: Metrics,
   ) {
-    this.models = models.map((m) => ({ role: m.role, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0 }));
+    this.models = models.map((m) => ({ label: m.label, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0 }));
   }
 
   /**
@@ -252,7 +252,7 @@ export class Scheduler {
   }
 
   private dispatch(model: number, slots: Slot<Waiter>[]): void {
-    const { role } = this.state(model);
+    const { label } = this.state(model);
     const startedAt = performance.now();
     const sequences: EncodedSequence[] = [];
     let longest = 0;
@@ -264,20 +264,20 @@ export class Scheduler {
       real += s.ids.length;
       if (request.startedAt === undefined) {
         request.startedAt = startedAt;
-        this.metrics.stageDuration.observe({ stage: 'queue_wait', model: role }, (startedAt - request.enqueuedAt) / 1000);
+        this.metrics.stageDuration.observe({ stage: 'queue_wait', model: label }, (startedAt - request.enqueuedAt) / 1000);
       }
     }
     const padded = sequences.length * longest;
-    this.metrics.batchPairs.observe({ model: role }, sequences.length);
-    this.metrics.batchTokens.observe({ model: role }, padded);
-    this.metrics.paddingRatio.observe({ model: role }, padded === 0 ? 0 : (padded - real) / padded);
+    this.metrics.batchPairs.observe({ model: label }, sequences.length);
+    this.metrics.batchTokens.observe({ model: label }, padded);
+    this.metrics.paddingRatio.observe({ model: label }, padded === 0 ? 0 : (padded - real) / padded);
     this.inFlight++;
     void this.runBatch(model, sequences)
       .then(
         (out) => {
           const now = performance.now();
-          (role === 'reranker' ? this.metrics.pairsScored : this.metrics.textsEmbedded).inc({ model: role }, sequences.length);
-          this.metrics.stageDuration.observe({ stage: 'inference', model: role }, out.seconds);
+          this.metrics.countSequences(label, sequences.length);
+          this.metrics.stageDuration.observe({ stage: 'inference', model: label }, out.seconds);
           this.notePace(model, sequences.length, out.seconds);
           slots.forEach(({ request, pair }, row) => {
             if (request.settled) return;

@@ -1,9 +1,10 @@
 import { Piscina } from 'piscina';
 import { RerankerError, STATUS_BY_CODE, WorkerFailedError, type ErrorCode } from '../errors.js';
-import { jobSize, sliceJob, type EncodeJob } from './encode-job.js';
+import { jobSize, sliceJob, type EncodeJob } from '../text/encode-job.js';
 import { concatBatches } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
-import type { PackedBatch, TokenizeReply, TokenizerModel, TokenizerTask } from './worker-messages.js';
+import type { EncoderRecipe } from '../text/encoders.js';
+import type { PackedBatch, TokenizeReply, TokenizerTask } from './worker-messages.js';
 
 /** Texts per task: a 1000-document request spreads over the threads, and a small one stays whole. */
 const CHUNK = 128;
@@ -41,7 +42,7 @@ export class TokenizerPool {
   private readonly piscina: Piscina<TokenizerTask, TokenizeReply>;
 
   constructor(
-    models: TokenizerModel[],
+    models: EncoderRecipe[],
     private readonly threads: number,
   ) {
     this.piscina = new Piscina<TokenizerTask, TokenizeReply>({

@@ -1,11 +1,8 @@
 import { workerData } from 'node:worker_threads';
 import { RerankerError } from '../errors.js';
-import { PairEncoder } from '../text/pair-encoder.js';
-import { TextEncoder } from '../text/text-encoder.js';
-import { TextTokenizer } from '../text/tokenizer.js';
-import { encodeJob } from './encode-job.js';
+import { chunkRanges } from '../text/chunking.js';
+import { createEncoder } from '../text/encoders.js';
 import { packBatch } from './packed-batch.js';
-import { chunkText } from '../text/chunking.js';
 import type { TokenizeReply, TokenizerInit, TokenizerTask } from './worker-messages.js';
 import { lowerThisThreadPriority } from './thread-priority.js';
 
@@ -16,10 +13,7 @@ import { lowerThisThreadPriority } from './thread-priority.js';
 
 const init = workerData as TokenizerInit;
 lowerThisThreadPriority();
-const encoders = init.models.map((m) => {
-  const tokenizer = new TextTokenizer(m.files);
-  return m.kind === 'pairs' ? new PairEncoder(tokenizer, m.maxLength) : new TextEncoder(tokenizer, m.maxLength, m.lowercase);
-});
+const encoders = init.models.map((recipe) => createEncoder(recipe));
 
 export default function tokenize(task: TokenizerTask): TokenizeReply {
   const encoder = encoders[task.model];
@@ -27,11 +21,9 @@ export default function tokenize(task: TokenizerTask): TokenizeReply {
   try {
     if ('chunk' in task) {
       const { texts, maxTokens, overlap } = task.chunk;
-      const count = (s: string): number => encoder.tokenizer.encode(s).length;
-      // A text that fits is one chunk: the per-word counting below is only paid by long ones.
-      return { ok: true, ranges: texts.map((t) => (count(t) <= maxTokens ? [[0, t.length]] : chunkText(t, count, maxTokens, overlap).map((c) => [c.start, c.end]))) };
+      return { ok: true, ranges: chunkRanges(encoder.tokenizer, texts, maxTokens, overlap) };
     }
-    return { ok: true, batch: packBatch(encodeJob(encoder, task.job)) };
+    return { ok: true, batch: packBatch(encoder.encodeJob(task.job)) };
   } catch (err) {
     if (err instanceof RerankerError) return { ok: false, code: err.code, message: err.message };
     return { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -1,7 +1,6 @@
 import type { SessionSettings } from '../runtime/onnx-session.js';
-import type { TextTruncation } from '../text/text-encoder.js';
-import type { TokenizerFiles } from '../text/tokenizer.js';
-import type { EncodeJob } from './encode-job.js';
+import type { EncodeJob } from '../text/encode-job.js';
+import type { EncoderRecipe } from '../text/encoders.js';
 
 /**
  * Everything that crosses the main <-> worker boundaries (inference and tokenizer workers), in one
@@ -42,17 +41,9 @@ export interface PackedBatch {
   offsets: Int32Array;
 }
 
-/**
- * Test-only: makes the worker fail the way production workers do (a crash, a hang in inference,
- * a run stuck inside the session's native code, a model that outputs NaN) so recovery is exercised
- * with real threads. Never set outside tests.
- */
-export type TestFault = 'exit' | 'hang' | 'stuck' | 'nan';
-
 export interface InferenceTask {
   model: number;
   batch: PackedBatch;
-  testFault?: TestFault | undefined;
 }
 
 export type InferenceReply =
@@ -60,17 +51,9 @@ export type InferenceReply =
   /** The worker is alive but the batch failed; `invalid` marks a NaN or infinite output. */
   | { ok: false; message: string; invalid?: boolean };
 
-/** How one model's texts become token ids, rebuilt in every tokenizer worker. */
-export interface TokenizerModel {
-  kind: 'pairs' | 'texts';
-  files: TokenizerFiles;
-  maxLength: number;
-  /** sentence-transformers' do_lower_case (texts only). */
-  lowercase: boolean;
-}
-
+/** Given to every tokenizer thread at start: each model's encoder, rebuilt there (text/encoders.ts). */
 export interface TokenizerInit {
-  models: TokenizerModel[];
+  models: EncoderRecipe[];
 }
 
 export interface TokenizeTask {
@@ -93,4 +76,3 @@ export type TokenizeReply =
   /** A client error (e.g. INPUT_TOO_LONG) keeps its code across the thread boundary. */
   | { ok: false; code?: string; message: string };
 
-export type { TextTruncation };

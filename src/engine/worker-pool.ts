@@ -5,7 +5,7 @@ import type { SessionSettings } from '../runtime/onnx-session.js';
 import type { EncodedSequence } from '../text/sequence.js';
 import { batchTransferList, packBatch } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
-import { WORKER_STATE, type InferenceReply, type InferenceTask, type TestFault, type WorkerInit } from './worker-messages.js';
+import { WORKER_STATE, type InferenceReply, type InferenceTask, type WorkerInit } from './worker-messages.js';
 
 export interface BatchOutput {
   /** rows x width, row-major. */
@@ -29,6 +29,11 @@ export interface WorkerPoolOptions {
   /** A batch running longer than this marks its worker hung; it is retired and replaced. */
   workerTimeoutMs: number;
   metrics: Metrics;
+  /**
+   * The worker entry (default: engine/inference-worker.js). Its default export runs one
+   * InferenceTask and it reads WorkerInit; the failure tests pass a script that wraps the real one.
+   */
+  workerScript?: string | undefined;
 }
 
 /** One worker thread. Piscina restarts it after a crash; the pool replaces it after a hang. */
@@ -48,7 +53,6 @@ export class WorkerPool implements BatchRunner {
   readonly capacity: number;
   private slots: Slot[];
   private readonly retiring = new Set<Promise<void>>();
-  private nextFault: TestFault | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -58,19 +62,13 @@ export class WorkerPool implements BatchRunner {
     this.slots = Array.from({ length: opts.workers }, () => this.newSlot());
   }
 
-  /** Test-only: the next batch makes its worker exit or hang, to exercise recovery. */
-  failNextBatchForTest(fault: TestFault): void {
-    this.nextFault = fault;
-  }
-
   async run(model: number, sequences: readonly EncodedSequence[]): Promise<BatchOutput> {
     if (this.closed) throw new WorkerFailedError('The inference pool is closed.');
     const slot = this.slots.find((s) => !s.busy);
     if (slot === undefined) throw new Error(`all ${this.capacity} workers are busy; the scheduler must not send more batches than workers`);
     const batch = packBatch(sequences);
     const startedBefore = Atomics.load(slot.state, WORKER_STATE.started);
-    const task = slot.piscina.run({ model, batch, testFault: this.nextFault }, { transferList: batchTransferList(batch) });
-    this.nextFault = undefined;
+    const task = slot.piscina.run({ model, batch }, { transferList: batchTransferList(batch) });
     slot.busy = true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -126,7 +124,7 @@ export class WorkerPool implements BatchRunner {
     const state = new SharedArrayBuffer(WORKER_STATE.totalBytes);
     const workerData: WorkerInit = { models: this.opts.models, state };
     const piscina = new Piscina<InferenceTask, InferenceReply>({
-      filename: workerScriptPath('inference-worker'),
+      filename: this.opts.workerScript ?? workerScriptPath('inference-worker'),
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Infinity,

@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { relative } from 'node:path';
 import type { Config } from '../config.js';
-import { rerankerBatchLimits } from '../models/engine-models.js';
 import type { Service } from '../service.js';
 import { VERSION } from '../version.js';
 import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas/index.js';
@@ -23,15 +22,15 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
 
   app.get('/info', { schema: { summary: 'Served model, limits and version', tags: ['operations'], response: { 200: InfoResponse, '5xx': AnyErrorBody } } }, async () => {
     const { reranker, embedder } = service.ready();
-    const { spec, servedModelName } = reranker;
-    const id2label = spec.folder.config.id2label ?? { '0': 'LABEL_0' };
-    // The reranker's limits: the settings, else the defaults for its precision (engine/batch-budget.ts).
-    const limits = rerankerBatchLimits(spec, config);
+    const { model } = reranker;
+    const { spec } = model;
+    // Read at load (models/registry.ts): the settings, else the kind's budget for the file's precision.
+    const { limits } = model;
     return {
-      model_id: servedModelName,
+      model_id: model.servedName,
       onnx_file: relative(spec.folder.dir, spec.folder.onnxPath),
-      model_type: { reranker: { id2label } },
-      num_labels: spec.folder.numLabels,
+      // A reranker kind's own fields: its labels (the schema names them).
+      ...(model.kind.info(spec) as Pick<InfoResponse, 'model_type' | 'num_labels'>),
       max_input_length: spec.maxLength,
       max_client_batch_size: config.limits.maxDocuments,
       max_batch_tokens: limits.maxBatchTokens,
@@ -47,8 +46,7 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
               onnx_file: relative(embedder.spec.folder.dir, embedder.spec.folder.onnxPath),
               dimensions: embedder.dimensions,
               max_input_length: embedder.spec.maxLength,
-              pooling: embedder.spec.pooling.modes,
-              normalize: embedder.spec.pooling.normalize,
+              ...(embedder.model.kind.info(embedder.spec) as { pooling: string[]; normalize: boolean }),
             },
       version: VERSION,
     };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sigmoid } from '../runtime/activation.js';
+import { sigmoid } from '../runtime/heads/activation.js';
 import { echoDocument, type InputDocument } from './documents.js';
 import type { RerankResponse, TeiRerankResponse } from './schemas/index.js';
 

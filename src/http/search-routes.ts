@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config, TruncationDirection } from '../config.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SearchOutcome } from '../pipelines/search-pipeline.js';
-import { sigmoid } from '../runtime/activation.js';
+import { sigmoid } from '../runtime/heads/activation.js';
 import type { Service } from '../service.js';
 import { checkFilter } from '../store/index.js';
 import { cachePolicy } from './cache-control.js';

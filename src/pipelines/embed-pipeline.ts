@@ -1,6 +1,6 @@
 import { textKeys, type CacheScope } from '../cache/index.js';
 import type { InferenceEngine } from '../engine/engine.js';
-import { normalizeRows } from '../runtime/pooling.js';
+import { normalizeRows } from '../runtime/heads/pooling-modes.js';
 import type { Metrics, StageTimings } from '../metrics.js';
 import type { TextTruncation } from '../text/text-encoder.js';
 import { READ_WRITE, type CachePolicy } from './cache-policy.js';
@@ -37,6 +37,8 @@ export function shapeVector(pooled: Float32Array, opts: { normalize: boolean; di
 export class EmbedPipeline {
   constructor(
     private readonly engine: InferenceEngine,
+    /** The engine's id of the model it runs. */
+    readonly model: string,
     readonly maxLength: number,
     readonly dimensions: number,
     private readonly cache: CacheScope<Float32Array> | undefined,
@@ -55,7 +57,7 @@ export class EmbedPipeline {
     let tokens = 0;
     if (misses.length > 0) {
       const texts = misses.length === job.texts.length ? job.texts : misses.map((i) => job.texts[i] as string);
-      const result = await this.engine.run('embedder', { kind: 'texts', texts, truncation: job.truncation }, job.signal);
+      const result = await this.engine.run(this.model, { kind: 'texts', texts, truncation: job.truncation }, job.signal);
       if (result.width !== this.dimensions) throw new Error(`the embedder returned ${result.width} components, expected ${this.dimensions}`);
       const computed = misses.map((i, j) => (vectors[i] = result.output.slice(j * result.width, (j + 1) * result.width)));
       tokens = result.tokens;

@@ -97,7 +97,7 @@ export class IngestPipeline {
       }
       for (const d of toEmbed) chunkTexts.set(d, [d.text]);
       if (collection.chunking !== null) {
-        const ranges = await embedder.engine.chunk('embedder', toEmbed.map((d) => d.text), collection.chunking.max_tokens, collection.chunking.overlap, signal);
+        const ranges = await embedder.engine.chunk(embedder.pipeline.model, toEmbed.map((d) => d.text), collection.chunking.max_tokens, collection.chunking.overlap, signal);
         toEmbed.forEach((d, i) => chunkTexts.set(d, (ranges[i] ?? [[0, d.text.length]]).map(([start, end]) => d.text.slice(start, end))));
       }
       const texts = [...new Set([...chunkTexts.values()].flat())];

@@ -32,6 +32,8 @@ export interface RerankScores {
 export class RerankPipeline {
   constructor(
     private readonly engine: InferenceEngine,
+    /** The engine's id of the model it runs. */
+    private readonly model: string,
     private readonly maxLength: number,
     private readonly cache: CacheScope<number> | undefined,
     private readonly metrics?: Metrics | undefined,
@@ -50,7 +52,7 @@ export class RerankPipeline {
     let tokens = 0;
     if (misses.length > 0) {
       const documents = misses.length === job.documents.length ? job.documents : misses.map((i) => job.documents[i] as string);
-      const result = await this.engine.run('reranker', { kind: 'pairs', query: job.query, documents, truncation: job.truncation }, job.signal);
+      const result = await this.engine.run(this.model, { kind: 'pairs', query: job.query, documents, truncation: job.truncation }, job.signal);
       misses.forEach((i, j) => {
         raw[i] = result.output[j] as number;
       });

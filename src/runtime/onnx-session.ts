@@ -1,23 +1,11 @@
 import { existsSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { ModelLoadError, ModelOutputInvalidError } from '../errors.js';
-import { rewrittenGraph } from '../tools/optimize/load-graph.js';
+import { rewrittenGraph } from '../graph/plan-graph.js';
 import type { EncodedSequence } from '../text/sequence.js';
-import { rawScore } from './activation.js';
 import { buildBatchTensors } from './batch-tensors.js';
 import { asFloat32 } from './float16.js';
-import { pool, normalizeRows, type PoolingSettings } from './pooling.js';
-
-/** What turns the graph's output into one row per sequence. */
-export type HeadSettings =
-  /** A cross-encoder: one raw score per pair (see activation.ts). */
-  | { kind: 'classifier'; numLabels: number; relevantLabel: number }
-  /**
-   * A bi-encoder: one vector per text, pooled over the token embeddings unless the graph pooled
-   * already. `graphModules` names sentence-transformers modules (Dense…) that only the graph can
-   * run: then the graph must output sentence_embedding.
-   */
-  | ({ kind: 'pooling'; graphModules: string[] } & PoolingSettings);
+import { createHead, type Head, type HeadOutput, type HeadSettings } from './heads/index.js';
 
 export interface SessionSettings {
   onnxPath: string;
@@ -36,14 +24,10 @@ export interface SessionSettings {
   rewrittenPath?: string | undefined;
 }
 
-export interface SessionOutput {
-  /** rows x width, row-major. */
-  data: Float32Array;
-  width: number;
-}
+export type { HeadSettings };
+/** rows x width, row-major. */
+export type SessionOutput = HeadOutput;
 
-/** Output names in the order they are preferred, per head. */
-const POOLING_OUTPUTS = ['sentence_embedding', 'last_hidden_state', 'token_embeddings'];
 const FLOAT_TYPES = new Set(['float32', 'float16']);
 /** Every input `run` feeds; token_type_ids only when the graph declares it. */
 const FED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
@@ -52,20 +36,11 @@ function fail(settings: SessionSettings, problem: string, fix: string): never {
   throw new ModelLoadError(settings.onnxPath, problem, fix);
 }
 
-function pickOutput(session: ort.InferenceSession, settings: SessionSettings): ort.InferenceSession.TensorValueMetadata {
+function pickOutput(session: ort.InferenceSession, settings: SessionSettings, head: Head): ort.InferenceSession.TensorValueMetadata {
   const outputs = session.outputMetadata.filter((o): o is ort.InferenceSession.TensorValueMetadata => o.isTensor);
-  const head = settings.head;
-  const names = head.kind === 'classifier' ? ['logits'] : head.graphModules.length > 0 ? ['sentence_embedding'] : POOLING_OUTPUTS;
-  const chosen = names.map((n) => outputs.find((o) => o.name === n)).find((o) => o !== undefined) ?? (head.kind === 'classifier' ? outputs[0] : undefined);
-  if (chosen === undefined) {
-    const fix =
-      head.kind === 'classifier'
-        ? 'Export the model for text classification (optimum-cli export onnx --task text-classification).'
-        : head.graphModules.length > 0
-          ? `modules.json lists ${head.graphModules.join(', ')}, which only the graph can run: export the whole sentence-transformers pipeline so the graph outputs sentence_embedding.`
-          : 'Export the model for feature extraction (optimum-cli export onnx --task feature-extraction), which outputs last_hidden_state.';
-    fail(settings, `the graph has none of the outputs ${names.join(', ')} (outputs: ${session.outputNames.join(', ')})`, fix);
-  }
+  const picked = head.chooseOutput(outputs);
+  const chosen = outputs.find((o) => o.name === picked?.name);
+  if (chosen === undefined) fail(settings, `the graph has none of the outputs ${head.outputNames.join(', ')} (outputs: ${session.outputNames.join(', ')})`, head.missingOutputFix);
   if (!FLOAT_TYPES.has(chosen.type)) {
     fail(settings, `its output ${chosen.name} is ${chosen.type}; only float32 and float16 outputs are supported`, 'Use the fp32 or fp16 ONNX file of the model (--onnx-file).');
   }
@@ -79,6 +54,7 @@ export class ModelSession {
     private readonly settings: SessionSettings,
     readonly hasTypeIds: boolean,
     private readonly output: ort.InferenceSession.TensorValueMetadata,
+    private readonly head: Head,
   ) {}
 
   static async create(settings: SessionSettings): Promise<ModelSession> {
@@ -108,8 +84,15 @@ export class ModelSession {
       await session.release();
       fail(settings, `the graph needs inputs this service does not feed: ${unfed.join(', ')}`, 'Export the model with optimum-cli export onnx, whose encoder graphs take only input_ids, attention_mask and token_type_ids.');
     }
-    const output = pickOutput(session, settings);
-    return new ModelSession(session, settings, session.inputNames.includes('token_type_ids'), output);
+    const head = createHead(settings.head);
+    let output: ort.InferenceSession.TensorValueMetadata;
+    try {
+      output = pickOutput(session, settings, head);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+    return new ModelSession(session, settings, session.inputNames.includes('token_type_ids'), output, head);
   }
 
   /** The output the head reads, and its element type (float32 or float16). */
@@ -117,11 +100,8 @@ export class ModelSession {
     return { name: this.output.name, type: this.output.type };
   }
 
-  /**
-   * One row per sequence, in the order given; throws ModelOutputInvalidError on NaN or infinity.
-   * `poisonForTest` replaces the first value with NaN, so tests reach that path with a real model.
-   */
-  async run(sequences: readonly EncodedSequence[], poisonForTest = false): Promise<SessionOutput> {
+  /** One row per sequence, in the order given; throws ModelOutputInvalidError on NaN or infinity. */
+  async run(sequences: readonly EncodedSequence[]): Promise<SessionOutput> {
     const t = buildBatchTensors(sequences, this.settings.padId);
     const dims = [t.batch, t.seqLen];
     const feeds: Record<string, ort.Tensor> = {
@@ -132,36 +112,9 @@ export class ModelSession {
     const out = await this.session.run(feeds, [this.output.name]);
     const tensor = out[this.output.name];
     if (tensor === undefined) throw new Error(`session returned no ${this.output.name}`);
-    const data = asFloat32(tensor.type, tensor.data);
-    const result = this.settings.head.kind === 'classifier' ? this.scores(data, t.batch) : this.vectors(data, tensor.dims, sequences);
-    if (poisonForTest) result.data[0] = NaN;
+    const result = this.head.read(asFloat32(tensor.type, tensor.data), tensor.dims, sequences);
     checkFinite(result.data, this.settings.label);
     return result;
-  }
-
-  private scores(logits: Float32Array, batch: number): SessionOutput {
-    const head = this.settings.head as Extract<HeadSettings, { kind: 'classifier' }>;
-    if (logits.length !== batch * head.numLabels) {
-      throw new Error(`model returned ${logits.length} logits for ${batch} pairs; config.json says ${head.numLabels} labels`);
-    }
-    const scores = new Float32Array(batch);
-    for (let i = 0; i < batch; i++) scores[i] = rawScore(logits, i, head.numLabels, head.relevantLabel);
-    return { data: scores, width: 1 };
-  }
-
-  private vectors(data: Float32Array, dims: readonly number[], sequences: readonly EncodedSequence[]): SessionOutput {
-    const head = this.settings.head as Extract<HeadSettings, { kind: 'pooling' }>;
-    if (dims.length === 2) {
-      // sentence_embedding: the graph pooled already.
-      const width = dims[1] as number;
-      const copy = Float32Array.from(data);
-      if (head.normalize) normalizeRows(copy, sequences.length, width);
-      return { data: copy, width };
-    }
-    if (dims.length !== 3) throw new Error(`expected token embeddings [batch, tokens, dim], got dims [${dims.join(', ')}]`);
-    const [batch, seqLen, dim] = dims as [number, number, number];
-    const pooled = pool(data, batch, seqLen, dim, sequences.map((s) => s.ids.length), head);
-    return { data: pooled, width: pooled.length / batch };
   }
 
   async release(): Promise<void> {

@@ -74,3 +74,9 @@ export function chunkText(text: string, count: (s: string) => number, maxTokens:
   }
   return chunks;
 }
+
+/** Each text's chunks as [start, end) character ranges; a text that fits is one chunk, so only long ones pay the per-word counting. */
+export function chunkRanges(tokenizer: { encode(text: string): ArrayLike<number> }, texts: readonly string[], maxTokens: number, overlap: number): [number, number][][] {
+  const count = (s: string): number => tokenizer.encode(s).length;
+  return texts.map((t) => (count(t) <= maxTokens ? [[0, t.length]] : chunkText(t, count, maxTokens, overlap).map((c): [number, number] => [c.start, c.end])));
+}

@@ -1,5 +1,6 @@
 import { LimitExceededError } from '../errors.js';
 import { encodeBounded } from './precut.js';
+import type { EncodeJob, SequenceEncoder } from './encode-job.js';
 import type { EncodedSequence } from './sequence.js';
 import { applyTemplate } from './template.js';
 import type { TextTokenizer } from './tokenizer.js';
@@ -16,7 +17,7 @@ export interface TruncationOptions {
   maxTokensPerDoc?: number | undefined;
 }
 
-export class PairEncoder {
+export class PairEncoder implements SequenceEncoder {
   /** Tokens left for query and document once the template's special tokens are placed. */
   readonly budget: number;
   /**
@@ -32,6 +33,13 @@ export class PairEncoder {
     this.budget = maxLength - tokenizer.templates.pair.specialCount;
     if (this.budget < 2) throw new Error(`max length ${maxLength} leaves no room for a pair`);
     this.enough = maxLength + 1;
+  }
+
+  /** The query once, then each document against it. */
+  encodeJob(job: EncodeJob): EncodedSequence[] {
+    if (job.kind !== 'pairs') throw new Error('a texts job needs an embedding model');
+    const queryIds = this.encodeQuery(job.query, job.truncation);
+    return job.documents.map((d) => this.encodePair(queryIds, d, job.truncation));
   }
 
   encodeQuery(query: string, opts: Pick<TruncationOptions, 'direction' | 'truncate'> = { direction: 'right', truncate: true }): number[] {

@@ -1,5 +1,6 @@
 import { LimitExceededError } from '../errors.js';
 import { encodeBounded } from './precut.js';
+import type { EncodeJob, SequenceEncoder } from './encode-job.js';
 import type { EncodedSequence } from './sequence.js';
 import { applyTemplate } from './template.js';
 import type { TextTokenizer } from './tokenizer.js';
@@ -12,7 +13,7 @@ export interface TextTruncation {
 }
 
 /** One text as an embedding model reads it: the single-sequence template around it, cut to fit. */
-export class TextEncoder {
+export class TextEncoder implements SequenceEncoder {
   /** Tokens left for the text once the template's special tokens are placed. */
   readonly budget: number;
 
@@ -24,6 +25,11 @@ export class TextEncoder {
   ) {
     this.budget = maxLength - tokenizer.templates.single.specialCount;
     if (this.budget < 1) throw new Error(`max length ${maxLength} leaves no room for a text`);
+  }
+
+  encodeJob(job: EncodeJob): EncodedSequence[] {
+    if (job.kind !== 'texts') throw new Error('a pairs job needs a cross-encoder');
+    return job.texts.map((t) => this.encode(t, job.truncation));
   }
 
   encode(input: string, opts: TextTruncation): EncodedSequence {

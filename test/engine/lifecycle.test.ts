@@ -64,7 +64,7 @@ describe('start-up and shutdown (issue 11)', () => {
         engineFactory: async (...args) => {
           const engine = await defaultEngineFactory(...args);
           engines.push(engine);
-          return { roles: engine.roles, run: engine.run.bind(engine), chunk: engine.chunk.bind(engine), close: async () => void (closed++, await engine.close()) };
+          return { models: engine.models, run: engine.run.bind(engine), chunk: engine.chunk.bind(engine), close: async () => void (closed++, await engine.close()) };
         },
       });
       await expect(service.start()).rejects.toThrow(/Invalid URL/);
@@ -91,7 +91,7 @@ describe('start-up and shutdown (issue 11)', () => {
       const service = new Service(config, {
         engineFactory: async (...args) => {
           const engine = await defaultEngineFactory(...args);
-          return { roles: engine.roles, run: engine.run.bind(engine), chunk: engine.chunk.bind(engine), close: async () => void (closed++, await engine.close()) };
+          return { models: engine.models, run: engine.run.bind(engine), chunk: engine.chunk.bind(engine), close: async () => void (closed++, await engine.close()) };
         },
       });
       await expect(service.start()).rejects.toThrow(/999/);
@@ -121,7 +121,7 @@ describe('start-up and shutdown (issue 11)', () => {
 
   it('closing does not wait forever for a worker stuck in native code', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '300' });
-    t.pool.failNextBatchForTest('stuck');
+    t.failBatchOf(3, 'stuck');
     await expect(t.rerank(makeJob(3, 1))).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     // The replacement serves; the stuck thread is retired, still "inside the session".
     expect((await t.rerank(makeJob(3, 2))).output).toHaveLength(3);
@@ -149,7 +149,7 @@ describe('the scheduler\'s dispatch chain (issue 11)', () => {
       },
       close: async () => undefined,
     };
-    const scheduler = new Scheduler([{ role: 'reranker', limits }], runner, opts, metrics());
+    const scheduler = new Scheduler([{ label: 'reranker', limits }], runner, opts, metrics());
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown): void => void unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
@@ -177,7 +177,7 @@ describe('the scheduler\'s dispatch chain (issue 11)', () => {
       },
       close: async () => undefined,
     };
-    const scheduler = new Scheduler([{ role: 'reranker', limits }], runner, opts, metrics());
+    const scheduler = new Scheduler([{ label: 'reranker', limits }], runner, opts, metrics());
     await expect(scheduler.submit(scheduler.reserve(0, 1), seq(1))).rejects.toMatchObject({ statusCode: 503 });
     await expect(scheduler.submit(scheduler.reserve(0, 1), seq(1))).resolves.toMatchObject({ width: 1 });
     await scheduler.close();
@@ -200,7 +200,7 @@ describe('the pace after a worker is replaced (issue 11)', () => {
       close: async () => undefined,
     };
     const metrics = new Metrics(undefined, { defaultMetrics: false });
-    const scheduler = new Scheduler([{ role: 'reranker', limits: { maxBatchSize: 8, maxBatchTokens: 1000 } }], runner, { batchWaitMs: 0, maxQueuePairs: 1000, maxQueueMs: 100 }, metrics);
+    const scheduler = new Scheduler([{ label: 'reranker', limits: { maxBatchSize: 8, maxBatchTokens: 1000 } }], runner, { batchWaitMs: 0, maxQueuePairs: 1000, maxQueueMs: 100 }, metrics);
     await scheduler.submit(scheduler.reserve(0, 5), seq(5));
     const reservations = [scheduler.reserve(0, 20), scheduler.reserve(0, 20), scheduler.reserve(0, 20)];
     await Promise.all(reservations.map((r) => scheduler.submit(r, seq(20))));
@@ -210,7 +210,7 @@ describe('the pace after a worker is replaced (issue 11)', () => {
 
   it('a replacement worker reports the session time of its first batch, not its model load', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0' });
-    t.pool.failNextBatchForTest('exit');
+    t.failBatchOf(5, 'exit');
     await expect(t.rerank(makeJob(5, 1))).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     const before = await histogram(t.metrics.stageDuration, { stage: 'inference' });
     // One batch (documents of one length) on the replacement, which is still loading its session.

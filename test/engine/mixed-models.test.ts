@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { createPoolEngine } from '../../src/engine/create-engine.js';
 import type { PoolEngine } from '../../src/engine/engine.js';
-import type { EncodeJob } from '../../src/engine/encode-job.js';
+import type { EncodeJob } from '../../src/text/encode-job.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
 import { Metrics } from '../../src/metrics.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
-import { loadEmbedder } from '../../src/models/embedder.js';
-import { engineModels } from '../../src/models/engine-models.js';
-import { defaultEngineSettings } from '../../src/service.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder } from '../../src/models/kinds/embedder.js';
+import { engineModels } from '../support/engine-models.js';
+import { engineSettings } from '../../src/compose.js';
 import { forgedModel } from '../support/forged-model.js';
 import { forgedEmbedder } from '../support/test-app.js';
 import { expectClose, makeJob } from './pool-fixture.js';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const embedder = loadEmbedder(await forgedEmbedder(), {});
   const config = buildConfig({ model: reranker.folder.dir, embeddingModel: embedder.folder.dir, workers: '1', batchWaitMs: '0' });
   const models = engineModels({ reranker, embedder }, config);
-  engine = (await createPoolEngine(models, defaultEngineSettings(config), new Metrics(undefined, { defaultMetrics: false }))).engine;
+  engine = (await createPoolEngine(models, engineSettings(config), new Metrics(undefined, { defaultMetrics: false }))).engine;
   local = await LocalEngine.create(models, 1);
 });
 afterAll(async () => {

@@ -1,15 +1,16 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Histogram } from 'prom-client';
 import { buildConfig, type RawSettings } from '../../src/config.js';
 import { createPoolEngine } from '../../src/engine/create-engine.js';
 import type { EngineModel } from '../../src/engine/engine.js';
-import type { EncodeJob } from '../../src/engine/encode-job.js';
+import type { EncodeJob } from '../../src/text/encode-job.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
 import type { PoolEngine } from '../../src/engine/engine.js';
 import type { WorkerPool } from '../../src/engine/worker-pool.js';
 import { Metrics } from '../../src/metrics.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
-import { engineModels } from '../../src/models/engine-models.js';
-import { defaultEngineSettings } from '../../src/service.js';
+import { engineSettings, loadModels } from '../../src/compose.js';
 import type { ForgeOptions } from '../../src/tools/forge/index.js';
 import { forgedModel } from '../support/forged-model.js';
 
@@ -19,7 +20,7 @@ const WORDS = 'paris france capital river seine bank bread cheese wine tower mus
 export async function forgedModels(model: Omit<ForgeOptions, 'out'> = {}, settings: RawSettings = {}): Promise<{ dir: string; models: EngineModel[] }> {
   const dir = await forgedModel(model);
   const config = buildConfig({ model: dir, embeddingModel: 'none', ...settings });
-  return { dir, models: engineModels({ reranker: loadCrossEncoder(dir, {}), embedder: undefined }, config) };
+  return { dir, models: loadModels(config, { reranker: true }).registry.engineModels };
 }
 
 /** A deterministic rerank job of varied document lengths (words per document in [minWords, maxWords]). */
@@ -33,19 +34,31 @@ export function makeJob(count: number, seed: number, minWords = 3, maxWords = 60
   return { kind: 'pairs', query: `what is the ${WORDS[seed % WORDS.length]} of france`, documents, truncation: { direction: 'right', truncate: true } };
 }
 
+/** How a worker of test/engine/fixtures/faulty-worker.mjs fails: it exits, spins in JavaScript, or stays in a "native" run. */
+export type WorkerFault = 'exit' | 'hang' | 'stuck';
+
 export interface TestEngine {
   engine: PoolEngine;
   pool: WorkerPool;
   metrics: Metrics;
   rerank(job: EncodeJob, signal?: AbortSignal): ReturnType<PoolEngine['run']>;
+  /** The next batch of exactly `sequences` sequences makes its worker fail this way, for real. */
+  failBatchOf(sequences: number, fault: WorkerFault): void;
 }
+
+/** The workers run the faulty-worker fixture, which is the real worker until a test asks it to fail. */
+const FAULTY_WORKER = new URL('./fixtures/faulty-worker.mjs', import.meta.url).pathname;
 
 export async function startEngine(dir: string, settings: RawSettings): Promise<TestEngine> {
   const metrics = new Metrics(undefined, { defaultMetrics: false });
   const config = buildConfig({ model: dir, embeddingModel: 'none', ...settings });
-  const models = engineModels({ reranker: loadCrossEncoder(dir, {}), embedder: undefined }, config);
-  const { engine, pool } = await createPoolEngine(models, defaultEngineSettings(config), metrics);
-  return { engine, pool, metrics, rerank: (job, signal) => engine.run('reranker', job, signal) };
+  const models = loadModels(config, { reranker: true }).registry.engineModels;
+  // Workers copy the environment when they start, so the file is named before the pool exists.
+  const faultFile = join(mkdtempSync(join(tmpdir(), 'worker-fault-')), 'next');
+  process.env['RERANKER_TEST_FAULT_FILE'] = faultFile;
+  const { engine, pool } = await createPoolEngine(models, engineSettings(config), metrics, { workerScript: FAULTY_WORKER });
+  const id = models[0]?.id ?? 'reranker';
+  return { engine, pool, metrics, rerank: (job, signal) => engine.run(id, job, signal), failBatchOf: (n, fault) => writeFileSync(faultFile, `${fault} ${n}`) };
 }
 
 /** Scores computed alone, on the main thread: the reference the pool must match. */
@@ -53,7 +66,7 @@ export async function scoresAlone(models: EngineModel[], jobs: EncodeJob[]): Pro
   const local = await LocalEngine.create(models, 1);
   try {
     const out: Float32Array[] = [];
-    for (const job of jobs) out.push((await local.run('reranker', job)).output);
+    for (const job of jobs) out.push((await local.run(models[0]?.id ?? 'reranker', job)).output);
     return out;
   } finally {
     await local.close();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelOutputInvalidError, WorkerFailedError } from '../../src/errors.js';
+import { poisonedModel } from '../support/poisoned-model.js';
 import { counter, expectClose, forgedModels, makeJob, scoresAlone, startEngine, type TestEngine } from './pool-fixture.js';
 
 const { dir, models } = await forgedModels();
@@ -27,7 +28,7 @@ async function dispatched(e: TestEngine): Promise<void> {
 describe('worker failures', () => {
   it('fails the requests of a batch whose worker exits, replaces the worker and keeps serving', async () => {
     t = await startEngine(dir, { workers: '2', batchWaitMs: '0' });
-    t.pool.failNextBatchForTest('exit');
+    t.failBatchOf(5, 'exit');
     const doomed = t.rerank(makeJob(5, 1));
     doomed.catch(() => undefined);
     // Dispatched after the doomed batch, so it runs on the other worker.
@@ -53,7 +54,7 @@ describe('worker failures', () => {
 
   it('replaces a worker whose batch runs past workerTimeoutMs; requests queued behind it succeed', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '400' });
-    t.pool.failNextBatchForTest('hang');
+    t.failBatchOf(5, 'hang');
     const started = performance.now();
     const hung = t.rerank(makeJob(5, 2));
     hung.catch(() => undefined);
@@ -69,9 +70,9 @@ describe('worker failures', () => {
   });
 
   it('fails a batch whose output is NaN with MODEL_OUTPUT_INVALID, naming the model, and keeps the worker', async () => {
-    t = await startEngine(dir, { workers: '1', batchWaitMs: '0' });
-    t.pool.failNextBatchForTest('nan');
-    const poisoned = t.rerank(makeJob(5, 4));
+    // The graph itself outputs NaN for any pair holding "zebra" (test/support/poisoned-model.ts).
+    t = await startEngine(poisonedModel(dir, 'zebra'), { workers: '1', batchWaitMs: '0' });
+    const poisoned = t.rerank({ ...makeJob(5, 4), query: 'what is a zebra' });
     await expect(poisoned).rejects.toBeInstanceOf(ModelOutputInvalidError);
     await expect(poisoned).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID', statusCode: 500, message: expect.stringContaining('reranker') });
     expect(await counter(t.metrics.workerRestarts)).toBe(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEmbedder } from '../../src/models/embedder.js';
+import { loadEmbedder } from '../../src/models/kinds/embedder.js';
 import { forgedEmbedder, testApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;

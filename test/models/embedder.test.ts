@@ -5,11 +5,11 @@ import { buildConfig } from '../../src/config.js';
 import type { EngineModel } from '../../src/engine/engine.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
 import { ModelLoadError } from '../../src/errors.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
-import { loadEmbedder } from '../../src/models/embedder.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder } from '../../src/models/kinds/embedder.js';
 import { shapeVector } from '../../src/pipelines/embed-pipeline.js';
 import { ModelSession } from '../../src/runtime/onnx-session.js';
-import { engineModels } from '../../src/models/engine-models.js';
+import { engineModels } from '../support/engine-models.js';
 import { DataType, folderWithOutputCast } from '../support/onnx-output-cast.js';
 import { forgedModel } from '../support/forged-model.js';
 import { copyOf } from '../support/folders.js';
@@ -22,7 +22,7 @@ const { dir: FIXTURE, reference } = embedderFixture('bert-st-mean');
 async function embedderModels(dir: string, onnxFile?: string): Promise<EngineModel[]> {
   const reranker = loadCrossEncoder(await forgedModel(), {});
   const config = buildConfig({ model: reranker.folder.dir, embeddingModel: dir, embeddingOnnxFile: onnxFile });
-  return engineModels({ reranker, embedder: loadEmbedder(dir, { onnxFile }) }, config).filter((m) => m.role === 'embedder');
+  return engineModels({ reranker, embedder: loadEmbedder(dir, { onnxFile }) }, config).filter((m) => m.label === 'embedder');
 }
 
 /** Embeds texts as the service does (pooled in the worker, normalised as the model's Normalize module says). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/errors.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
 import { loadModelFolder } from '../../src/models/model-folder.js';
 import { forgedModel } from '../support/forged-model.js';
 

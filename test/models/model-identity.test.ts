@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pairKeys } from '../../src/cache/index.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
 import { modelIdentity } from '../../src/models/model-identity.js';
 import { forgedModel } from '../support/forged-model.js';
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
-import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/cross-encoder.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/kinds/cross-encoder.js';
 import { ModelSession } from '../../src/runtime/onnx-session.js';
-import { engineModels } from '../../src/models/engine-models.js';
+import { engineModels } from '../support/engine-models.js';
 
 /**
  * An XLMRobertaForSequenceClassification written outside this project: torch weights exported to

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { LocalEngine } from '../../src/engine/local-engine.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
-import { loadEmbedder, type EmbedderSpec } from '../../src/models/embedder.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder, type EmbedderSpec } from '../../src/models/kinds/embedder.js';
 import { shapeVector } from '../../src/pipelines/embed-pipeline.js';
-import { engineModels } from '../../src/models/engine-models.js';
+import { engineModels } from '../support/engine-models.js';
 import { embedderFixture } from '../support/hf-fixture.js';
 
 /**
@@ -30,7 +30,7 @@ let engine: LocalEngine;
 beforeAll(async () => {
   spec = loadEmbedder(FIXTURE, {});
   const reranker = loadCrossEncoder(RERANKER, {});
-  const models = engineModels({ reranker, embedder: spec }, buildConfig({ model: RERANKER, embeddingModel: FIXTURE })).filter((m) => m.role === 'embedder');
+  const models = engineModels({ reranker, embedder: spec }, buildConfig({ model: RERANKER, embeddingModel: FIXTURE })).filter((m) => m.label === 'embedder');
   engine = await LocalEngine.create(models, 1);
 });
 afterAll(async () => engine?.close());

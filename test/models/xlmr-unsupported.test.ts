@@ -2,10 +2,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/errors.js';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
 import { ModelSession } from '../../src/runtime/onnx-session.js';
 import { forgeModel } from '../../src/tools/forge/index.js';
-import { decodeModel, encodeModel } from '../../src/tools/forge/onnx-proto.js';
+import { decodeModel, encodeModel } from '../../src/graph/onnx-proto.js';
 import { copyOf } from '../support/folders.js';
 import { forgedModel } from '../support/forged-model.js';
 

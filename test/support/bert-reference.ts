@@ -20,7 +20,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ATTENTION_MASK_FILL } from '../../src/tools/forge/bert-graph.js';
-import { decodeModel, readFloatTensor } from '../../src/tools/forge/onnx-proto.js';
+import { decodeModel, readFloatTensor } from '../../src/graph/onnx-proto.js';
 import { familyWeightNames } from '../../src/tools/forge/weight-names.js';
 
 export interface ReferenceBatch {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataType, decodeModel, encodeModel } from '../../src/tools/forge/onnx-proto.js';
+import { DataType, decodeModel, encodeModel } from '../../src/graph/onnx-proto.js';
 import { copyOf } from './folders.js';
 
 /**

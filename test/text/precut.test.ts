@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadCrossEncoder } from '../../src/models/cross-encoder.js';
-import { loadEmbedder } from '../../src/models/embedder.js';
+import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder } from '../../src/models/kinds/embedder.js';
 import { encodeBounded } from '../../src/text/precut.js';
 import { applyTemplate } from '../../src/text/template.js';
 import { cut, longestFirstLengths, type TruncationDirection } from '../../src/text/truncation.js';

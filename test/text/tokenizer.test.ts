@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/cross-encoder.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/kinds/cross-encoder.js';
 import { forgedModel } from '../support/forged-model.js';
 
 let spec: CrossEncoderSpec;

@@ -1,5 +1,5 @@
 import { DataType, GraphBuilder, int, ints } from './graph-builder.js';
-import type { ModelProto, ValueInfoProto } from './onnx-proto.js';
+import type { ModelProto, ValueInfoProto } from '../../graph/onnx-proto.js';
 import type { ForgePreset } from './presets.js';
 import type { HeadNames, LayerWeightNames } from './weight-names.js';
 

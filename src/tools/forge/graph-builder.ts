@@ -7,7 +7,7 @@ import {
   type AttributeProto,
   type NodeProto,
   type TensorProto,
-} from './onnx-proto.js';
+} from '../../graph/onnx-proto.js';
 
 export type AttrValue = { int: number } | { ints: number[] } | { float: number };
 

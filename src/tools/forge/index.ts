@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildBertModel } from './bert-graph.js';
 import { buildConfigJson } from './config-json.js';
-import { encodeModel, type ModelProto } from './onnx-proto.js';
+import { encodeModel, type ModelProto } from '../../graph/onnx-proto.js';
 import { PRESETS, type ForgePreset, type ForgePresetName } from './presets.js';
 import { sentenceTransformersFiles } from './st-files.js';
 import { buildSpecialTokensMap, buildTokenizerConfig, buildTokenizerJson, buildVocabTxt } from './tokenizer-files.js';

@@ -1,6 +1,6 @@
 import { attentionMaskBias, checkHeads, encoderLayers, int64Input, layerNorm, modelProto, outputHead } from './encoder-graph.js';
 import { DataType, GraphBuilder, int } from './graph-builder.js';
-import type { ModelProto } from './onnx-proto.js';
+import type { ModelProto } from '../../graph/onnx-proto.js';
 import type { ForgePreset } from './presets.js';
 import type { FloatTensor } from './weights.js';
 import { familyWeightNames } from './weight-names.js';

@@ -1,13 +1,9 @@
 import cliProgress from 'cli-progress';
 import type { Config } from '../../config.js';
-import { createEngine } from '../../engine/create-engine.js';
+import { defaultEngineFactory, embedderReady, ingestEmbedder, loadModels } from '../../compose.js';
 import { resolveModelFolder } from '../../hub/model-source.js';
 import { Metrics } from '../../metrics.js';
-import { loadEmbedder } from '../../models/embedder.js';
-import { EmbedPipeline } from '../../pipelines/embed-pipeline.js';
 import { IngestPipeline, type IngestDocument } from '../../pipelines/ingest-pipeline.js';
-import { embedderEngineModel } from '../../models/engine-models.js';
-import { defaultEngineSettings } from '../../service.js';
 import { openStore, type Collection } from '../../store/index.js';
 import { countRecords, readDocuments, type FieldMap } from './read-documents.js';
 
@@ -57,22 +53,24 @@ async function httpSink(url: string, name: string, key: string | undefined): Pro
 async function directSink(config: Config, name: string, log: (msg: string) => void): Promise<Sink> {
   if (config.embedder.model === undefined) throw new Error('ingesting text needs an embedding model; pass --embedding-model');
   const dir = await resolveModelFolder({ model: config.embedder.model, onnxFile: config.embedder.onnxFile }, config.hub, log);
-  const spec = loadEmbedder(dir, { onnxFile: config.embedder.onnxFile, maxLength: config.embedder.maxLength });
+  // The service's own wiring (compose.ts), with the embedder alone and no cache.
+  const { registry } = loadModels({ ...config, embedder: { ...config.embedder, model: dir } }, { reranker: false });
+  const model = registry.byRole('embedder');
+  if (model === undefined) throw new Error(`no embedding model at ${dir}`);
   const store = await openStore(config.store, { log: { warn: (_o, m) => log(m), info: () => undefined } });
   if (store === undefined) throw new Error('--store none: nothing to ingest into');
   const metrics = new Metrics(undefined, { defaultMetrics: false });
-  const engine = await createEngine([embedderEngineModel(spec, config)], defaultEngineSettings(config), metrics).catch(async (err: unknown) => {
+  const engine = await defaultEngineFactory(registry.engineModels, config, metrics).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
-  const probe = await engine.run('embedder', { kind: 'texts', texts: ['probe'], truncation: { direction: 'right', truncate: true } });
-  const embed = new EmbedPipeline(engine, spec.maxLength, probe.width, undefined, metrics);
-  const ingest = new IngestPipeline({ store, embedder: () => ({ name: spec.folder.name, pipeline: embed, engine, normalize: spec.pooling.normalize, maxLength: spec.maxLength }), maxDocumentChars: config.limits.maxDocumentChars });
+  const embedder = await embedderReady(model, engine, undefined, metrics);
+  const ingest = new IngestPipeline({ store, embedder: ingestEmbedder(engine, embedder, undefined), maxDocumentChars: config.limits.maxDocumentChars });
   let collection: Collection;
   try {
     collection = await store.getCollection(name);
   } catch {
-    collection = await store.createCollection({ name, dimensions: probe.width, embedding_model: spec.folder.name });
+    collection = await store.createCollection({ name, dimensions: embedder.dimensions, embedding_model: embedder.servedModelName });
   }
   return {
     write: async (docs) => void (await ingest.upsert(collection, docs, undefined, true)),

@@ -2,15 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { batchBudget } from '../../engine/batch-budget.js';
+import { batchBudget } from '../../models/kinds/encoder-budgets.js';
+import { DEFAULT_REWRITES, kindNamed } from '../../models/kinds/index.js';
 import { ConfigError } from '../../errors.js';
 import { loadModelFolder } from '../../models/model-folder.js';
-import { decodeModel, encodeModel } from '../forge/onnx-proto.js';
-import { compareGraphs, median, type ModelKind } from './compare-graphs.js';
+import { decodeModel, encodeModel } from '../../graph/onnx-proto.js';
+import { compareGraphs, median } from './compare-graphs.js';
 import { optimizeGraph, ortFusedGraph, type RewriteResult } from './optimize-graph.js';
-import { graphPrecision, type GraphPrecision } from './precision.js';
+import { graphPrecision, type GraphPrecision } from '../../graph/precision.js';
 import { formatOptimizeTable, type RewriteTrial } from './report-text.js';
-import { DEFAULT_REWRITES, REWRITES, rewriteNamed } from './rewrites.js';
+import { REWRITES, rewriteNamed } from '../../graph/rewrites/index.js';
 
 export interface OptimizeCommandOptions {
   model: string;
@@ -50,7 +51,8 @@ export async function runOptimizeCommand(opts: OptimizeCommandOptions, write: (t
   for (const [flag, v] of [['--queries', opts.queries], ['--rounds', opts.rounds], ['--threads', opts.threads ?? 1]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`${flag} must be a positive integer, got ${v}`);
   }
-  const kind: ModelKind = existsSync(path.join(opts.model, 'modules.json')) ? 'embedder' : 'cross-encoder';
+  // A sentence-transformers folder is an embedder; any other, a reranker.
+  const kind = existsSync(path.join(opts.model, 'modules.json')) ? 'embedder' : 'cross-encoder';
   const folder = loadModelFolder(opts.model, opts.onnxFile, kind === 'embedder' ? 'feature-extraction' : 'text-classification');
   const input = folder.onnxPath;
   const bytes = await readFile(input);
@@ -86,7 +88,7 @@ export async function runOptimizeCommand(opts: OptimizeCommandOptions, write: (t
       // An int8 file's fp32 original measures today's int8 drift, the bound for int8 rewrites.
       const fp32 = path.join(path.dirname(input), 'model.onnx');
       const reference = precision === 'int8' && existsSync(fp32) && path.resolve(fp32) !== path.resolve(input) ? fp32 : undefined;
-      const cmp = await compareGraphs({ dir: folder.dir, kind, files, reference, queries: opts.queries, rounds: opts.measure ? opts.rounds : 0, threads: opts.threads, limits: batchBudget(kind, precision) });
+      const cmp = await compareGraphs({ dir: folder.dir, kind, files, reference, queries: opts.queries, rounds: opts.measure ? opts.rounds : 0, threads: opts.threads, limits: batchBudget(kindNamed(kind).budgets, precision) });
       const drift = cmp.files[0]?.maxAbsDiffToReference;
       const tolerance = precision === 'fp32' ? FP32_TOLERANCE : (drift ?? Infinity);
       for (const t of trials) {

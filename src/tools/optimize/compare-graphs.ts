@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { planBatches, type BatchLimits } from '../../engine/batch-plan.js';
-import { loadCrossEncoder } from '../../models/cross-encoder.js';
-import { loadEmbedder } from '../../models/embedder.js';
+import { kindNamed } from '../../models/kinds/index.js';
 import { ModelSession, type HeadSettings } from '../../runtime/onnx-session.js';
+import type { EncodeJob } from '../../text/encode-job.js';
+import { createEncoder } from '../../text/encoders.js';
 import type { EncodedSequence } from '../../text/sequence.js';
 import { generateWorkload, wordsFromTokenizerJson } from '../quantize/synthetic-workload.js';
-
-export type ModelKind = 'cross-encoder' | 'embedder';
 
 export interface CompareOptions {
   /** Model folder; its tokenizer encodes the workload. */
   dir: string;
-  kind: ModelKind;
+  /** The model kind's name (models/kinds/). */
+  kind: string;
   /** ONNX files to compare; the first is the one the others are measured against. */
   files: string[];
   /** Also compare every file with this one (an int8 file's fp32 original: today's int8 drift). */
@@ -42,27 +42,23 @@ export interface CompareResult {
   files: FileComparison[];
 }
 
-/** The workload's batches, one list per query, as the service would cut them. */
+/**
+ * The workload's batches, one list per query, as the service would cut them: each query against
+ * 100 documents for a kind that reads pairs, the query and 99 documents as texts for one that
+ * reads single texts.
+ */
 function workloadBatches(opts: CompareOptions): { head: HeadSettings; padId: number; queries: EncodedSequence[][][] } {
   const truncation = { direction: 'right' as const, truncate: true };
-  const first = path.relative(opts.dir, opts.files[0] ?? '');
-  if (opts.kind === 'cross-encoder') {
-    const spec = loadCrossEncoder(opts.dir, { onnxFile: first });
-    const items = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), { queries: opts.queries, docsPerQuery: 100, seed: opts.seed ?? 1 });
-    const queries = items.map((item) => {
-      const q = spec.encoder.encodeQuery(item.query);
-      const pairs = item.documents.map((d) => spec.encoder.encodePair(q, d, truncation));
-      return planBatches(pairs.map((p) => p.ids.length), opts.limits).map((b) => b.map((i) => pairs[i] as EncodedSequence));
-    });
-    return { head: spec.head, padId: spec.tokenizer.padId, queries };
-  }
-  const spec = loadEmbedder(opts.dir, { onnxFile: first });
+  const kind = kindNamed(opts.kind);
+  const spec = kind.load(opts.dir, { onnxFile: path.relative(opts.dir, opts.files[0] ?? '') });
+  const encoder = createEncoder(kind.encoder(spec), spec.tokenizer);
   const items = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), { queries: opts.queries, docsPerQuery: 100, seed: opts.seed ?? 1 });
   const queries = items.map((item) => {
-    const texts = [item.query, ...item.documents.slice(1)].map((t) => spec.encoder.encode(t, truncation));
-    return planBatches(texts.map((t) => t.ids.length), opts.limits).map((b) => b.map((i) => texts[i] as EncodedSequence));
+    const job: EncodeJob = kind.warmUp.kind === 'pairs' ? { kind: 'pairs', query: item.query, documents: item.documents, truncation } : { kind: 'texts', texts: [item.query, ...item.documents.slice(1)], truncation };
+    const sequences = encoder.encodeJob(job);
+    return planBatches(sequences.map((p) => p.ids.length), opts.limits).map((b) => b.map((i) => sequences[i] as EncodedSequence));
   });
-  return { head: { ...spec.head, normalize: false }, padId: spec.tokenizer.padId, queries };
+  return { head: kind.sessionHead(spec), padId: spec.tokenizer.padId, queries };
 }
 
 function maxDiff(a: Float32Array[], b: Float32Array[]): number {

@@ -2,16 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { decodeModel, encodeModel, type ModelProto } from '../forge/onnx-proto.js';
-import { graphPrecision, type GraphPrecision } from './precision.js';
-import { rewriteNamed } from './rewrites.js';
+import { decodeModel, encodeModel, type ModelProto } from '../../graph/onnx-proto.js';
+import type { GraphPrecision } from '../../graph/precision.js';
+import { applyExportedRewrites, runRewrite, type RewriteResult } from '../../graph/rewrites/apply.js';
+import { rewriteNamed } from '../../graph/rewrites/index.js';
 
-export interface RewriteResult {
-  name: string;
-  /** Places rewritten; 0 when the pattern did not match. */
-  applied: number;
-  reason?: string | undefined;
-}
+export { applyExportedRewrites, type RewriteResult };
 
 export interface OptimizeResult {
   model: ModelProto;
@@ -19,23 +15,6 @@ export interface OptimizeResult {
   results: RewriteResult[];
   /** The graph went through ONNX Runtime's extended-level optimizer first (a fused-stage rewrite asked for it). */
   fusedByOrt: boolean;
-}
-
-function runRewrite(model: ModelProto, name: string, precision: GraphPrecision): RewriteResult {
-  const rewrite = rewriteNamed(name);
-  if (!rewrite.precisions.includes(precision)) return { name, applied: 0, reason: `only for ${rewrite.precisions.join(' and ')} graphs; this one is ${precision}` };
-  const outcome = rewrite.apply(model, precision);
-  return { name, applied: outcome.applied, reason: outcome.reason };
-}
-
-/**
- * The rewrites that read the exported graph, in place and without ONNX Runtime: what the service
- * applies at load. Returns what each did, or why it did not.
- */
-export function applyExportedRewrites(model: ModelProto, names: readonly string[]): { precision: GraphPrecision; results: RewriteResult[] } {
-  const precision = graphPrecision(model);
-  const results = names.filter((n) => rewriteNamed(n).stage === 'exported').map((n) => runRewrite(model, n, precision));
-  return { precision, results };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { GraphPrecision } from './precision.js';
+import type { GraphPrecision } from '../../graph/precision.js';
 import type { RewriteResult } from './optimize-graph.js';
 
 export interface RewriteTrial extends RewriteResult {

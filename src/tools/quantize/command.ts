@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { loadModelFolder } from '../../models/model-folder.js';
-import { quantizeOnnxFile } from './quantize-file.js';
+import { quantizeOnnxFile } from '../../graph/quantize/quantize-file.js';
 import { formatQuantizeResult, formatScoreCheck } from './report-text.js';
 import { checkScores } from './score-check.js';
 

@@ -1,4 +1,4 @@
-import type { QuantizeFileResult } from './quantize-file.js';
+import type { QuantizeFileResult } from '../../graph/quantize/quantize-file.js';
 import type { ScoreCheckResult } from './score-check.js';
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;

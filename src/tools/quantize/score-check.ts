@@ -1,5 +1,5 @@
 import { planBatches } from '../../engine/batch-plan.js';
-import { loadCrossEncoder } from '../../models/cross-encoder.js';
+import { loadCrossEncoder } from '../../models/kinds/cross-encoder.js';
 import { ModelSession } from '../../runtime/onnx-session.js';
 import type { EncodedPair } from '../../text/pair-encoder.js';
 import { kendallTauB, spearman, topKOverlap } from './rank-agreement.js';

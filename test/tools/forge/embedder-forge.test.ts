@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config.js';
 import { LocalEngine } from '../../../src/engine/local-engine.js';
-import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
-import { loadEmbedder, type EmbedderSpec } from '../../../src/models/embedder.js';
-import { engineModels } from '../../../src/models/engine-models.js';
+import { loadCrossEncoder } from '../../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder, type EmbedderSpec } from '../../../src/models/kinds/embedder.js';
+import { engineModels } from '../../support/engine-models.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { forgedModel } from '../../support/forged-model.js';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   spec = loadEmbedder(dir, {});
   ref = await loadReference(dir);
   const reranker = loadCrossEncoder(await forgedModel(), {});
-  const models = engineModels({ reranker, embedder: spec }, buildConfig({ model: reranker.folder.dir, embeddingModel: dir })).filter((m) => m.role === 'embedder');
+  const models = engineModels({ reranker, embedder: spec }, buildConfig({ model: reranker.folder.dir, embeddingModel: dir })).filter((m) => m.label === 'embedder');
   engine = await LocalEngine.create(models, 1);
 });
 afterAll(async () => engine?.close());

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgeModel, initializerNames, matMulWeightNames, PRESETS } from '../../../src/tools/forge/index.js';
-import { decodeModel, type ValueInfoProto } from '../../../src/tools/forge/onnx-proto.js';
+import { decodeModel, type ValueInfoProto } from '../../../src/graph/onnx-proto.js';
 import { convertVocabEntry } from '../../../src/tools/forge/vocab.js';
 import { loadTokenizer, tempDir } from './helpers.js';
 

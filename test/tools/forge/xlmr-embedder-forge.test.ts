@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config.js';
 import { LocalEngine } from '../../../src/engine/local-engine.js';
-import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
-import { loadEmbedder, type EmbedderSpec } from '../../../src/models/embedder.js';
+import { loadCrossEncoder } from '../../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder, type EmbedderSpec } from '../../../src/models/kinds/embedder.js';
 import { shapeVector } from '../../../src/pipelines/embed-pipeline.js';
-import { engineModels } from '../../../src/models/engine-models.js';
+import { engineModels } from '../../support/engine-models.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { tempDir } from './helpers.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   spec = loadEmbedder(dir, { maxLength: 64 });
   ref = await loadReference(dir);
   const models = engineModels({ reranker: loadCrossEncoder(reranker, {}), embedder: spec }, buildConfig({ model: reranker, embeddingModel: dir })).filter(
-    (m) => m.role === 'embedder',
+    (m) => m.label === 'embedder',
   );
   engine = await LocalEngine.create(models, 1);
 });

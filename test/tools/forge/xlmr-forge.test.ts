@@ -4,11 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config.js';
 import { LocalEngine } from '../../../src/engine/local-engine.js';
-import { loadCrossEncoder, type CrossEncoderSpec } from '../../../src/models/cross-encoder.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../../../src/models/kinds/cross-encoder.js';
 import { ModelSession } from '../../../src/runtime/onnx-session.js';
-import { engineModels } from '../../../src/models/engine-models.js';
+import { engineModels } from '../../support/engine-models.js';
 import { forgeModel, initializerNames, matMulWeightNames, PRESETS, XLMR_ASSETS } from '../../../src/tools/forge/index.js';
-import { decodeModel } from '../../../src/tools/forge/onnx-proto.js';
+import { decodeModel } from '../../../src/graph/onnx-proto.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { tempDir } from './helpers.js';
 

@@ -1,14 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchBudget } from '../../../src/engine/batch-budget.js';
-import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
+import { batchBudget } from '../../../src/models/kinds/encoder-budgets.js';
+import { crossEncoder } from '../../../src/models/kinds/index.js';
+import { loadCrossEncoder } from '../../../src/models/kinds/cross-encoder.js';
 import { ModelSession } from '../../../src/runtime/onnx-session.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
-import { decodeModel, encodeModel } from '../../../src/tools/forge/onnx-proto.js';
+import { decodeModel, encodeModel } from '../../../src/graph/onnx-proto.js';
 import { compareGraphs } from '../../../src/tools/optimize/compare-graphs.js';
-import { applyExportedRewrites, planGraph } from '../../../src/tools/optimize/index.js';
-import { quantizeOnnxFile } from '../../../src/tools/quantize/index.js';
+import { applyExportedRewrites, planGraph, quantizeOnnxFile } from '../../../src/graph/index.js';
 import { tempDir } from '../forge/helpers.js';
 
 const FIXTURES = path.resolve('test/fixtures/hf');
@@ -43,7 +43,7 @@ describe('first-token-head', () => {
     const input = path.join(dir, 'onnx/model.onnx');
     const out = await rewritten(input, `fp32-${path.basename(dir)}`);
     expect(out.applied).toBeGreaterThan(0);
-    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [input, out.path], queries: 1, rounds: 0, limits: batchBudget('cross-encoder', 'fp32') });
+    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [input, out.path], queries: 1, rounds: 0, limits: batchBudget(crossEncoder.budgets, 'fp32') });
     expect(cmp.files[1]?.maxAbsDiff).toBeLessThanOrEqual(1e-4);
   });
 
@@ -55,7 +55,7 @@ describe('first-token-head', () => {
     const int8 = path.join(dir, 'onnx/model_quantized.onnx');
     const out = await rewritten(int8, `int8-${path.basename(dir)}`);
     expect(out.applied).toBeGreaterThan(0);
-    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [int8, out.path], reference: path.join(dir, 'onnx/model.onnx'), queries: 1, rounds: 0, limits: batchBudget('cross-encoder', 'int8') });
+    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [int8, out.path], reference: path.join(dir, 'onnx/model.onnx'), queries: 1, rounds: 0, limits: batchBudget(crossEncoder.budgets, 'int8') });
     const drift = cmp.files[0]?.maxAbsDiffToReference as number;
     expect(drift).toBeGreaterThan(0);
     expect(cmp.files[1]?.maxAbsDiff).toBeLessThanOrEqual(drift);

@@ -1,12 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchBudget } from '../../../src/engine/batch-budget.js';
+import { batchBudget } from '../../../src/models/kinds/encoder-budgets.js';
+import { crossEncoder, DEFAULT_REWRITES } from '../../../src/models/kinds/index.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
-import { decodeModel, encodeModel } from '../../../src/tools/forge/onnx-proto.js';
+import { decodeModel, encodeModel } from '../../../src/graph/onnx-proto.js';
 import { compareGraphs } from '../../../src/tools/optimize/compare-graphs.js';
-import { optimizeGraph, REWRITES } from '../../../src/tools/optimize/index.js';
-import { quantizeOnnxFile } from '../../../src/tools/quantize/index.js';
+import { quantizeOnnxFile, REWRITES } from '../../../src/graph/index.js';
+import { optimizeGraph } from '../../../src/tools/optimize/index.js';
 import { tempDir } from '../forge/helpers.js';
 
 /*
@@ -36,14 +37,14 @@ describe('fused-stage rewrites on a forged BERT', () => {
   const fused = REWRITES.filter((r) => r.stage === 'fused');
 
   it('are all off by default', () => {
-    expect(fused.filter((r) => r.defaultOn)).toEqual([]);
+    expect(fused.filter((r) => DEFAULT_REWRITES.includes(r.name))).toEqual([]);
   });
 
   it.each(fused.filter((r) => r.precisions.includes('fp32')).map((r) => r.name))('%s keeps fp32 outputs within 1e-4', async (name) => {
     const input = path.join(dir, 'onnx/model.onnx');
     const v = await variant(input, name);
     expect(v.applied).toBeGreaterThan(0);
-    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [input, v.file], queries: 1, rounds: 0, limits: batchBudget('cross-encoder', 'fp32') });
+    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [input, v.file], queries: 1, rounds: 0, limits: batchBudget(crossEncoder.budgets, 'fp32') });
     expect(cmp.files[1]?.maxAbsDiff).toBeLessThanOrEqual(1e-4);
   });
 
@@ -51,7 +52,7 @@ describe('fused-stage rewrites on a forged BERT', () => {
     const input = path.join(dir, 'onnx/model_quantized.onnx');
     const v = await variant(input, name);
     expect(v.applied).toBeGreaterThan(0);
-    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [input, v.file], reference: path.join(dir, 'onnx/model.onnx'), queries: 1, rounds: 0, limits: batchBudget('cross-encoder', 'int8') });
+    const cmp = await compareGraphs({ dir, kind: 'cross-encoder', files: [input, v.file], reference: path.join(dir, 'onnx/model.onnx'), queries: 1, rounds: 0, limits: batchBudget(crossEncoder.budgets, 'int8') });
     return { diff: cmp.files[1]?.maxAbsDiff as number, drift: cmp.files[0]?.maxAbsDiffToReference as number };
   }
 

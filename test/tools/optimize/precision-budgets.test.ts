@@ -2,15 +2,22 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../../src/config.js';
-import { batchBudget, DEFAULT_BATCH_BUDGETS } from '../../../src/engine/batch-budget.js';
-import { loadCrossEncoder } from '../../../src/models/cross-encoder.js';
-import { loadEmbedder } from '../../../src/models/embedder.js';
-import { embedderEngineModel, rerankerEngineModel } from '../../../src/models/engine-models.js';
+import type { Config } from '../../../src/config.js';
+import { modelSettings } from '../../../src/compose.js';
+import type { EngineModel } from '../../../src/engine/engine.js';
+import { batchBudget } from '../../../src/models/kinds/encoder-budgets.js';
+import { crossEncoder, embedder as embedderKind } from '../../../src/models/kinds/index.js';
+import { loadCrossEncoder, type CrossEncoderSpec } from '../../../src/models/kinds/cross-encoder.js';
+import { loadEmbedder, type EmbedderSpec } from '../../../src/models/kinds/embedder.js';
+import { loadedModel } from '../../../src/models/registry.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
-import { decodeModel } from '../../../src/tools/forge/onnx-proto.js';
-import { graphPrecision } from '../../../src/tools/optimize/index.js';
-import { quantizeOnnxFile } from '../../../src/tools/quantize/index.js';
+import { decodeModel } from '../../../src/graph/onnx-proto.js';
+import { graphPrecision, quantizeOnnxFile } from '../../../src/graph/index.js';
 import { tempDir } from '../forge/helpers.js';
+
+const DEFAULT_BATCH_BUDGETS = { 'cross-encoder': crossEncoder.budgets, embedder: embedderKind.budgets };
+const rerankerEngineModel = (spec: CrossEncoderSpec, config: Config): EngineModel => loadedModel(crossEncoder, spec, 'reranker', modelSettings(config)).engine;
+const embedderEngineModel = (spec: EmbedderSpec, config: Config): EngineModel => loadedModel(embedderKind, spec, 'embedder', modelSettings(config)).engine;
 
 let root: Awaited<ReturnType<typeof tempDir>>;
 let dir: string;
@@ -52,7 +59,7 @@ describe('default batch budgets', () => {
     const spec = loadCrossEncoder(dir, { onnxFile: 'onnx/model_quantized.onnx' });
     expect(rerankerEngineModel(spec, buildConfig({ maxBatchTokens: '500' })).limits).toEqual({ maxBatchTokens: 500, maxBatchSize: DEFAULT_BATCH_BUDGETS['cross-encoder'].int8.maxBatchSize });
     expect(rerankerEngineModel(spec, buildConfig({ maxBatchSize: '7', maxBatchTokens: '900' })).limits).toEqual({ maxBatchTokens: 900, maxBatchSize: 7 });
-    expect(batchBudget('embedder', 'fp32', { maxBatchSize: 3 })).toEqual({ ...DEFAULT_BATCH_BUDGETS.embedder.fp32, maxBatchSize: 3 });
+    expect(batchBudget(embedderKind.budgets, 'fp32', { maxBatchSize: 3 })).toEqual({ ...DEFAULT_BATCH_BUDGETS.embedder.fp32, maxBatchSize: 3 });
   });
 
   it('load the cross-encoder with first-token-head unless --graph-rewrites false', () => {

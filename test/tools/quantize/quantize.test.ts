@@ -3,9 +3,10 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgeModel, matMulWeightNames } from '../../../src/tools/forge/index.js';
-import { DataType, decodeModel, encodeModel } from '../../../src/tools/forge/onnx-proto.js';
-import { checkScores, quantizeDynamicInt8, quantizeOnnxFile, quantizeSymmetricInt8, type QuantizeFileResult, type ScoreCheckResult } from '../../../src/tools/quantize/index.js';
-import { quantizePerColumnInt8 } from '../../../src/tools/quantize/weight-int8.js';
+import { DataType, decodeModel, encodeModel } from '../../../src/graph/onnx-proto.js';
+import { quantizeDynamicInt8, quantizeOnnxFile, quantizeSymmetricInt8, type QuantizeFileResult } from '../../../src/graph/index.js';
+import { checkScores, type ScoreCheckResult } from '../../../src/tools/quantize/index.js';
+import { quantizePerColumnInt8 } from '../../../src/graph/quantize/weight-int8.js';
 import { tempDir } from '../forge/helpers.js';
 
 let root: Awaited<ReturnType<typeof tempDir>>;

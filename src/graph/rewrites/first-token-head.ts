@@ -1,6 +1,6 @@
-import { DataType, onnx, tensorDims, type ModelProto, type NodeProto } from '../forge/onnx-proto.js';
-import { constantValues, GraphIndex, intAttr, intsAttr, topologicalOrder } from './graph-index.js';
-import type { GraphPrecision } from './precision.js';
+import { DataType, onnx, tensorDims, type ModelProto, type NodeProto } from '../onnx-proto.js';
+import { constantValues, GraphIndex, intAttr, intsAttr, topologicalOrder } from '../graph-index.js';
+import type { GraphPrecision } from '../precision.js';
 import { unchanged, type RewriteOutcome } from './rewrite.js';
 
 /**

@@ -1,13 +1,14 @@
-import type { BatchLimits } from './batch-plan.js';
+import type { BatchLimits } from '../../engine/batch-plan.js';
+import type { GraphPrecision } from '../../graph/precision.js';
 
-/** What the default batch budget depends on: the model's kind and the precision of its GEMMs. */
-export type ModelKind = 'cross-encoder' | 'embedder';
-export type BudgetPrecision = 'fp32' | 'int8';
+/** A kind's default batch limits per precision of its GEMMs. */
+export type BatchBudgets = Readonly<Record<GraphPrecision, BatchLimits>>;
 
 /**
- * Default batch limits per kind and precision, used where --max-batch-tokens / --max-batch-size
- * are not set (an explicit setting wins, for every model). The precision is read from the loaded
- * file's operators (tools/optimize/precision.ts), so an int8 file gets the int8 row.
+ * Default batch limits of the encoder kinds (cross-encoder, embedder) per precision, used where
+ * --max-batch-tokens / --max-batch-size are not set (an explicit setting wins, for every model). The
+ * precision is read from the loaded file's operators (graph/precision.ts), so an int8 file gets the
+ * int8 row.
  *
  * Measured on an Intel Xeon with AVX-512 VNNI and AMX, 2 cores, onnxruntime-node 1.30, forged
  * MiniLM-L6 shapes, CPU time per sequence with every budget interleaved (one thread, the bench's
@@ -24,18 +25,18 @@ export type BudgetPrecision = 'fp32' | 'int8';
  * planner's per-batch cost (BATCH_OVERHEAD_TOKENS, 24) fits both. AMX did not want more rows
  * here: ONNX Runtime's int8 GEMM at the model's shapes runs at the same rate from 768 to 4096 rows.
  */
-export const DEFAULT_BATCH_BUDGETS: Record<ModelKind, Record<BudgetPrecision, BatchLimits>> = {
-  'cross-encoder': {
-    fp32: { maxBatchTokens: 768, maxBatchSize: 32 },
-    int8: { maxBatchTokens: 768, maxBatchSize: 32 },
-  },
-  embedder: {
-    fp32: { maxBatchTokens: 768, maxBatchSize: 32 },
-    int8: { maxBatchTokens: 768, maxBatchSize: 32 },
-  },
+export const CROSS_ENCODER_BUDGETS: BatchBudgets = {
+  fp32: { maxBatchTokens: 768, maxBatchSize: 32 },
+  int8: { maxBatchTokens: 768, maxBatchSize: 32 },
 };
 
-export function batchBudget(kind: ModelKind, precision: BudgetPrecision, explicit: Partial<BatchLimits> = {}): BatchLimits {
-  const base = DEFAULT_BATCH_BUDGETS[kind][precision];
+export const EMBEDDER_BUDGETS: BatchBudgets = {
+  fp32: { maxBatchTokens: 768, maxBatchSize: 32 },
+  int8: { maxBatchTokens: 768, maxBatchSize: 32 },
+};
+
+/** A budget row with the explicit settings laid over it. */
+export function batchBudget(budgets: BatchBudgets, precision: GraphPrecision, explicit: Partial<BatchLimits> = {}): BatchLimits {
+  const base = budgets[precision];
   return { maxBatchTokens: explicit.maxBatchTokens ?? base.maxBatchTokens, maxBatchSize: explicit.maxBatchSize ?? base.maxBatchSize };
 }

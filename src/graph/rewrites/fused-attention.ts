@@ -1,6 +1,6 @@
-import { DataType, tensorDims, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../forge/onnx-proto.js';
-import { findAttentionBlocks, type AttentionBlock } from './attention-block.js';
-import { attr, constantValues, GraphIndex, isScalar, MS_DOMAIN, topologicalOrder } from './graph-index.js';
+import { DataType, tensorDims, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx-proto.js';
+import { findAttentionBlocks, type AttentionBlock } from '../attention-block.js';
+import { attr, constantValues, GraphIndex, isScalar, MS_DOMAIN, topologicalOrder } from '../graph-index.js';
 import { unchanged, type RewriteOutcome } from './rewrite.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { NodeProto } from '../forge/onnx-proto.js';
+import type { NodeProto } from './onnx-proto.js';
 import { constantValues, floatAttr, GraphIndex, intAttr, intsAttr } from './graph-index.js';
 
 /**

@@ -1,4 +1,4 @@
-import { DataType, onnx, tensorDims, toNumber, type ModelProto, type NodeProto, type TensorProto } from '../forge/onnx-proto.js';
+import { DataType, onnx, tensorDims, toNumber, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
 
 export const MS_DOMAIN = 'com.microsoft';
 const AttrType = onnx.AttributeProto.AttributeType;

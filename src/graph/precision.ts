@@ -1,4 +1,4 @@
-import type { ModelProto } from '../forge/onnx-proto.js';
+import type { ModelProto } from './onnx-proto.js';
 
 /**
  * What the graph's matrix products compute in: 'int8' when any of them runs on integers (dynamic

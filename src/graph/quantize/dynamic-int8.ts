@@ -1,4 +1,4 @@
-import { DataType, onnx, readFloatTensor, tensorDims, type ModelProto, type NodeProto, type TensorProto } from '../forge/onnx-proto.js';
+import { DataType, onnx, readFloatTensor, tensorDims, type ModelProto, type NodeProto, type TensorProto } from '../onnx-proto.js';
 import { quantizePerColumnInt8, quantizeSymmetricInt8 } from './weight-int8.js';
 
 export interface QuantizeOptions {

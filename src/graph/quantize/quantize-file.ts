@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeModel, encodeModel } from '../forge/onnx-proto.js';
+import { decodeModel, encodeModel } from '../onnx-proto.js';
 import { quantizeDynamicInt8, type QuantizeOptions, type QuantizeReport } from './dynamic-int8.js';
 
 export interface QuantizeFileResult extends QuantizeReport {

@@ -1,5 +1,5 @@
-import { tensorDims, type ModelProto, type NodeProto } from '../forge/onnx-proto.js';
-import { attr, floatAttr, GraphIndex, intAttr, MS_DOMAIN } from './graph-index.js';
+import { tensorDims, type ModelProto, type NodeProto } from '../onnx-proto.js';
+import { attr, floatAttr, GraphIndex, intAttr, MS_DOMAIN } from '../graph-index.js';
 import { unchanged, type RewriteOutcome } from './rewrite.js';
 
 /*

@@ -1,5 +1,5 @@
-import type { ModelProto } from '../forge/onnx-proto.js';
-import type { GraphPrecision } from './precision.js';
+import type { ModelProto } from '../onnx-proto.js';
+import type { GraphPrecision } from '../precision.js';
 
 /**
  * One graph rewrite. `stage` says which graph it reads: 'exported' runs on the file as exporters
@@ -13,10 +13,6 @@ export interface GraphRewrite {
   summary: string;
   stage: 'exported' | 'fused';
   precisions: readonly GraphPrecision[];
-  /** Where it is on by default: only where it measured faster, and only for the kinds it serves. */
-  defaultOn: boolean;
-  /** Model kinds it can apply to (first-token-head needs a head that reads one token). */
-  kinds: readonly ('cross-encoder' | 'embedder')[];
   /** Modifies the model in place; says how many places changed, or why none did. */
   apply(model: ModelProto, precision: GraphPrecision): RewriteOutcome;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeModel, encodeModel } from '../forge/onnx-proto.js';
-import { applyExportedRewrites } from './optimize-graph.js';
+import { decodeModel, encodeModel } from './onnx-proto.js';
+import { applyExportedRewrites } from './rewrites/apply.js';
 import type { GraphPrecision } from './precision.js';
 
 /** Bumped whenever a load-time rewrite changes what it writes, so older cached copies are not reused. */

@@ -1,20 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelLoadError } from '../errors.js';
-import type { HeadSettings } from '../runtime/onnx-session.js';
-import type { PoolingMode, PoolingSettings } from '../runtime/pooling.js';
-import { TextEncoder } from '../text/text-encoder.js';
-import { TextTokenizer } from '../text/tokenizer.js';
-import { loadModelFolder, positionLimit, readJson, type JsonObject, type ModelFolder } from './model-folder.js';
+import { ModelLoadError } from '../../errors.js';
+import type { PoolingHeadSettings } from '../../runtime/heads/index.js';
+import type { PoolingMode, PoolingSettings } from '../../runtime/heads/pooling-modes.js';
+import { TextEncoder } from '../../text/text-encoder.js';
+import { TextTokenizer } from '../../text/tokenizer.js';
+import { loadModelFolder, positionLimit, readJson, type JsonObject } from '../model-folder.js';
+import { EMBEDDER_BUDGETS } from './encoder-budgets.js';
+import type { ModelKind, ModelSpec } from './kind.js';
 
-export interface EmbedderSpec {
-  folder: ModelFolder;
-  tokenizer: TextTokenizer;
+export interface EmbedderSpec extends ModelSpec {
   encoder: TextEncoder;
   /** Tokens per text after every cap: sentence-transformers' max_seq_length, positions, --embedding-max-length. */
   maxLength: number;
   pooling: PoolingSettings;
-  head: Extract<HeadSettings, { kind: 'pooling' }>;
+  head: PoolingHeadSettings;
   /** Components per vector, as the pooling config declares them (checked against the first inference). */
   dimensions: number | undefined;
   /** Files besides the tokenizer's that shape the vectors, for the cache identity. */
@@ -127,3 +127,19 @@ export function loadEmbedder(dir: string, opts: { onnxFile?: string | undefined;
     graphModules: other,
   };
 }
+
+/** A sentence-transformers bi-encoder: one vector per text. */
+export const embedder: ModelKind<EmbedderSpec> = {
+  name: 'embedder',
+  role: 'embedder',
+  recognises: () => true,
+  load: loadEmbedder,
+  encoder: (spec) => ({ template: 'single', files: spec.folder.tokenizer, maxLength: spec.maxLength, lowercase: spec.encoder.lowercase }),
+  // Vectors leave the worker as pooled: the cache keeps them so, and each route normalises as it promises.
+  sessionHead: (spec) => ({ ...spec.head, normalize: false }),
+  rewrites: [],
+  budgets: EMBEDDER_BUDGETS,
+  warmUp: { kind: 'texts', texts: ['warm up the session'], truncation: { direction: 'right', truncate: true } },
+  identity: (spec) => ({ files: [spec.folder.onnxPath, ...spec.folder.tokenizerPaths, ...spec.configPaths], settings: { maxLength: spec.maxLength, head: spec.head } }),
+  info: (spec) => ({ pooling: spec.pooling.modes, normalize: spec.pooling.normalize }),
+};

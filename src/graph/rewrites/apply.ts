@@ -1,0 +1,27 @@
+import type { ModelProto } from '../onnx-proto.js';
+import { graphPrecision, type GraphPrecision } from '../precision.js';
+import { rewriteNamed } from './index.js';
+
+export interface RewriteResult {
+  name: string;
+  /** Places rewritten; 0 when the pattern did not match. */
+  applied: number;
+  reason?: string | undefined;
+}
+
+export function runRewrite(model: ModelProto, name: string, precision: GraphPrecision): RewriteResult {
+  const rewrite = rewriteNamed(name);
+  if (!rewrite.precisions.includes(precision)) return { name, applied: 0, reason: `only for ${rewrite.precisions.join(' and ')} graphs; this one is ${precision}` };
+  const outcome = rewrite.apply(model, precision);
+  return { name, applied: outcome.applied, reason: outcome.reason };
+}
+
+/**
+ * The rewrites that read the exported graph, in place and without ONNX Runtime: what the service
+ * applies at load. Returns what each did, or why it did not.
+ */
+export function applyExportedRewrites(model: ModelProto, names: readonly string[]): { precision: GraphPrecision; results: RewriteResult[] } {
+  const precision = graphPrecision(model);
+  const results = names.filter((n) => rewriteNamed(n).stage === 'exported').map((n) => runRewrite(model, n, precision));
+  return { precision, results };
+}

@@ -1,0 +1,98 @@
+import { basename } from 'node:path';
+import type { BatchLimits } from '../engine/batch-plan.js';
+import type { EngineModel } from '../engine/engine.js';
+import type { GraphPrecision } from '../graph/index.js';
+import type { Log } from '../log.js';
+import type { ModelRole } from '../metrics.js';
+import { TOKENIZATION_VERSION } from '../text/tokenizer.js';
+import { batchBudget } from './kinds/encoder-budgets.js';
+import type { LoadOptions, ModelKind, ModelSpec } from './kinds/index.js';
+import { graphPlan } from './graph-plans.js';
+import { readJson, type JsonObject } from './model-folder.js';
+import { modelIdentity } from './model-identity.js';
+
+/** How models are run, whatever their kind: from the config, the same for every model. */
+export interface ModelSettings {
+  /** Apply the rewrites each kind turns on at load (--graph-rewrites). */
+  graphRewrites: boolean;
+  /** --max-batch-tokens / --max-batch-size, when set: they win over every kind's budget. */
+  limits: Partial<BatchLimits>;
+}
+
+/** One model as the service holds it: read, planned and described once, at load. */
+export interface LoadedModel<S extends ModelSpec = ModelSpec> {
+  /** The engine's handle for it, unique in the registry (today its role: one model per role). */
+  readonly id: string;
+  readonly kind: ModelKind<S>;
+  readonly spec: S;
+  /** The name clients use and responses carry. */
+  readonly servedName: string;
+  readonly precision: GraphPrecision;
+  readonly limits: BatchLimits;
+  readonly engine: EngineModel;
+  /** The model's cache identity: its name, the files and settings that decide its outputs. */
+  identity(): Promise<string>;
+}
+
+/** A folder read as `kind` and planned for the engine; the identity is hashed on first use and kept. */
+export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log): LoadedModel<S> {
+  const plan = graphPlan(spec.folder.onnxPath, settings.graphRewrites ? kind.rewrites : [], log);
+  const limits = batchBudget(kind.budgets, plan.precision, settings.limits);
+  let identity: Promise<string> | undefined;
+  return {
+    id: kind.role,
+    kind,
+    spec,
+    servedName,
+    precision: plan.precision,
+    limits,
+    engine: {
+      id: kind.role,
+      label: kind.role,
+      encoder: kind.encoder(spec),
+      session: { onnxPath: spec.folder.onnxPath, padId: spec.tokenizer.padId, head: kind.sessionHead(spec), label: kind.role, rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
+      limits,
+      warmUp: kind.warmUp,
+    },
+    identity() {
+      const { files, settings: shaping } = kind.identity(spec);
+      identity ??= modelIdentity(servedName, files, { ...shaping, tokenization: TOKENIZATION_VERSION });
+      return identity;
+    },
+  };
+}
+
+/** Reads a folder as the first kind of `role` that recognises it. */
+export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: string, opts: LoadOptions & { servedName?: string | undefined }, settings: ModelSettings, log?: Log): LoadedModel {
+  const candidates = kinds.filter((k) => k.role === role);
+  const first = candidates[0];
+  if (first === undefined) throw new Error(`no model kind plays the ${role} role`);
+  // Only config.json is read to choose; a missing or broken one is the chosen kind's load to report.
+  let config: JsonObject = {};
+  try {
+    config = readJson(dir, 'config.json', false, '') ?? {};
+  } catch {
+    // reported by load below
+  }
+  const kind = candidates.find((k) => k.recognises(config)) ?? first;
+  const spec = kind.load(dir, opts);
+  return loadedModel(kind, spec, opts.servedName ?? spec.folder.name, settings, log);
+}
+
+/** The loaded models, in the order the engine indexes them; the first of a role serves that role. */
+export class ModelRegistry {
+  constructor(readonly models: readonly LoadedModel[]) {}
+
+  get engineModels(): EngineModel[] {
+    return this.models.map((m) => m.engine);
+  }
+
+  byRole(role: ModelRole): LoadedModel | undefined {
+    return this.models.find((m) => m.kind.role === role);
+  }
+
+  /** The gauge's labels per model: which model plays which role, from which file. */
+  describe(version: string): { role: ModelRole; model: string; onnx_file: string; max_length: string; version: string }[] {
+    return this.models.map((m) => ({ role: m.kind.role, model: m.servedName, onnx_file: basename(m.spec.folder.onnxPath), max_length: String(m.spec.maxLength), version }));
+  }
+}
