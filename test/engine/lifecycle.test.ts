@@ -121,7 +121,7 @@ describe('start-up and shutdown (issue 11)', () => {
 
   it('closing does not wait forever for a worker stuck in native code', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '300' });
-    t.failBatchOf(3, 'stuck');
+    t.failNextBatch('stuck');
     await expect(t.rerank(makeJob(3, 1))).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     // The replacement serves; the stuck thread is retired, still "inside the session".
     expect((await t.rerank(makeJob(3, 2))).output).toHaveLength(3);
@@ -210,7 +210,7 @@ describe('the pace after a worker is replaced (issue 11)', () => {
 
   it('a replacement worker reports the session time of its first batch, not its model load', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0' });
-    t.failBatchOf(5, 'exit');
+    t.failNextBatch('exit');
     await expect(t.rerank(makeJob(5, 1))).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     const before = await histogram(t.metrics.stageDuration, { stage: 'inference' });
     // One batch (documents of one length) on the replacement, which is still loading its session.

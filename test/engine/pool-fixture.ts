@@ -42,8 +42,8 @@ export interface TestEngine {
   pool: WorkerPool;
   metrics: Metrics;
   rerank(job: EncodeJob, signal?: AbortSignal): ReturnType<PoolEngine['run']>;
-  /** The next batch of exactly `sequences` sequences makes its worker fail this way, for real. */
-  failBatchOf(sequences: number, fault: WorkerFault): void;
+  /** The next batch a worker starts makes that worker fail this way, for real. */
+  failNextBatch(fault: WorkerFault): void;
 }
 
 /** The workers run the faulty-worker fixture, which is the real worker until a test asks it to fail. */
@@ -58,7 +58,7 @@ export async function startEngine(dir: string, settings: RawSettings): Promise<T
   process.env['RERANKER_TEST_FAULT_FILE'] = faultFile;
   const { engine, pool } = await createPoolEngine(models, engineSettings(config), metrics, { workerScript: FAULTY_WORKER });
   const id = models[0]?.id ?? 'reranker';
-  return { engine, pool, metrics, rerank: (job, signal) => engine.run(id, job, signal), failBatchOf: (n, fault) => writeFileSync(faultFile, `${fault} ${n}`) };
+  return { engine, pool, metrics, rerank: (job, signal) => engine.run(id, job, signal), failNextBatch: (fault) => writeFileSync(faultFile, fault) };
 }
 
 /** Scores computed alone, on the main thread: the reference the pool must match. */

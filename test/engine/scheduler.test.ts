@@ -77,7 +77,7 @@ describe('the scheduler on a real worker pool', () => {
   it('drops the queued pairs of a request whose deadline passes, and of one whose client left', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '1500' });
     // A batch that hangs holds the only worker, so the next requests wait in the queue.
-    t.failBatchOf(1, 'hang');
+    t.failNextBatch('hang');
     const hung = t.rerank(makeJob(1, 5));
     hung.catch(() => undefined);
     const deadline = new AbortController();

@@ -28,7 +28,7 @@ async function dispatched(e: TestEngine): Promise<void> {
 describe('worker failures', () => {
   it('fails the requests of a batch whose worker exits, replaces the worker and keeps serving', async () => {
     t = await startEngine(dir, { workers: '2', batchWaitMs: '0' });
-    t.failBatchOf(5, 'exit');
+    t.failNextBatch('exit');
     const doomed = t.rerank(makeJob(5, 1));
     doomed.catch(() => undefined);
     // Dispatched after the doomed batch, so it runs on the other worker.
@@ -54,7 +54,7 @@ describe('worker failures', () => {
 
   it('replaces a worker whose batch runs past workerTimeoutMs; requests queued behind it succeed', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0', workerTimeoutMs: '400' });
-    t.failBatchOf(5, 'hang');
+    t.failNextBatch('hang');
     const started = performance.now();
     const hung = t.rerank(makeJob(5, 2));
     hung.catch(() => undefined);
