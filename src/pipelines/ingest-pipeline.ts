@@ -4,6 +4,7 @@ import type { Collection, DocumentInput, DocumentStore } from '../store/index.js
 import type { Metrics } from '../metrics.js';
 import { timed } from './cache-policy.js';
 import { shapeVector, type EmbedPipeline } from './embed-pipeline.js';
+import { checkSameEmbedder } from './same-embedder.js';
 
 /** A document as a client sends it: text, optional metadata, optional ready vector. */
 export interface IngestDocument {
@@ -38,19 +39,6 @@ export interface IngestDeps {
   /** The embedder; throws 503 EMBEDDER_UNAVAILABLE when none is loaded. Only documents without a vector need it. */
   embedder: () => IngestEmbedder;
   maxDocumentChars: number;
-}
-
-/**
- * Vectors of one collection must come from one model: embedding new documents (or a query) with
- * another model than the collection's would make its similarities meaningless without any error.
- */
-export function checkSameEmbedder(collection: Collection, embedder: string): void {
-  if (collection.embedding_model !== '' && collection.embedding_model !== embedder) {
-    throw new ConflictError(
-      `Collection ${collection.name} was embedded with ${collection.embedding_model}, but this service embeds with ${embedder}; send ready vectors, or re-create the collection.`,
-      'COLLECTION_CONFLICT',
-    );
-  }
 }
 
 /**

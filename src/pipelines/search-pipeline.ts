@@ -1,12 +1,12 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Metrics, StageTimings } from '../metrics.js';
-import type { Collection, DocumentStore, Filter, SearchHit } from '../store/index.js';
+import type { Collection, DocumentStore, Filter, ParsedFilter, SearchHit } from '../store/index.js';
 import type { TruncationOptions } from '../text/pair-encoder.js';
 import { timed, type CachePolicy } from './cache-policy.js';
 import { shapeVector, type EmbedPipeline } from './embed-pipeline.js';
 import { reciprocalRankFusion, type Leg } from './fusion.js';
-import { checkSameEmbedder } from './ingest-pipeline.js';
 import type { RerankPipeline } from './rerank-pipeline.js';
+import { checkSameEmbedder } from './same-embedder.js';
 
 export type SearchMode = 'hybrid' | 'vector' | 'lexical';
 
@@ -16,7 +16,8 @@ export interface SearchJob {
   topN: number;
   candidates: number;
   mode: SearchMode;
-  filter: Filter | undefined;
+  /** Raw (parsed here, once) or already parsed by the caller (parseFilter), which saves that parse. */
+  filter: Filter | ParsedFilter | undefined;
   /** The vector leg's HNSW candidate list; undefined: the store's default. */
   efSearch?: number | undefined;
   rrfK: number;
@@ -79,7 +80,7 @@ export class SearchPipeline {
   async run(job: SearchJob): Promise<SearchOutcome> {
     const { store, metrics } = this.deps;
     const timings: StageTimings = {};
-    const options = { filter: job.filter, signal: job.signal, efSearch: job.efSearch };
+    // The collection's definition is read once here; the legs get it, with the filter compiled once, in the scope.
     const collection = await store.getCollection(job.collection, { signal: job.signal });
     const useVector = job.mode !== 'lexical';
     const useLexical = job.mode !== 'vector';
@@ -88,9 +89,11 @@ export class SearchPipeline {
     }
     const embedder = useVector && job.vector === undefined ? this.deps.embedder() : undefined;
     if (embedder !== undefined) checkSameEmbedder(collection, embedder.name);
+    const scope = store.searchScope(collection, job.filter);
+    const options = { signal: job.signal, efSearch: job.efSearch };
 
     let embeddingTokens = 0;
-    const lexical = useLexical ? timed('retrieve_lexical', 'none', metrics, timings, () => store.lexicalSearch(job.collection, job.query, job.candidates, options)) : Promise.resolve([]);
+    const lexical = useLexical ? timed('retrieve_lexical', 'none', metrics, timings, () => scope.lexicalSearch(job.query, job.candidates, options)) : Promise.resolve([]);
     // Settled even when the vector side fails first, so no rejection goes unheard.
     lexical.catch(() => undefined);
     const vector = useVector
@@ -108,7 +111,7 @@ export class SearchPipeline {
             }
           }
           const q = queryVector;
-          return timed('retrieve_vector', 'none', metrics, timings, () => store.vectorSearch(job.collection, q, job.candidates, options));
+          return timed('retrieve_vector', 'none', metrics, timings, () => scope.vectorSearch(q, job.candidates, options));
         })()
       : Promise.resolve([]);
     const [vectorHits, lexicalHits] = await Promise.all([vector, lexical]);

@@ -9,12 +9,8 @@ export const DEFAULT_LANGUAGE = 'english';
 export const MAX_INDEXED_DIMENSIONS = 2000;
 export const MAX_DIMENSIONS = 16000;
 
-/** Each distance's pgvector operator (smaller is nearer) and HNSW operator class. */
-export const DISTANCES: Record<Distance, { operator: string; opclass: string }> = {
-  cosine: { operator: '<=>', opclass: 'vector_cosine_ops' },
-  l2: { operator: '<->', opclass: 'vector_l2_ops' },
-  ip: { operator: '<#>', opclass: 'vector_ip_ops' },
-};
+/** The distances a collection may use; how a backend computes each is its own business (sql/pgvector-distance.ts). */
+const DISTANCES: ReadonlySet<string> = new Set<Distance>(['cosine', 'l2', 'ip']);
 
 /** A definition with every setting resolved; what the registry stores (without created_at). */
 export type ResolvedDefinition = Omit<Collection, 'created_at'>;
@@ -74,7 +70,7 @@ export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition
   const source = def.source === undefined || def.source === null ? null : checkSource(def.source);
   const dimensions = int(def.dimensions, 'dimensions', 1, source === null ? MAX_INDEXED_DIMENSIONS : MAX_DIMENSIONS);
   const distance = def.distance ?? 'cosine';
-  if (!Object.hasOwn(DISTANCES, distance)) bad(`distance must be cosine, l2 or ip, got ${JSON.stringify(distance)}.`);
+  if (!DISTANCES.has(distance)) bad(`distance must be cosine, l2 or ip, got ${JSON.stringify(distance)}.`);
   const m = int(def.hnsw?.m ?? DEFAULT_HNSW.m, 'hnsw.m', 2, 100);
   const ef_construction = int(def.hnsw?.ef_construction ?? DEFAULT_HNSW.ef_construction, 'hnsw.ef_construction', 4, 1000);
   if (ef_construction < 2 * m) bad(`hnsw.ef_construction must be at least twice hnsw.m (pgvector's rule), got m ${m} and ef_construction ${ef_construction}.`);

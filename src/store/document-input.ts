@@ -1,26 +1,21 @@
-import pgvector from 'pgvector';
 import { InvalidArgumentError } from '../errors.js';
 import type { DocumentChunk, DocumentInput } from './document-store.js';
 
 /**
- * PostgreSQL text and jsonb cannot hold NUL (U+0000), so a NUL anywhere in an id, a text or the
- * metadata is rejected with a clear error rather than silently stripped (stripping would store a
- * different id than the one the caller will ask for). Ids are limited to 1024 UTF-8 bytes: the
+ * Both backends keep text in PostgreSQL text and jsonb, which cannot hold NUL (U+0000), so a NUL
+ * anywhere in an id, a text or the metadata is rejected with a clear error rather than silently
+ * stripped (stripping would store a different id than the one the caller will ask for). Ids are limited to 1024 UTF-8 bytes: the
  * primary key's btree holds at most ~2.7 kB a row, and an id is not a document.
  */
 export const MAX_ID_BYTES = 1024;
 const MAX_METADATA_DEPTH = 32;
 
-/** One row of a collection table, ready to be sent as parameters. */
-export interface PreparedRow {
+/** A document that passed every check; what a backend turns into its rows. */
+export interface CheckedDocument {
   id: string;
-  chunk: number;
   text: string;
-  docText: string | null;
-  /** JSON text. */
-  metadata: string;
-  /** pgvector's text form. */
-  embedding: string;
+  metadata: Record<string, unknown>;
+  chunks: readonly DocumentChunk[];
 }
 
 function bad(message: string, code: 'INVALID_ARGUMENT' | 'DIMENSION_MISMATCH' = 'INVALID_ARGUMENT'): never {
@@ -70,24 +65,22 @@ function checkMetadata(value: unknown, what: string, depth: number): void {
   bad(`${what} is not a JSON value.`);
 }
 
-/** The vector in pgvector's text form, after checking its length and that every value is finite. */
-export function vectorParam(vector: unknown, dimensions: number, what: string): string {
+/** Checks a vector's type and length, and that every value is finite. */
+export function checkVector(vector: unknown, dimensions: number, what: string): Float32Array {
   if (!(vector instanceof Float32Array)) bad(`${what} must be a Float32Array.`);
   if (vector.length !== dimensions) bad(`${what} has ${vector.length} dimensions; the collection has ${dimensions}.`, 'DIMENSION_MISMATCH');
   for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) bad(`${what}[${i}] is not a finite number.`);
-  // Nine significant digits identify a float32 exactly and parse back to it; a float32 widened to
-  // double prints up to 17 (0.30000001192092896). Shorter text made PGlite ingest ~20% faster
-  // (1,030 -> 1,245 docs/s of 384 dimensions, STORES.md's machine).
-  return pgvector.toSql(Array.from(vector, (x) => Number(x.toPrecision(9)))) as string;
+  return vector;
 }
 
 /**
- * Checks every document and turns it into its rows. A later document with the same id replaces an
- * earlier one of the same call, as it would in separate calls.
+ * Checks every document, in order, each part before the next, so the first problem is the one
+ * reported. A later document with the same id replaces an earlier one of the same call, as it would
+ * in separate calls.
  */
-export function prepareDocuments(docs: readonly DocumentInput[], dimensions: number): PreparedRow[][] {
+export function checkDocuments(docs: readonly DocumentInput[], dimensions: number): CheckedDocument[] {
   if (!Array.isArray(docs)) bad('documents must be an array.');
-  const byId = new Map<string, PreparedRow[]>();
+  const byId = new Map<string, CheckedDocument>();
   docs.forEach((doc, i) => {
     const at = `documents[${i}]`;
     if (typeof doc !== 'object' || doc === null) bad(`${at} must be an object.`);
@@ -97,40 +90,14 @@ export function prepareDocuments(docs: readonly DocumentInput[], dimensions: num
     const metadata = doc.metadata ?? {};
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) bad(`${at}.metadata must be a JSON object.`);
     checkMetadata(metadata, `${at}.metadata`, 0);
-    const json = JSON.stringify(metadata);
     if (!Array.isArray(doc.chunks) || doc.chunks.length === 0) bad(`${at}.chunks must hold at least one chunk.`);
-    // The whole text is kept apart (doc_text on chunk 0) unless the document is one chunk of exactly that text.
-    const apart = doc.chunks.length > 1 || doc.chunks[0]?.text !== doc.text;
-    const rows = (doc.chunks as readonly DocumentChunk[]).map((chunk, c): PreparedRow => {
+    (doc.chunks as readonly DocumentChunk[]).forEach((chunk, c) => {
       if (typeof chunk?.text !== 'string') bad(`${at}.chunks[${c}].text must be a string.`);
       noNul(chunk.text, `${at}.chunks[${c}].text`);
-      return {
-        id,
-        chunk: c,
-        text: chunk.text,
-        docText: apart && c === 0 ? doc.text : null,
-        metadata: json,
-        embedding: vectorParam(chunk.embedding, dimensions, `${at}.chunks[${c}].embedding`),
-      };
+      checkVector(chunk.embedding, dimensions, `${at}.chunks[${c}].embedding`);
     });
     byId.delete(id);
-    byId.set(id, rows);
+    byId.set(id, { id, text: doc.text, metadata, chunks: doc.chunks });
   });
   return [...byId.values()];
-}
-
-/** Whole documents in groups of about `maxRows` rows (a document is never split across two). */
-export function* batches(documents: PreparedRow[][], maxRows: number): Generator<PreparedRow[][]> {
-  let batch: PreparedRow[][] = [];
-  let rows = 0;
-  for (const doc of documents) {
-    if (batch.length > 0 && rows + doc.length > maxRows) {
-      yield batch;
-      batch = [];
-      rows = 0;
-    }
-    batch.push(doc);
-    rows += doc.length;
-  }
-  if (batch.length > 0) yield batch;
 }

@@ -1,16 +1,16 @@
 /**
  * The document store contract: collections of documents with a vector, a text and JSON metadata,
  * searched by vector similarity and by full text, both under one metadata filter. Two backends
- * implement it with the same SQL (sql-document-store.ts): PGlite in its own worker thread (the
- * embedded default) and PostgreSQL with pgvector. The store knows nothing about HTTP or models: the
- * caller passes embeddings in, and the dimension when it creates a collection.
+ * implement it with the same SQL (sql/sql-document-store.ts): PGlite in its own worker thread
+ * (pglite/, the embedded default) and PostgreSQL with pgvector (postgres/). The store knows nothing
+ * about HTTP or models: the caller passes embeddings in, and the dimension when it creates a collection.
  *
  * Definitions use the snake_case field names of the HTTP API and of the registry table, so a route
  * can pass a validated body through and answer with what it gets back.
  */
-import type { Filter } from './filter.js';
+import type { Filter, ParsedFilter } from './filter-ast.js';
 
-export type { Filter } from './filter.js';
+export type { Filter } from './filter-ast.js';
 
 /**
  * How vectors are compared, and what a search's `score` is (higher is always better):
@@ -118,12 +118,29 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export interface SearchOptions extends CallOptions {
-  filter?: Filter | undefined;
+/** What one leg of a search takes besides its query; the filter belongs to the scope. */
+export interface LegOptions extends CallOptions {
   /** Vector leg only: scan every row instead of the HNSW index (recall measurements, tests). */
   exact?: boolean | undefined;
   /** Vector leg only: HNSW's candidate list (hnsw.ef_search, 1-1000); never below what the rows asked for need. */
   efSearch?: number | undefined;
+}
+
+export interface SearchOptions extends LegOptions {
+  /** Raw (parsed on the call) or already parsed (filter-parse.ts). */
+  filter?: Filter | ParsedFilter | undefined;
+}
+
+/**
+ * One collection, read once, and one filter, parsed and compiled once, shared by the legs of one
+ * search: neither leg reads the collection's definition again or compiles the filter again.
+ */
+export interface SearchScope {
+  readonly collection: Collection;
+  /** As DocumentStore.vectorSearch, under the scope's filter. */
+  vectorSearch(vector: Float32Array, k: number, options?: LegOptions): Promise<SearchHit[]>;
+  /** As DocumentStore.lexicalSearch, under the scope's filter. */
+  lexicalSearch(query: string, k: number, options?: LegOptions): Promise<SearchHit[]>;
 }
 
 export interface UpsertOptions extends CallOptions {
@@ -172,6 +189,11 @@ export interface DocumentStore {
   vectorSearch(name: string, vector: Float32Array, k: number, options?: SearchOptions): Promise<SearchHit[]>;
   /** Documents matching any lexeme of the query, by ts_rank_cd, best first, ties by id. */
   lexicalSearch(name: string, query: string, k: number, options?: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * The legs of one search over a collection the caller has read (getCollection), under one filter;
+   * no store call. Throws INVALID_FILTER for a raw filter that does not parse.
+   */
+  searchScope(collection: Collection, filter?: Filter | ParsedFilter): SearchScope;
 
   /** Closes connections; for the embedded store also stops its worker and closes the data directory cleanly. */
   close(): Promise<void>;

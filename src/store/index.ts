@@ -1,8 +1,7 @@
-import type { StoreSettings } from '../config.js';
-import { ConfigError } from '../errors.js';
-import type { DocumentStore } from './document-store.js';
-import { describeUrl, openEmbeddedStore, openPostgresStore, type OpenStoreOptions } from './open-store.js';
-
+/**
+ * What the rest of the service uses of the store: the contract, the neutral checks a route makes
+ * before any store call, and openStore. Backends (sql/, pglite/, postgres/) stay behind it.
+ */
 export type {
   AttachedSource,
   CallOptions,
@@ -15,27 +14,19 @@ export type {
   DocumentStore,
   Filter,
   HnswSettings,
+  LegOptions,
   ObserveStage,
   SearchHit,
   SearchOptions,
+  SearchScope,
   StoredDocument,
   StoreLog,
   UpsertOptions,
   UpsertResult,
 } from './document-store.js';
-export type { OpenStoreOptions } from './open-store.js';
+export type { OpenStoreOptions } from './open-store-options.js';
 export { checkCollectionName } from './collection-name.js';
-export { checkFilter, FILTER_LIMITS } from './filter.js';
-export { MAX_EF_SEARCH, MAX_K } from './search.js';
-
-/**
- * The store the settings ask for: undefined when turned off (`none`), Postgres with pgvector for a
- * postgres:// URL, else the embedded PGlite store in settings.dataDir. close() it on shutdown.
- */
-export async function openStore(settings: StoreSettings, opts: OpenStoreOptions = {}): Promise<DocumentStore | undefined> {
-  const url = settings.url?.trim();
-  if (url?.toLowerCase() === 'none') return undefined;
-  if (url === undefined || url === '') return openEmbeddedStore(settings, opts);
-  if (/^postgres(ql)?:\/\//i.test(url)) return openPostgresStore(url, settings, opts);
-  throw new ConfigError(`STORE_URL must be a postgres:// URL, none, or unset for the embedded store; got ${describeUrl(url)}.`);
-}
+export { ParsedFilter, type FilterNode } from './filter-ast.js';
+export { checkFilter, FILTER_LIMITS, parseFilter } from './filter-parse.js';
+export { openStore } from './open-store.js';
+export { MAX_EF_SEARCH, MAX_K } from './search-request.js';

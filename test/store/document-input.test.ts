@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batches, prepareDocuments, vectorParam } from '../../src/store/document-input.js';
+import { batches, prepareDocuments, vectorParam } from '../../src/store/sql/prepared-rows.js';
 import { seeded } from './store-fixtures.js';
 
 describe('document input', () => {

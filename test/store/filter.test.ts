@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { compileFilter, fieldPath } from '../../src/store/filter.js';
-import { SqlParams } from '../../src/store/sql-params.js';
+import { fieldPath, parseFilter } from '../../src/store/filter-parse.js';
+import { compileFilter } from '../../src/store/sql/filter-sql.js';
 import { FILTERS } from './suite-filters.js';
 
 function compile(filter: unknown): { sql: string; values: unknown[] } {
-  const params = new SqlParams();
-  return { sql: compileFilter(filter, 'm', params), values: params.values };
+  const { sql, values } = compileFilter(parseFilter(filter), 'm');
+  return { sql, values: [...values] };
 }
 
 describe('filter compiler', () => {

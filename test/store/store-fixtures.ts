@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { StoreSettings } from '../../src/config.js';
 import type { DocumentStore } from '../../src/store/document-store.js';
-import { embeddedStore, openPostgresStore } from '../../src/store/open-store.js';
-import { startPgliteServer } from '../../src/store/pglite-server.js';
+import { embeddedStore } from '../../src/store/pglite/open-embedded-store.js';
+import { startPgliteServer } from '../../src/store/pglite/pglite-server.js';
+import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 
 /** A store and a plain connection pool to the same database, for the SQL the tests write by hand. */
 export interface StoreUnderTest {

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../errors.js';
 import { checkAttachedSource } from './attached-source.js';
-import { differences, type ResolvedDefinition } from './collection-definition.js';
-import { collectionTableName, REGISTRY_TABLE } from './collection-name.js';
+import { differences, type ResolvedDefinition } from '../collection-definition.js';
+import { collectionTableName, REGISTRY_TABLE } from './table-names.js';
 import { createCollectionTable } from './collection-table.js';
-import type { Collection } from './document-store.js';
+import type { Collection } from '../document-store.js';
 import { findCollection, insertCollection } from './registry.js';
 import { pgErrorCode } from './store-errors.js';
 import { checkTextSearchConfig } from './store-setup.js';

@@ -1,4 +1,4 @@
-import { NotFoundError, RerankerError, StoreTimeoutError, StoreUnavailableError } from '../errors.js';
+import { NotFoundError, RerankerError, StoreTimeoutError, StoreUnavailableError } from '../../errors.js';
 
 /** Socket errors and SQLSTATEs that mean the store is not there (now), rather than a bad query. */
 const UNAVAILABLE_CODES = new Set([

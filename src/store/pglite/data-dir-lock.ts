@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 
 /** Directories this process holds open (a second store on the same one would corrupt it as surely as a second process). */
 const held = new Set<string>();

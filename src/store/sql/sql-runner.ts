@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import pgvector from 'pgvector/pg';
-import { StoreTimeoutError } from '../errors.js';
-import type { CallOptions, StoreLog } from './document-store.js';
+import { StoreTimeoutError } from '../../errors.js';
+import type { CallOptions, StoreLog } from '../document-store.js';
 import { isConnectionError, toStoreError } from './store-errors.js';
 
 export interface SqlRunnerOptions {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { InvalidArgumentError, StoreUnavailableError } from '../errors.js';
-import { REGISTRY_TABLE } from './collection-name.js';
+import { InvalidArgumentError, StoreUnavailableError } from '../../errors.js';
+import { REGISTRY_TABLE } from './table-names.js';
 import { ensureRegistry } from './registry.js';
 
 /** What the store learnt about the database it prepared. */

@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { NotFoundError } from '../errors.js';
-import { checkCollectionName, REGISTRY_TABLE } from './collection-name.js';
-import type { ResolvedDefinition } from './collection-definition.js';
-import type { Collection } from './document-store.js';
+import { NotFoundError } from '../../errors.js';
+import { checkCollectionName } from '../collection-name.js';
+import { REGISTRY_TABLE } from './table-names.js';
+import type { ResolvedDefinition } from '../collection-definition.js';
+import type { Collection } from '../document-store.js';
 
 /** A collection and where its rows are: its own table, or the attached source (table is then null). */
 export interface Registered {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { workerScriptPath } from '../engine/worker-script.js';
+import { workerScriptPath } from '../../engine/worker-script.js';
 import { lockDataDir } from './data-dir-lock.js';
-import type { StoreLog } from './document-store.js';
+import type { StoreLog } from '../document-store.js';
 import type { FromPgliteWorker, PgliteWorkerData } from './pglite-messages.js';
 
 export interface PgliteServerOptions {
@@ -52,7 +52,7 @@ function message(worker: Worker, timeoutMs: number, what: string): Promise<FromP
 }
 
 export async function startPgliteServer(opts: PgliteServerOptions): Promise<PgliteServer> {
-  const script = workerScriptPath('../store/pglite-worker');
+  const script = workerScriptPath('../store/pglite/pglite-worker');
   const release = await lockDataDir(opts.dataDir);
   const data: PgliteWorkerData = { dir: join(opts.dataDir, 'pglite'), maxConnections: opts.maxConnections };
   let worker: Worker | undefined;

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { InvalidArgumentError } from '../errors.js';
-import { qualifiedName } from './collection-table.js';
-import type { AttachedSource } from './document-store.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { qualifiedName } from './relation.js';
+import type { AttachedSource } from '../document-store.js';
 
 interface Column {
   attname: string;

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { Relation } from './collection-table.js';
-import type { PreparedRow } from './document-input.js';
-import type { StoredDocument } from './document-store.js';
+import type { Relation } from './relation.js';
+import type { PreparedRow } from './prepared-rows.js';
+import type { StoredDocument } from '../document-store.js';
 
 const { escapeIdentifier: id } = pg;
 

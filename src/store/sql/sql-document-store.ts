@@ -1,16 +1,22 @@
 import pg from 'pg';
-import { ConflictError, InvalidArgumentError, RerankerError } from '../errors.js';
-import { resolveDefinition } from './collection-definition.js';
-import { analyzeTable, buildHnswIndex, hasHnswIndex, relationOf } from './collection-table.js';
+import { ConflictError, InvalidArgumentError, RerankerError } from '../../errors.js';
+import { resolveDefinition } from '../collection-definition.js';
+import { checkDocumentId } from '../document-input.js';
+import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, SearchHit, SearchOptions, SearchScope, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from '../document-store.js';
+import type { Filter, ParsedFilter } from '../filter-ast.js';
+import { toParsedFilter } from '../filter-parse.js';
+import { checkEfSearch, checkQuery, type SearchQuery } from '../search-request.js';
+import { analyzeTable, buildHnswIndex, hasHnswIndex } from './collection-table.js';
 import { createOrMatch } from './create-collection.js';
-import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, SearchHit, SearchOptions, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from './document-store.js';
-import { batches, checkDocumentId, prepareDocuments } from './document-input.js';
 import { countDocuments, deleteRows, readDocument, writeBatch } from './document-rows.js';
+import { batches, prepareDocuments } from './prepared-rows.js';
 import { deleteCollection, listRegistered, requireCollection, type Registered } from './registry.js';
-import { checkSearch, searchDocuments, type SearchQuery } from './search.js';
+import { relationOf } from './relation.js';
+import { searchDocuments } from './sql-search.js';
+import { observedLeg, searchTarget, SqlSearchScope } from './sql-search-scope.js';
+import type { SqlRunner } from './sql-runner.js';
 import { pgErrorCode } from './store-errors.js';
 import { prepareDatabase, type StoreFacts } from './store-setup.js';
-import type { SqlRunner } from './sql-runner.js';
 
 export interface SqlDocumentStoreOptions {
   kind: DocumentStore['kind'];
@@ -171,12 +177,18 @@ export class SqlDocumentStore implements DocumentStore {
     return this.search(name, { kind: 'lexical', query }, k, options);
   }
 
+  searchScope(collection: Collection, filter?: Filter | ParsedFilter): SearchScope {
+    return new SqlSearchScope(collection, filter, (work, options) => this.run(work, options), this.opts.observe);
+  }
+
+  /** A search by name: reads the collection and compiles the filter inside the leg's own transaction. */
   private async search(name: string, query: SearchQuery, k: number, options: SearchOptions): Promise<SearchHit[]> {
-    checkSearch(query, k, options);
-    const started = performance.now();
-    const hits = await this.run((c, facts) => searchDocuments(c, facts, name, query, k, options), options);
-    this.opts.observe?.(`${query.kind}_search`, (performance.now() - started) / 1000);
-    return hits;
+    checkQuery(query, k);
+    const filter = options.filter === undefined ? undefined : toParsedFilter(options.filter);
+    checkEfSearch(options);
+    return observedLeg(this.opts.observe, query.kind, () =>
+      this.run(async (c, facts) => searchDocuments(c, facts, searchTarget(await requireCollection(c, name), filter), query, k, options), options),
+    );
   }
 
   close(): Promise<void> {

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { DISTANCES } from './collection-definition.js';
-import type { Relation } from './collection-table.js';
-import type { Collection, Distance, SearchHit } from './document-store.js';
-import { compileFilter, type Filter } from './filter.js';
+import type { Collection, SearchHit } from '../document-store.js';
+import type { CompiledFilter } from './filter-sql.js';
+import { PGVECTOR_DISTANCES, scoreOf } from './pgvector-distance.js';
+import type { Relation } from './relation.js';
 import { SqlParams } from './sql-params.js';
 
 /** One search statement's rows; `scanned` is how many chunk rows the inner, limited scan returned. */
@@ -14,13 +14,6 @@ interface HitRow {
   score: number;
   doc_text: string | null;
   scanned: number;
-}
-
-/** Score from the pgvector distance expression: higher is better for every distance. */
-function scoreOf(distance: Distance, expr: string): string {
-  if (distance === 'cosine') return `1 - ${expr}`;
-  // <#> is the negative inner product; <-> the L2 distance, whose negative keeps higher-is-better.
-  return `-${expr}`;
 }
 
 /**
@@ -42,11 +35,15 @@ export interface SearchStatement {
   values: unknown[];
 }
 
-export function vectorStatement(rel: Relation, collection: Collection, vector: string, rows: number, k: number, filter: Filter | undefined, exact: boolean): SearchStatement {
-  const p = new SqlParams();
+/**
+ * The vector leg. The filter was compiled once for the search; its values take the first
+ * placeholders of every statement built with it, the statement's own come after.
+ */
+export function vectorStatement(rel: Relation, collection: Collection, vector: string, rows: number, k: number, filter: CompiledFilter, exact: boolean): SearchStatement {
+  const p = new SqlParams(filter.values);
   const q = p.add(vector);
-  const distance = `(${rel.embedding} ${DISTANCES[collection.distance].operator} ${q}::vector)`;
-  const where = filter === undefined ? 'TRUE' : compileFilter(filter, rel.metadata, p);
+  const distance = `(${rel.embedding} ${PGVECTOR_DISTANCES[collection.distance].operator} ${q}::vector)`;
+  const where = filter.sql;
   // ORDER BY the bare distance is what the HNSW index serves; the exact scan also orders ties.
   const order = exact ? `${distance}, id, chunk` : distance;
   const inner = `SELECT ${rel.id} AS id, ${rel.chunk} AS chunk, ${rel.text} AS text, ${rel.metadata} AS metadata, ${distance} AS distance
@@ -59,12 +56,12 @@ export function vectorStatement(rel: Relation, collection: Collection, vector: s
  * ranked by ts_rank_cd. The lexemes are quoted and cast straight to tsquery, so they are not
  * stemmed twice; a query of stop words only gives a NULL tsquery, which matches nothing.
  */
-export function lexicalStatement(rel: Relation, language: string, query: string, rows: number, k: number, filter: Filter | undefined): SearchStatement {
-  const p = new SqlParams();
+export function lexicalStatement(rel: Relation, language: string, query: string, rows: number, k: number, filter: CompiledFilter): SearchStatement {
+  const p = new SqlParams(filter.values);
   const lang = p.add(language);
   const q = p.add(query);
   const tsv = rel.tsv(lang);
-  const where = filter === undefined ? 'TRUE' : compileFilter(filter, rel.metadata, p);
+  const where = filter.sql;
   const inner = `WITH q AS (
       SELECT string_agg(quote_literal(l), ' | ')::tsquery AS query
       FROM unnest(tsvector_to_array(to_tsvector(${lang}::regconfig, ${q}::text))) AS l)

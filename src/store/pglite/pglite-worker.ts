@@ -9,7 +9,7 @@ import type { FromPgliteWorker, PgliteWorkerData, ToPgliteWorker } from './pglit
  * here, never on the HTTP event loop, behind pglite-socket: the main thread reaches it with the
  * same `pg` client and SQL as a real server. pglite-socket runs one statement at a time and keeps a
  * connection's transaction whole; it ignores cancel requests, and statement_timeout never fires in
- * WebAssembly (measured), which is why the main thread stops waiting instead (sql-runner.ts).
+ * WebAssembly (measured), which is why the main thread stops waiting instead (sql/sql-runner.ts).
  */
 if (parentPort === null) throw new Error('pglite-worker runs as a worker thread');
 const port = parentPort;
