@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimitExceededError } from '../../src/errors.js';
-import { documentText } from '../../src/http/documents.js';
+import { documentText } from '../../src/http/rerank/documents.js';
 import { testApp, type TestApp } from '../support/test-app.js';
 
 /**
