@@ -2,24 +2,16 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from './config.js';
 import { accessPlugin } from './http/access.js';
 import { serverOptions, transportPlugin } from './http/transport.js';
-import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
-import { healthRoutes } from './http/health-routes.js';
-import { collectionsRoutes } from './http/collections-routes.js';
-import { embeddingsRoutes } from './http/embeddings-routes.js';
-import { metricsRoutes } from './http/metrics-routes.js';
+import { collectionsRoutes } from './http/collections/collections-routes.js';
+import { embeddingsRoutes } from './http/embeddings/embeddings-routes.js';
+import { frameworkErrors, installGlobalErrors } from './http/global-errors.js';
 import { openapiPlugin } from './http/openapi.js';
+import { operationsRoutes } from './http/operations/operations-routes.js';
+import { rerankRoutes } from './http/rerank/rerank-routes.js';
 import { installRequestLog } from './http/request-log.js';
 import { installRequestMetrics } from './http/request-metrics.js';
-import { rerankRoutes } from './http/rerank-routes.js';
-import { searchRoutes } from './http/search-routes.js';
+import { searchRoutes } from './http/search/search-routes.js';
 import type { Service } from './service.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Every route as registered, for the test that checks openapi.yaml against what is served. */
-    routeTable: { method: string; url: string }[];
-  }
-}
 
 export interface AppOptions {
   config: Config;
@@ -55,7 +47,8 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   // Every route takes JSON (the NDJSON upsert its own type): a text/plain body is 415, not a string
   // that fails validation as a confusing 400.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app, service.metrics);
+  // Each API family sets its own error handler (and shape); this one answers what no family owns.
+  installGlobalErrors(app, service.metrics);
   installRequestMetrics(app, service.metrics);
   installRequestLog(app);
   // While draining, end keep-alive sockets after their in-flight response; otherwise close() would
@@ -63,17 +56,12 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   app.addHook('onSend', async (_req, reply) => {
     if (service.state === 'draining') void reply.header('connection', 'close');
   });
-  app.decorate('routeTable', [] as { method: string; url: string }[]);
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const m of methods) app.routeTable.push({ method: m.toLowerCase(), url: route.url });
-  });
   // Before any route: every route, the API docs' included, goes through the key check and the transport's bounds.
   await app.register(accessPlugin, { access: config.access, metrics: service.metrics });
   await app.register(transportPlugin, { http: config.http, maxBodyBytes: config.limits.maxBodyBytes });
   await app.register(openapiPlugin);
-  await app.register(healthRoutes, { service, config });
-  await app.register(metricsRoutes, { service });
+  // One encapsulated plugin per API family, each with its own error handler.
+  await app.register(operationsRoutes, { service, config });
   await app.register(rerankRoutes, { service, config });
   await app.register(embeddingsRoutes, { service, config });
   await app.register(searchRoutes, { service, config });

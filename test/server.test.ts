@@ -1,14 +1,10 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../src/config.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { forgedModel } from './support/forged-model.js';
+import type { RunningServer } from '../src/server.js';
+import { loopbackServer } from './helpers/loopback-server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0' });
-  server = await startServer(config, { logger: pino({ level: 'silent' }) });
-  await server.ready;
+  server = await loopbackServer();
 });
 afterAll(async () => server.close());
 

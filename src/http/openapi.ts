@@ -1,5 +1,4 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { VERSION } from '../version.js';
@@ -18,7 +17,11 @@ export const OPENAPI_TAGS = [
 
 export type OpenapiTag = (typeof OPENAPI_TAGS)[number]['name'];
 
-/** The spec is generated from the route schemas; openapi.yaml in the repo is a snapshot of it. */
+/**
+ * The spec is generated from the route schemas; openapi.yaml in the repo is a snapshot of it. On the
+ * root, before any family, so that it sees every route; /docs and /openapi.json serve it from the
+ * operations family (operations/docs-routes.ts).
+ */
 export const openapiPlugin = fp(async (app: FastifyInstance) => {
   await app.register(swagger, {
     openapi: {
@@ -34,6 +37,4 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 });

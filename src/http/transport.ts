@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { HttpSettings } from '../config.js';
 import { InvalidRequestError, LimitExceededError, RerankerError, ServerBusyError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { errorBody } from './error-handler.js';
+import { errorBody } from './error-reply.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

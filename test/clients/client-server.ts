@@ -1,23 +1,10 @@
-import { pino } from 'pino';
-import { buildConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { forgedModel } from '../support/forged-model.js';
+import type { RunningServer } from '../../src/server.js';
+import { loopbackServer } from '../helpers/loopback-server.js';
 import { forgedEmbedder } from '../support/test-app.js';
 
 /** The service on loopback with a forged cross-encoder and embedder, as a framework client would reach it. */
 export async function clientServer(): Promise<RunningServer> {
-  const config = buildConfig({
-    model: await forgedModel(),
-    embeddingModel: await forgedEmbedder(),
-    store: 'none',
-    host: '127.0.0.1',
-    port: '0',
-    workers: '1',
-    servedModelName: 'forged-tiny',
-  });
-  const server = await startServer(config, { logger: pino({ level: 'silent' }) });
-  await server.ready;
-  return server;
+  return loopbackServer({ embeddingModel: await forgedEmbedder(), workers: '1', servedModelName: 'forged-tiny' });
 }
 
 /** What this service answers itself: the reference the frameworks' results are compared with. */
@@ -45,5 +32,3 @@ export function recordingFetch(): { fetch: typeof fetch; bodies: Record<string, 
 
 /** float32 of the decoded vectors: the SDKs decode base64 float32 bytes, the reference came as JSON numbers. */
 export const f32 = (rows: number[][]): number[][] => rows.map((r) => r.map((x) => Math.fround(x)));
-
-export const norm = (v: number[]): number => Math.sqrt(v.reduce((a, x) => a + x * x, 0));

@@ -4,7 +4,8 @@ import { OpenAIEmbeddings } from '@langchain/openai';
 import { CohereClient, CohereClientV2 } from 'cohere-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { clientServer, direct, directEmbeddings, f32, norm, recordingFetch } from './client-server.js';
+import { clientServer, direct, directEmbeddings, f32, recordingFetch } from './client-server.js';
+import { norm } from '../helpers/vectors.js';
 
 /**
  * Issue 12: LangChain JS's Cohere reranker and OpenAI embeddings, pointed at this service. No

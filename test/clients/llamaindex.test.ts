@@ -3,7 +3,8 @@ import { TextNode, type NodeWithScore } from '@llamaindex/core/schema';
 import { OpenAIEmbedding } from '@llamaindex/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { clientServer, direct, directEmbeddings, f32, norm, recordingFetch } from './client-server.js';
+import { clientServer, direct, directEmbeddings, f32, recordingFetch } from './client-server.js';
+import { norm } from '../helpers/vectors.js';
 
 /**
  * Issue 12: LlamaIndex TS's Cohere rerank postprocessor and OpenAI embedding class, pointed at this

@@ -10,6 +10,7 @@ import { forgedModel } from '../support/forged-model.js';
 import { searchApp, type SearchApp } from '../support/search-app.js';
 import { forgedEmbedder } from '../support/test-app.js';
 import { sample } from './metrics-text.js';
+import { inject } from '../helpers/inject.js';
 
 /**
  * Issue 11, item 10: who may call. Keys are sent as `Authorization: Bearer <key>`, compared in
@@ -27,16 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, headers: Record<string, string> = {}, payload?: unknown) {
-  const res = await t.app.inject({
-    method,
-    url,
-    headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-  });
-  const json = String(res.headers['content-type'] ?? '').includes('json');
-  return { status: res.statusCode, headers: res.headers, body: json ? res.json() : undefined };
-}
+const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, headers: Record<string, string> = {}, payload?: unknown) => inject(t.app, method, url, payload, headers);
 
 const rerank = { query: 'capital of france', documents: ['Paris is the capital of France.', 'Bananas are yellow.'] };
 

@@ -1,16 +1,12 @@
 import { CohereClient, CohereClientV2, CohereError } from 'cohere-ai';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { forgedModel } from '../support/forged-model.js';
+import type { RunningServer } from '../../src/server.js';
+import { loopbackServer } from '../helpers/loopback-server.js';
 
 /** Cohere's own TypeScript SDK, pointed at this service by its base URL alone. */
 let server: RunningServer;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0', servedModelName: 'forged-tiny' });
-  server = await startServer(config, { logger: pino({ level: 'silent' }) });
-  await server.ready;
+  server = await loopbackServer({ servedModelName: 'forged-tiny' });
 });
 afterAll(async () => server.close());
 

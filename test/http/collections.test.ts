@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus, POSTGRES_HINT, postgresProblem, searchApp, type SearchApp } from '../support/search-app.js';
 import { sample } from './metrics-text.js';
+import { injector } from '../helpers/inject.js';
 
 const postgres = await postgresProblem();
 
@@ -23,14 +24,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       for (const n of made) await t?.app.inject({ method: 'DELETE', url: `/collections/${n}` });
       await t?.close();
     });
-    const get = async (url: string) => {
-      const res = await t.app.inject({ method: 'GET', url });
-      return { status: res.statusCode, body: res.json() };
-    };
-    const del = async (url: string, payload?: unknown) => {
-      const res = await t.app.inject({ method: 'DELETE', url, ...(payload === undefined ? {} : { payload: payload as object }) });
-      return { status: res.statusCode, body: res.json() };
-    };
+    const { get, del } = injector(() => t.app);
 
     it('PUT creates with defaults, is idempotent, and answers 409 when the settings differ', async () => {
       const docs = name('docs');

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEmbedder } from '../../src/models/kinds/embedder.js';
 import { forgedEmbedder, testApp, type TestApp } from '../support/test-app.js';
+import { injector } from '../helpers/inject.js';
+import { norm } from '../helpers/vectors.js';
 
 let t: TestApp;
 let embedderDir: string;
@@ -10,12 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function post(url: string, payload: unknown, headers: Record<string, string> = {}) {
-  const res = await t.app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } });
-  return { status: res.statusCode, body: res.json() as unknown, headers: res.headers };
-}
-
-const norm = (v: number[]): number => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+const { post } = injector(() => t.app);
 
 function fromBase64(s: string): number[] {
   const b = Buffer.from(s, 'base64');

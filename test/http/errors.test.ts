@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/test-app.js';
+import { injector } from '../helpers/inject.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -7,10 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-async function post(url: string, payload: unknown, headers: Record<string, string> = {}) {
-  const res = await t.app.inject({ method: 'POST', url, payload: payload as string, headers: { 'content-type': 'application/json', ...headers } });
-  return { status: res.statusCode, body: res.json(), headers: res.headers };
-}
+const { post } = injector(() => t.app);
 
 function expectError(res: { status: number; body: unknown }, status: number, code: string, message?: RegExp) {
   expect(res.status).toBe(status);

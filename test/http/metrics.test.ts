@@ -1,18 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config.js';
 import { Metrics } from '../../src/metrics.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { VERSION } from '../../src/version.js';
-import { forgedModel } from '../support/forged-model.js';
 import { families, sample } from './metrics-text.js';
+import { loopbackServer } from '../helpers/loopback-server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), embeddingModel: 'none', store: 'none', host: '127.0.0.1', port: '0', workers: '1', servedModelName: 'forged-tiny' });
-  server = await startServer(config, { logger: pino({ level: 'silent' }) });
-  await server.ready;
+  server = await loopbackServer({ workers: '1', servedModelName: 'forged-tiny' });
 });
 afterAll(async () => server.close());
 

@@ -1,23 +1,18 @@
 import OpenAI from 'openai';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { forgedModel } from '../support/forged-model.js';
+import type { RunningServer } from '../../src/server.js';
 import { forgedEmbedder } from '../support/test-app.js';
+import { norm } from '../helpers/vectors.js';
+import { loopbackServer } from '../helpers/loopback-server.js';
 
 /** OpenAI's own TypeScript SDK, pointed at this service by its base URL alone. */
 let server: RunningServer;
 let client: OpenAI;
 beforeAll(async () => {
-  const config = buildConfig({ model: await forgedModel(), embeddingModel: await forgedEmbedder(), store: 'none', host: '127.0.0.1', port: '0' });
-  server = await startServer(config, { logger: pino({ level: 'silent' }) });
-  await server.ready;
+  server = await loopbackServer({ embeddingModel: await forgedEmbedder() });
   client = new OpenAI({ apiKey: 'not-checked', baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 afterAll(async () => server.close());
-
-const norm = (v: number[]): number => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
 
 describe('the openai SDK against this service', () => {
   it('embeddings.create with its default (base64, decoded by the SDK) equals encoding_format float', async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderOpenapi } from '../../src/openapi-export.js';
+import { servedRoutes } from '../helpers/served-routes.js';
 import { testApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -21,7 +22,7 @@ describe('openapi.yaml', () => {
     const documented = Object.entries(committed.paths as Record<string, Record<string, unknown>>).flatMap(([url, ops]) =>
       Object.keys(ops).map((method) => `${method} ${url}`),
     );
-    const served = t.app.routeTable
+    const served = servedRoutes(t.app)
       .filter((r) => r.method !== 'head' && !r.url.startsWith('/docs') && r.url !== '/openapi.json')
       // Fastify writes path parameters as :name, OpenAPI as {name}.
       .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);

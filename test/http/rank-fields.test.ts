@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimitExceededError } from '../../src/errors.js';
-import { documentText } from '../../src/http/documents.js';
+import { documentText } from '../../src/http/rerank/documents.js';
 import { testApp, type TestApp } from '../support/test-app.js';
+import { injector } from '../helpers/inject.js';
 
 /**
  * Issue 11, item 1: amplification through rank_fields. A small body must not make the main thread
@@ -16,10 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function post(url: string, body: unknown) {
-  const res = await t.app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  return { status: res.statusCode, body: res.json() };
-}
+const { post } = injector(() => t.app);
 
 const query = 'what is the capital of france';
 

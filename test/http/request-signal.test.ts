@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installErrorHandling } from '../../src/http/error-handler.js';
+import { installGlobalErrors } from '../../src/http/global-errors.js';
 import { ClientClosedRequestError, DeadlineExceededError } from '../../src/errors.js';
 import { requestSignal } from '../../src/http/request-signal.js';
 
@@ -14,7 +14,7 @@ afterEach(async () => {
 async function serve(defaultTimeoutMs: number): Promise<{ url: string; signals: AbortSignal[] }> {
   const signals: AbortSignal[] = [];
   app = Fastify();
-  installErrorHandling(app);
+  installGlobalErrors(app);
   app.get('/work', async (req, reply) => {
     const signal = requestSignal(req, reply, defaultTimeoutMs);
     signals.push(signal);

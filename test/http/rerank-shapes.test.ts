@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/test-app.js';
+import { injector } from '../helpers/inject.js';
 
 const query = 'what is the capital of france';
 const documents = [
@@ -15,10 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-async function post(url: string, body: unknown) {
-  const res = await t.app.inject({ method: 'POST', url, payload: body as object });
-  return { status: res.statusCode, body: res.json(), headers: res.headers };
-}
+const { post } = injector(() => t.app);
 
 function sortedDesc(scores: number[]): boolean {
   return scores.every((s, i) => i === 0 || (scores[i - 1] as number) >= s);

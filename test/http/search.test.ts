@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosine, corpus, POSTGRES_HINT, postgresProblem, searchApp, STORE_TEST_URL, type SearchApp } from '../support/search-app.js';
+import { corpus, POSTGRES_HINT, postgresProblem, searchApp, STORE_TEST_URL, type SearchApp } from '../support/search-app.js';
+import { cosine } from '../helpers/vectors.js';
 
 const postgres = await postgresProblem();
 const DOCS = corpus(240);

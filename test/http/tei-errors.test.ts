@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchApp, type SearchApp } from '../support/search-app.js';
+import { inject } from '../helpers/inject.js';
 
 /**
  * Issue 11, items 8 and 9: /info shows no host paths and no keys; TEI's routes answer in TEI's error
@@ -13,10 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function send(method: 'GET' | 'POST', url: string, payload?: string, contentType = 'application/json') {
-  const res = await t.app.inject({ method, url, ...(payload === undefined ? {} : { payload, headers: { 'content-type': contentType } }) });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
-}
+const send = (method: 'GET' | 'POST', url: string, payload?: string, contentType = 'application/json') => inject(t.app, method, url, payload, { ...(payload === undefined ? {} : { 'content-type': contentType }) });
 
 const tei = (res: { body: Record<string, unknown> }): void => {
   expect(Object.keys(res.body).sort()).toEqual(['error', 'error_type']);

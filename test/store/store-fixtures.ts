@@ -8,6 +8,7 @@ import type { DocumentStore } from '../../src/store/document-store.js';
 import { embeddedStore } from '../../src/store/pglite/open-embedded-store.js';
 import { startPgliteServer } from '../../src/store/pglite/pglite-server.js';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { cosine } from '../helpers/vectors.js';
 
 /** A store and a plain connection pool to the same database, for the SQL the tests write by hand. */
 export interface StoreUnderTest {
@@ -93,26 +94,13 @@ export function randomUnitVector(rand: () => number, dimensions: number): Float3
   return v;
 }
 
-/** Cosine similarity in float64. */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
 export interface Scored {
   id: string;
   score: number;
 }
 
 /** Brute force: every candidate scored, best first, ties by id; a document's score is its best chunk's. */
-export function bruteForce(query: Float32Array, docs: { id: string; vectors: Float32Array[] }[], k: number, score = cosine): Scored[] {
+export function bruteForce(query: Float32Array, docs: { id: string; vectors: Float32Array[] }[], k: number, score: (a: Float32Array, b: Float32Array) => number = cosine): Scored[] {
   return docs
     .map((d) => ({ id: d.id, score: Math.max(...d.vectors.map((v) => score(query, v))) }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RawSettings } from '../../src/config.js';
+import { inject, type Injected } from '../helpers/inject.js';
 import { STORE_TEST_URL } from '../store/store-fixtures.js';
 import { forgedEmbedder, testApp, type TestApp } from './test-app.js';
 
@@ -9,21 +10,19 @@ export { STORE_TEST_URL, ENABLE_POSTGRES_HINT as POSTGRES_HINT, postgresUnavaila
 
 export interface SearchApp extends TestApp {
   backend: 'pglite' | 'postgres';
-  post(url: string, payload: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
-  put(url: string, payload?: unknown): Promise<{ status: number; body: any }>;
+  post(url: string, payload: unknown, headers?: Record<string, string>): Promise<Injected>;
+  put(url: string, payload?: unknown): Promise<Injected>;
 }
 
 /** The real app with a forged reranker and embedder and a real store: embedded PGlite in a temp dir, or Postgres. */
 export async function searchApp(backend: 'pglite' | 'postgres', settings: RawSettings = {}): Promise<SearchApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'search-app-'));
   const t = await testApp({ embeddingModel: await forgedEmbedder(), dataDir, store: backend === 'postgres' ? STORE_TEST_URL : '', ...settings });
-  const json = (res: { statusCode: number; body: string; headers: Record<string, unknown> }) => ({ status: res.statusCode, body: res.body === '' ? undefined : JSON.parse(res.body), headers: res.headers });
   return {
     ...t,
     backend,
-    post: async (url, payload, headers = {}) =>
-      json(await t.app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } })),
-    put: async (url, payload) => json(await t.app.inject({ method: 'PUT', url, ...(payload === undefined ? {} : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }) })),
+    post: (url, payload, headers) => inject(t.app, 'POST', url, payload, headers),
+    put: (url, payload) => inject(t.app, 'PUT', url, payload),
     close: async () => {
       await t.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -42,16 +41,4 @@ export function corpus(n: number, seed = 1): { id: string; text: string; metadat
     text: Array.from({ length: 5 + Math.floor(next() * 25) }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' '),
     metadata: { group: i % 5, price: Math.floor(next() * 100), lang: i % 3 === 0 ? 'fr' : 'en' },
   }));
-}
-
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] as number) * (b[i] as number);
-    na += (a[i] as number) ** 2;
-    nb += (b[i] as number) ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
 }

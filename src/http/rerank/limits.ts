@@ -1,5 +1,5 @@
-import type { Limits } from '../config.js';
-import { InvalidRequestError, LimitExceededError } from '../errors.js';
+import type { Limits } from '../../config.js';
+import { InvalidRequestError, LimitExceededError } from '../../errors.js';
 
 /** The query and the document count: checked before any document is looked at. */
 export function checkRerankCounts(query: string, documents: number, limits: Limits): void {

@@ -1,10 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { relative } from 'node:path';
-import type { Config } from '../config.js';
-import type { Service } from '../service.js';
-import { VERSION } from '../version.js';
-import { AnyErrorBody, HealthResponse, InfoResponse } from './schemas/index.js';
+import type { Config } from '../../config.js';
+import type { Service } from '../../service.js';
+import { VERSION } from '../../version.js';
+import { AnyErrorBody } from '../error-schemas.js';
+import { HealthResponse, InfoResponse } from './schemas.js';
 
 export interface HealthRoutesOptions {
   service: Service;

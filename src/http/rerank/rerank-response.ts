@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sigmoid } from '../runtime/heads/activation.js';
+import { sigmoid } from '../../runtime/heads/activation.js';
 import { echoDocument, type InputDocument } from './documents.js';
-import type { RerankResponse, TeiRerankResponse } from './schemas/index.js';
+import type { RerankResponse, TeiRerankResponse } from './schemas.js';
 
 /** Indices by score descending, ties by index ascending: the order every API shape promises. */
 export function rankIndices(scores: ArrayLike<number>): number[] {

@@ -84,3 +84,11 @@ export const TeiRerankResponse = Type.Array(
   { title: 'TeiRerankResponse' },
 );
 export type TeiRerankResponse = Static<typeof TeiRerankResponse>;
+
+/**
+ * /rerank serves both request shapes: a body is TEI's when it carries `texts` (and no `documents`).
+ * Here, beside the schemas, because the route and its error handler both ask.
+ */
+export function isTeiBody(body: unknown): body is TeiRerankRequest {
+  return typeof body === 'object' && body !== null && 'texts' in body && !('documents' in body);
+}

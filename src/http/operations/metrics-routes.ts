@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Service } from '../service.js';
+import type { Service } from '../../service.js';
 
 export interface MetricsRoutesOptions {
   service: Service;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { InvalidRequestError, LimitExceededError } from '../errors.js';
+import { InvalidRequestError, LimitExceededError } from '../../errors.js';
 
 /**
  * Lines of an NDJSON body, parsed, in order, without holding more than one line (of at most

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
 
+/** The error bodies every family's routes declare; error-reply.ts writes them. */
+
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({ code: Type.String({ description: 'Stable error code.' }), message: Type.String() }),
@@ -14,6 +16,6 @@ export const TeiErrorBody = Type.Object(
   { error: Type.String(), error_type: Type.String({ description: 'Validation, Empty, Overloaded, Backend, Tokenizer or Unhealthy.' }) },
   { title: 'TeiErrorBody' },
 );
+export type TeiErrorBody = Static<typeof TeiErrorBody>;
 
 export const AnyErrorBody = Type.Union([ErrorBody, TeiErrorBody]);
-

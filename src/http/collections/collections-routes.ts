@@ -1,15 +1,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Compile } from 'typebox/compile';
-import type { Config } from '../config.js';
-import { InvalidArgumentError, NotFoundError, RerankerError } from '../errors.js';
-import type { IngestDocument, IngestResult } from '../pipelines/ingest-pipeline.js';
-import type { Service } from '../service.js';
-import type { Collection, DocumentStore } from '../store/index.js';
+import type { Config } from '../../config.js';
+import { InvalidArgumentError, NotFoundError, RerankerError } from '../../errors.js';
+import type { IngestDocument, IngestResult } from '../../pipelines/ingest-pipeline.js';
+import type { Service } from '../../service.js';
+import type { Collection, DocumentStore } from '../../store/index.js';
 import { ndjsonLines } from './ndjson.js';
-import { requestSignal } from './request-signal.js';
+import { commonShape, useErrorShape } from '../error-reply.js';
+import { requestSignal } from '../request-signal.js';
+import { AnyErrorBody } from '../error-schemas.js';
 import {
-  AnyErrorBody,
   CollectionList,
   CollectionParams,
   CollectionResponse,
@@ -22,7 +23,7 @@ import {
   UpsertDocument,
   UpsertRequest,
   UpsertResponse,
-} from './schemas/index.js';
+} from './schemas.js';
 
 export interface CollectionsRoutesOptions {
   service: Service;
@@ -43,6 +44,7 @@ async function describe(store: DocumentStore, c: Collection, signal: AbortSignal
 
 /** Collections of the first stage: create, list, inspect, drop; write, read and delete their documents. */
 export async function collectionsRoutes(fastify: FastifyInstance, { service, config }: CollectionsRoutesOptions): Promise<void> {
+  useErrorShape(fastify, { metrics: service.metrics, shape: commonShape });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Bulk loads arrive as a stream that the handler reads from the request itself (ndjsonLines bounds
   // each line, not the body); the schema then sees an empty JSON batch and lets it through.

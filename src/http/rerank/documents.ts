@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LimitExceededError } from '../errors.js';
+import { InvalidArgumentError, LimitExceededError } from '../../errors.js';
 
 /** A document as the schema admits it: a string, or any JSON object. */
 export type InputDocument = string | object;

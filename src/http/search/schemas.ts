@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { MAX_EF_SEARCH } from '../../store/index.js';
-import { CollectionName } from './collections.js';
+import { CollectionName } from '../collections/schemas.js';
 
 /** Candidates one search may fuse and rerank at most (the store's own k limit). */
 export const MAX_CANDIDATES = 1000;

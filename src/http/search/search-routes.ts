@@ -1,16 +1,18 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { Config, TruncationDirection } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { SearchOutcome } from '../pipelines/search-pipeline.js';
-import { sigmoid } from '../runtime/heads/activation.js';
-import type { Service } from '../service.js';
-import { checkFilter } from '../store/index.js';
-import { cachePolicy } from './cache-control.js';
-import { requestSignal } from './request-signal.js';
-import { AnyErrorBody, SearchRequest, SearchResponse } from './schemas/index.js';
-import { serverTiming } from './server-timing.js';
+import type { Config } from '../../config.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { SearchOutcome } from '../../pipelines/search-pipeline.js';
+import { sigmoid } from '../../runtime/heads/activation.js';
+import type { Service } from '../../service.js';
+import { checkFilter } from '../../store/index.js';
+import { cachePolicy } from '../cache-control.js';
+import { commonShape, useErrorShape } from '../error-reply.js';
+import { requestSignal } from '../request-signal.js';
+import { AnyErrorBody } from '../error-schemas.js';
+import { SearchRequest, SearchResponse } from './schemas.js';
+import { serverTiming } from '../server-timing.js';
 
 export interface SearchRoutesOptions {
   service: Service;
@@ -41,6 +43,7 @@ function shape(out: SearchOutcome, body: SearchRequest, models: { reranker: stri
 
 /** POST /search: embed, first stage (vector and full-text legs), fusion, rerank, in one call. */
 export async function searchRoutes(fastify: FastifyInstance, { service, config }: SearchRoutesOptions): Promise<void> {
+  useErrorShape(fastify, { metrics: service.metrics, shape: commonShape });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/search',
@@ -70,7 +73,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
         weights: { vector: body.weights?.vector ?? 1, lexical: body.weights?.lexical ?? 1 },
         vector,
         rerank: body.rerank ?? true,
-        truncation: { direction: config.truncationDirection as TruncationDirection, truncate: true, maxTokensPerDoc: body.max_tokens_per_doc },
+        truncation: { direction: config.truncationDirection, truncate: true, maxTokensPerDoc: body.max_tokens_per_doc },
         signal: requestSignal(req, reply, config.engine.requestTimeoutMs),
         cache: cachePolicy(req.headers['cache-control']),
       });
