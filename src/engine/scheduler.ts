@@ -1,69 +1,12 @@
-import { NotReadyError, OverloadedError, WorkerFailedError } from '../errors.js';
+import { NotReadyError, WorkerFailedError, type OverloadedError } from '../errors.js';
 import { abortReason } from './abort-reason.js';
-import type { Metrics, ModelRole } from '../metrics.js';
+
+export type { Reservation, ScheduleResult, SchedulerModel, SchedulerOptions };
+import type { Metrics } from '../metrics.js';
 import type { EncodedSequence } from '../text/sequence.js';
-import type { BatchLimits } from './batch-plan.js';
-import { SequenceQueue, type QueuedRequest, type Slot } from './sequence-queue.js';
+import { backlogMs, nextPace, overloadedError, type ModelState, type Reservation, type ScheduleResult, type SchedulerModel, type SchedulerOptions, type Waiter } from './scheduler-backlog.js';
+import { SequenceQueue, type Slot } from './sequence-queue.js';
 import type { BatchOutput, BatchRunner } from './worker-pool.js';
-
-export interface SchedulerOptions {
-  /** Longest a partial batch waits for more sequences. */
-  batchWaitMs: number;
-  /** Sequences (of every model) allowed to wait; a request that would pass it is refused at once. */
-  maxQueuePairs: number;
-  /**
-   * Work allowed to wait, in milliseconds at each model's recent pace: a request arriving behind
-   * more is refused. This bounds how long the backlog outlives a burst, whatever the hardware's speed.
-   */
-  maxQueueMs: number;
-}
-
-export interface SchedulerModel {
-  /** Its `model` label on metrics. */
-  label: ModelRole;
-  limits: BatchLimits;
-}
-
-/** Queue capacity held for a request from admission until its sequences are queued or it fails. */
-export interface Reservation {
-  readonly model: number;
-  readonly count: number;
-  settled: boolean;
-}
-
-export interface ScheduleResult {
-  /** rows x width, row-major, in the order given. */
-  output: Float32Array;
-  width: number;
-  /** From submission until the first batch holding one of these sequences started. */
-  queueSeconds: number;
-  /** From that first batch's start until the last one holding these sequences ended. */
-  inferenceSeconds: number;
-}
-
-interface Waiter extends QueuedRequest {
-  readonly model: number;
-  output: Float32Array | undefined;
-  width: number;
-  /** Sequences not yet run (queued or in a running batch). */
-  unscored: number;
-  startedAt: number | undefined;
-  settled: boolean;
-  resolve(result: ScheduleResult): void;
-  reject(err: unknown): void;
-  detach(): void;
-}
-
-interface ModelState {
-  label: ModelRole;
-  queue: SequenceQueue<Waiter>;
-  /** Admitted but still being tokenized. */
-  reserved: number;
-  /** Recent sequences per second of the whole pool on this model; 0 until a batch has run. */
-  pace: number;
-  /** performance.now() when this model's last batch left; 0 before the first. */
-  lastDispatch: number;
-}
 
 /**
  * The dynamic batcher: sequences of concurrent requests queue here on the main thread, one queue per
@@ -178,23 +121,11 @@ export class Scheduler {
 
   /** How long the waiting work plus `incoming` sequences of `model` would take at the recent paces. */
   private backlogMs(model: number, incoming: number): number {
-    let ms = 0;
-    this.models.forEach((m, i) => {
-      const items = m.queue.items + m.reserved + (i === model ? incoming : 0);
-      if (m.pace > 0) ms += (items / m.pace) * 1000;
-    });
-    return ms;
+    return backlogMs(this.models, model, incoming);
   }
 
   private overloaded(incoming: number, waiting: number): OverloadedError {
-    // A client told to come back in a second when the queue needs half a minute just adds load.
-    const seconds = Math.ceil(this.backlogMs(-1, 0) / 1000);
-    const retryAfter = Math.min(60, Math.max(1, seconds));
-    const message =
-      incoming > this.opts.maxQueuePairs
-        ? `This request has ${incoming} texts to score, more than the queue holds (${this.opts.maxQueuePairs}); send fewer documents.`
-        : `The server is overloaded (${waiting} texts waiting); retry in ${retryAfter} s.`;
-    return new OverloadedError(message, retryAfter);
+    return overloadedError(incoming, waiting, this.opts.maxQueuePairs, this.backlogMs(-1, 0));
   }
 
   private abort(waiter: Waiter, reason: unknown): void {
@@ -338,16 +269,9 @@ export class Scheduler {
     }
   }
 
-  /**
-   * Pace from the worker's own session time, not wall time since dispatch: a replacement worker
-   * loading its model, or a batch waiting for a busy thread, would otherwise look like a slow
-   * model and turn requests away for nothing.
-   */
   private notePace(model: number, rows: number, sessionSeconds: number): void {
-    if (sessionSeconds <= 0) return;
     const m = this.state(model);
-    const rate = (rows / sessionSeconds) * this.runner.capacity;
-    m.pace = m.pace === 0 ? rate : 0.8 * m.pace + 0.2 * rate;
+    m.pace = nextPace(m.pace, rows, sessionSeconds, this.runner.capacity);
   }
 
   private reportDepth(): void {

@@ -16,7 +16,7 @@ export interface SessionSettings {
   /** ONNX Runtime intra-op threads; undefined lets ONNX Runtime use every core. */
   threads?: number | undefined;
   /**
-   * Graph rewrites (tools/optimize) to apply to the file before ONNX Runtime loads it, each one
+   * Graph rewrites (graph/rewrites/) to apply to the file before ONNX Runtime loads it, each one
    * already checked to match it (planGraph); empty or undefined loads the file as it is.
    */
   rewrites?: readonly string[] | undefined;

@@ -1,0 +1,109 @@
+import type { TruncationDirection } from './text/truncation.js';
+
+/** The typed config object's parts: built once by config.ts from flags and environment variables. */
+
+export interface Limits {
+  /** Documents one request may carry; the engine splits them into batches itself. */
+  maxDocuments: number;
+  /** Request body size in bytes. */
+  maxBodyBytes: number;
+  /** Characters in one document (after rank_fields are joined) and in the query. */
+  maxDocumentChars: number;
+}
+
+export interface EngineSettings {
+  /** Worker threads; undefined means the engine derives it from the CPU count. 0 is in-process. */
+  workers: number | undefined;
+  /** Tokenizer threads; undefined means the engine derives it from the CPU count. */
+  tokenizerThreads: number | undefined;
+  batchWaitMs: number;
+  maxQueuePairs: number;
+  maxQueueMs: number;
+  /** 0 means no default deadline. */
+  requestTimeoutMs: number;
+  workerTimeoutMs: number;
+}
+
+export interface CacheSettings {
+  /** 0 disables the memory tier. */
+  maxBytes: number;
+  ttlSeconds: number;
+  redisUrl: string | undefined;
+  redisTimeoutMs: number;
+  redisKeyPrefix: string;
+}
+
+export interface StoreSettings {
+  /** postgres://… for Postgres with pgvector; undefined for the embedded PGlite store; 'none' turns the store off. */
+  url: string | undefined;
+  /** Where the embedded store keeps its files. */
+  dataDir: string;
+  /** A store query running longer is cancelled (504 STORE_TIMEOUT). */
+  timeoutMs: number;
+  /** Connections to the store. */
+  poolSize: number;
+}
+
+export interface EmbedderSettings {
+  /** Model folder or hub repo id; undefined when turned off (`none`). */
+  model: string | undefined;
+  onnxFile: string | undefined;
+  maxLength: number | undefined;
+}
+
+/** How the HTTP server treats slow, idle and numerous clients. */
+export interface HttpSettings {
+  /** Longest a request may take to arrive, headers and body (408 and the connection closed); 0: none. */
+  requestBodyTimeoutMs: number;
+  /** Longest a request's headers may take to arrive; never above requestBodyTimeoutMs. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Requests handled at once, counted once their body is in; 0: no bound. */
+  maxConcurrentRequests: number;
+}
+
+/** Who may call: bearer keys. Empty lists leave the routes they guard open. */
+export interface AccessSettings {
+  /** Keys for every route but /health, /metrics and the API docs. */
+  apiKeys: string[];
+  /** Keys for the routes that change stored data; when set, the apiKeys are not enough there. */
+  adminApiKeys: string[];
+}
+
+export interface HubSettings {
+  modelsDir: string;
+  revision: string;
+  endpoint: string;
+  token: string | undefined;
+}
+
+export interface Config {
+  /** Model folder (Hugging Face layout) or hub repo id. */
+  model: string;
+  hub: HubSettings;
+  onnxFile: string | undefined;
+  servedModelName: string | undefined;
+  strictModelName: boolean;
+  host: string;
+  port: number;
+  maxLength: number | undefined;
+  autoTruncate: boolean;
+  truncationDirection: TruncationDirection;
+  threads: number | undefined;
+  /** Sequences per inference batch; undefined: each model's default for its precision and kind (models/kinds/encoder-budgets.ts). */
+  maxBatchSize: number | undefined;
+  /** Padded tokens per inference batch; undefined: each model's default for its precision and kind. */
+  maxBatchTokens: number | undefined;
+  /** Apply at load the graph rewrites that measured faster (tools/optimize). */
+  graphRewrites: boolean;
+  limits: Limits;
+  engine: EngineSettings;
+  cache: CacheSettings;
+  embedder: EmbedderSettings;
+  store: StoreSettings;
+  http: HttpSettings;
+  access: AccessSettings;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
