@@ -111,12 +111,14 @@ describe('start-up and shutdown (issue 11)', () => {
     await new Promise((r) => setTimeout(r, 100));
     const closes = [t.engine.close(), t.engine.close(), t.engine.close()];
     expect((await running).output).toHaveLength(200);
-    await expect(Promise.all(closes)).resolves.toBeDefined();
+    await expect(Promise.all(closes)).resolves.toEqual([undefined, undefined, undefined]);
+    await expect(t.rerank(makeJob(1, 3))).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
     t = undefined;
 
     const service = new Service(buildConfig({ model: dir, embeddingModel: 'none', store: 'none', workers: '1' }));
     await service.start();
-    await expect(Promise.all([service.close(), service.close()])).resolves.toBeDefined();
+    await expect(Promise.all([service.close(), service.close()])).resolves.toEqual([undefined, undefined]);
+    expect(service.state).toBe('draining');
   });
 
   it('closing does not wait forever for a worker stuck in native code', async () => {

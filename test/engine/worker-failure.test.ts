@@ -23,6 +23,7 @@ async function dispatched(e: TestEngine): Promise<void> {
     if ((await e.metrics.batchPairs.get()).values.some((v) => v.metricName?.endsWith('_count') && v.value > 0)) return;
     await new Promise((r) => setTimeout(r, 10));
   }
+  throw new Error('no batch was dispatched within 2 s: the precondition of this test did not hold');
 }
 
 describe('worker failures', () => {
