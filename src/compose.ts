@@ -6,7 +6,7 @@ import type { EngineModel, InferenceEngine } from './engine/engine.js';
 import { EmbedderUnavailableError, ModelLoadError } from './errors.js';
 import type { Log } from './log.js';
 import type { Metrics } from './metrics.js';
-import { KINDS, type ModelSpec } from './models/kinds/index.js';
+import { KINDS } from './models/kinds/index.js';
 import type { EmbedderSpec } from './models/kinds/embedder.js';
 import { loadModel, ModelRegistry, type LoadedModel, type ModelSettings } from './models/registry.js';
 import { EmbedPipeline } from './pipelines/embed-pipeline.js';
@@ -57,18 +57,16 @@ export function loadModels(config: Config, opts: { reranker: boolean; log?: Log 
   return { registry: new ModelRegistry(models), embedderProblem };
 }
 
+/** The reranker and its pipeline; its name, folder and limits are the loaded model's. */
 export interface RerankerReady {
   model: LoadedModel;
-  spec: ModelSpec;
   pipeline: RerankPipeline;
-  servedModelName: string;
 }
 
 export interface EmbedderReady {
   model: LoadedModel<EmbedderSpec>;
-  spec: EmbedderSpec;
   pipeline: EmbedPipeline;
-  servedModelName: string;
+  /** Components per vector, as the first inference produced them. */
   dimensions: number;
 }
 
@@ -79,7 +77,7 @@ async function cacheScope<V>(cache: TieredCache | undefined, model: LoadedModel,
 
 export async function rerankerReady(model: LoadedModel, engine: InferenceEngine, cache: TieredCache | undefined, metrics: Metrics): Promise<RerankerReady> {
   const scope = await cacheScope(cache, model, scoreCodec);
-  return { model, spec: model.spec, servedModelName: model.servedName, pipeline: new RerankPipeline(engine, model.id, model.spec.maxLength, scope, metrics) };
+  return { model, pipeline: new RerankPipeline(engine, model.id, model.spec.maxLength, scope, metrics) };
 }
 
 /** The embedder's pipeline; its width is whatever the graph and pooling produce, and the declared one must agree. */
@@ -90,7 +88,7 @@ export async function embedderReady(model: LoadedModel, engine: InferenceEngine,
     throw new ModelLoadError(em.spec.folder.dir, `the model outputs ${probe.width} components but its pooling config declares ${em.spec.dimensions}`, 'Download the model folder again.');
   }
   const scope = await cacheScope(cache, model, vectorCodec(probe.width));
-  return { model: em, spec: em.spec, servedModelName: model.servedName, dimensions: probe.width, pipeline: new EmbedPipeline(engine, model.id, em.spec.maxLength, probe.width, scope, metrics) };
+  return { model: em, dimensions: probe.width, pipeline: new EmbedPipeline(engine, model.id, em.spec.maxLength, probe.width, scope, metrics) };
 }
 
 /** The first stage: the document store and the pipelines that write to it and search it. */
@@ -104,7 +102,8 @@ export interface DocumentsReady {
 export function ingestEmbedder(engine: InferenceEngine, embedder: EmbedderReady | undefined, problem: string | undefined): () => IngestEmbedder {
   return () => {
     if (embedder === undefined) throw new EmbedderUnavailableError(problem ?? 'No embedding model is loaded.');
-    return { name: embedder.servedModelName, pipeline: embedder.pipeline, engine, normalize: embedder.spec.pooling.normalize, maxLength: embedder.spec.maxLength };
+    const { servedName, spec } = embedder.model;
+    return { name: servedName, pipeline: embedder.pipeline, engine, normalize: spec.pooling.normalize, maxLength: spec.maxLength };
   };
 }
 

@@ -2,7 +2,8 @@ import type { CacheSettings } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { CacheTier } from './cache-tier.js';
 import { MemoryTier } from './memory-tier.js';
-import { RedisTier, type CacheLog } from './redis-tier.js';
+import type { Log } from '../log.js';
+import { RedisTier } from './redis-tier.js';
 import { TieredCache } from './tiered-cache.js';
 
 export type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
@@ -10,11 +11,11 @@ export { pairKeys, textKeys, type PairKeySettings, type TextKeySettings } from '
 export { CacheScope } from './cache-scope.js';
 export { scoreCodec, vectorCodec } from './codecs.js';
 export { MemoryTier } from './memory-tier.js';
-export { RedisTier, type CacheLog } from './redis-tier.js';
+export { RedisTier } from './redis-tier.js';
 export { TieredCache } from './tiered-cache.js';
 
 /** The cache the settings ask for: memory, Redis, both, or none (undefined). */
-export function createCache(settings: CacheSettings, deps: { metrics: Metrics; log: CacheLog }): TieredCache | undefined {
+export function createCache(settings: CacheSettings, deps: { metrics: Metrics; log: Log }): TieredCache | undefined {
   const tiers: CacheTier[] = [];
   if (settings.maxBytes > 0) tiers.push(new MemoryTier({ maxBytes: settings.maxBytes, ttlMs: settings.ttlSeconds * 1000 }));
   if (settings.redisUrl !== undefined) {

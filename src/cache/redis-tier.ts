@@ -4,9 +4,6 @@ import type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
 
 import type { Log } from '../log.js';
 
-/** @deprecated the service-wide Log; kept as a name for the store's options until they move to it. */
-export type CacheLog = Log;
-
 export interface RedisTierOptions {
   url: string;
   keyPrefix: string;

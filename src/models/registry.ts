@@ -62,19 +62,25 @@ export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, se
   };
 }
 
-/** Reads a folder as the first kind of `role` that recognises it. */
+/** config.json alone, to choose a kind by; a missing or broken one is the chosen kind's load to report. */
+function folderConfig(dir: string): JsonObject {
+  try {
+    return readJson(dir, 'config.json', false, '') ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Reads a folder as the first kind of `role` that recognises it (config.json is read to choose only when there is a choice). */
 export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: string, opts: LoadOptions & { servedName?: string | undefined }, settings: ModelSettings, log?: Log): LoadedModel {
   const candidates = kinds.filter((k) => k.role === role);
   const first = candidates[0];
   if (first === undefined) throw new Error(`no model kind plays the ${role} role`);
-  // Only config.json is read to choose; a missing or broken one is the chosen kind's load to report.
-  let config: JsonObject = {};
-  try {
-    config = readJson(dir, 'config.json', false, '') ?? {};
-  } catch {
-    // reported by load below
+  let kind = first;
+  if (candidates.length > 1) {
+    const config = folderConfig(dir);
+    kind = candidates.find((k) => k.recognises(config)) ?? first;
   }
-  const kind = candidates.find((k) => k.recognises(config)) ?? first;
   const spec = kind.load(dir, opts);
   return loadedModel(kind, spec, opts.servedName ?? spec.folder.name, settings, log);
 }

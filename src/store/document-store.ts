@@ -9,6 +9,7 @@
  * can pass a validated body through and answer with what it gets back.
  */
 import type { Filter, ParsedFilter } from './filter-ast.js';
+import type { Log } from '../log.js';
 
 export type { Filter } from './filter-ast.js';
 
@@ -202,8 +203,5 @@ export interface DocumentStore {
 /** Optional per-stage timings in seconds: 'vector_search', 'lexical_search', 'upsert_batch', 'index_build'. */
 export type ObserveStage = (stage: string, seconds: number) => void;
 
-/** The two log calls the store makes; pino and Fastify loggers both fit. */
-export interface StoreLog {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+/** The store logs through the service-wide logger type (src/log.ts). */
+export type StoreLog = Log;

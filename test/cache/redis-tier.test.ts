@@ -1,16 +1,17 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisTier, scoreCodec, vectorCodec, type CacheLog } from '../../src/cache/index.js';
+import { RedisTier, scoreCodec, vectorCodec } from '../../src/cache/index.js';
+import type { Log } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { sample } from '../http/metrics-text.js';
 import { testApp } from '../support/test-app.js';
 import { deletePrefix, eventually, freePort, RedisChild, SHARED_REDIS_URL, uniquePrefix } from './redis-support.js';
 
-const quiet: CacheLog = { warn: () => undefined, info: () => undefined };
+const quiet: Log = { warn: () => undefined, info: () => undefined };
 const prefix = uniquePrefix('tier');
 const tiers: RedisTier[] = [];
 
-function tier(opts: { url?: string; timeoutMs?: number; metrics?: Metrics; log?: CacheLog } = {}): RedisTier {
+function tier(opts: { url?: string; timeoutMs?: number; metrics?: Metrics; log?: Log } = {}): RedisTier {
   const t = new RedisTier({
     url: opts.url ?? SHARED_REDIS_URL,
     keyPrefix: prefix,

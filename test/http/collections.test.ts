@@ -30,7 +30,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const docs = name('docs');
       const created = await t.put(`/collections/${docs}`);
       expect(created).toMatchObject({ status: 200, body: { name: docs, documents: 0, dimensions: 32, distance: 'cosine', language: 'english', chunking: null, hnsw: { m: 16, ef_construction: 64 } } });
-      expect(created.body.embedding_model).toBe(t.service.ready().embedder?.servedModelName);
+      expect(created.body.embedding_model).toBe(t.service.ready().embedder?.model.servedName);
       expect(await t.put(`/collections/${docs}`, { distance: 'cosine' })).toMatchObject({ status: 200 });
       expect(await t.put(`/collections/${docs}`, { distance: 'l2' })).toMatchObject({ status: 409, body: { error: { code: 'COLLECTION_CONFLICT' } } });
       expect(await t.put(`/collections/${docs}`, { dimensions: 8 })).toMatchObject({ status: 409, body: { error: { code: 'COLLECTION_CONFLICT' } } });

@@ -81,7 +81,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
           chunking: body.chunking === undefined ? null : { max_tokens: body.chunking.max_tokens, overlap: body.chunking.overlap ?? 0 },
           source: body.source ?? null,
           // A collection of vectors another model made (other dimensions) names no model of ours.
-          embedding_model: embedder !== undefined && embedder.dimensions === dimensions ? embedder.servedModelName : '',
+          embedding_model: embedder !== undefined && embedder.dimensions === dimensions ? embedder.model.servedName : '',
         },
         { signal },
       );

@@ -38,8 +38,8 @@ export async function embeddingsRoutes(fastify: FastifyInstance, { service, conf
     async (req, reply) => {
       const { body } = req;
       const ready = service.embedding();
-      if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
-        throw new InvalidArgumentError(`This server embeds with "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
+      if (config.strictModelName && body.model !== undefined && body.model !== ready.model.servedName) {
+        throw new InvalidArgumentError(`This server embeds with "${ready.model.servedName}", not "${body.model}".`, 'UNKNOWN_MODEL');
       }
       if (body.dimensions !== undefined && body.dimensions > ready.dimensions) {
         throw new InvalidArgumentError(`dimensions ${body.dimensions} is more than the model's ${ready.dimensions}.`);
@@ -47,14 +47,14 @@ export async function embeddingsRoutes(fastify: FastifyInstance, { service, conf
       const texts = checkInputs(body.input, config);
       const out = await embedTexts(ready, texts, { direction: config.truncationDirection, truncate: config.autoTruncate }, req, reply, config);
       // A Matryoshka cut is re-normalised when the model's own vectors are unit length.
-      const normalize = ready.spec.pooling.normalize;
+      const normalize = ready.model.spec.pooling.normalize;
       return {
         object: 'list' as const,
         data: out.vectors.map((v, index) => {
           const shaped = shapeVector(v, { normalize, dimensions: body.dimensions });
           return { object: 'embedding' as const, index, embedding: body.encoding_format === 'base64' ? base64Vector(shaped) : Array.from(shaped) };
         }),
-        model: body.model ?? ready.servedModelName,
+        model: body.model ?? ready.model.servedName,
         usage: { prompt_tokens: out.tokens, total_tokens: out.tokens },
       };
     },

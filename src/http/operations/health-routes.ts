@@ -43,11 +43,11 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
         embedder === undefined
           ? null
           : {
-              model_id: embedder.servedModelName,
-              onnx_file: relative(embedder.spec.folder.dir, embedder.spec.folder.onnxPath),
+              model_id: embedder.model.servedName,
+              onnx_file: relative(embedder.model.spec.folder.dir, embedder.model.spec.folder.onnxPath),
               dimensions: embedder.dimensions,
-              max_input_length: embedder.spec.maxLength,
-              ...(embedder.model.kind.info(embedder.spec) as { pooling: string[]; normalize: boolean }),
+              max_input_length: embedder.model.spec.maxLength,
+              ...(embedder.model.kind.info(embedder.model.spec) as { pooling: string[]; normalize: boolean }),
             },
       version: VERSION,
     };

@@ -47,8 +47,8 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
 
   async function cohere(body: RerankRequest, req: FastifyRequest, reply: FastifyReply, returnDocumentsDefault: boolean, apiVersion: string) {
     const ready = service.ready().reranker;
-    if (config.strictModelName && body.model !== undefined && body.model !== ready.servedModelName) {
-      throw new InvalidArgumentError(`This server serves "${ready.servedModelName}", not "${body.model}".`, 'UNKNOWN_MODEL');
+    if (config.strictModelName && body.model !== undefined && body.model !== ready.model.servedName) {
+      throw new InvalidArgumentError(`This server serves "${ready.model.servedName}", not "${body.model}".`, 'UNKNOWN_MODEL');
     }
     // Counts first: no document is looked at in a request that is refused anyway.
     checkRerankCounts(body.query, body.documents.length, config.limits);
@@ -58,7 +58,7 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
     const truncation = { direction: truncationDirection(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
     const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents: texts, truncation }, req, reply);
     return cohereShape({
-      model: body.model ?? ready.servedModelName,
+      model: body.model ?? ready.model.servedName,
       apiVersion,
       documents,
       scores: reportedScores(raw, body.raw_scores ?? false),

@@ -79,7 +79,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
       });
       req.stats = { items: out.candidates, tokens: out.embeddingTokens + out.rerankTokens, cached: out.cachedPairs, timings: out.timings };
       void reply.header('server-timing', serverTiming(out.timings));
-      return shape(out, body, { reranker: ready.reranker.servedModelName, embedder: ready.embedder?.servedModelName ?? null });
+      return shape(out, body, { reranker: ready.reranker.model.servedName, embedder: ready.embedder?.model.servedName ?? null });
     },
   );
 }

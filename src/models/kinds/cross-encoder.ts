@@ -4,7 +4,7 @@ import { PairEncoder } from '../../text/pair-encoder.js';
 import { TextTokenizer } from '../../text/tokenizer.js';
 import { loadModelFolder } from '../model-folder.js';
 import { CROSS_ENCODER_BUDGETS } from './encoder-budgets.js';
-import type { ModelKind, ModelSpec } from './kind.js';
+import type { LoadOptions, ModelKind, ModelSpec } from './kind.js';
 
 export interface CrossEncoderSpec extends ModelSpec {
   encoder: PairEncoder;
@@ -12,7 +12,7 @@ export interface CrossEncoderSpec extends ModelSpec {
 }
 
 /** Everything about a model folder that the main thread needs; sessions are created where they run. */
-export function loadCrossEncoder(dir: string, opts: { onnxFile?: string | undefined; maxLength?: number | undefined }): CrossEncoderSpec {
+export function loadCrossEncoder(dir: string, opts: LoadOptions): CrossEncoderSpec {
   const folder = loadModelFolder(dir, opts.onnxFile, 'text-classification');
   const tokenizer = new TextTokenizer(folder.tokenizer);
   const maxLength = Math.min(folder.modelMaxLength, opts.maxLength ?? Infinity);

@@ -7,7 +7,7 @@ import { TextEncoder } from '../../text/text-encoder.js';
 import { TextTokenizer } from '../../text/tokenizer.js';
 import { loadModelFolder, positionLimit, readJson, type JsonObject } from '../model-folder.js';
 import { EMBEDDER_BUDGETS } from './encoder-budgets.js';
-import type { ModelKind, ModelSpec } from './kind.js';
+import type { LoadOptions, ModelKind, ModelSpec } from './kind.js';
 
 export interface EmbedderSpec extends ModelSpec {
   encoder: TextEncoder;
@@ -100,7 +100,7 @@ function pipelineOf(dir: string): { pooling: PoolingSettings; declaredDims: numb
 }
 
 /** Everything about a sentence-transformers folder that the main thread needs. */
-export function loadEmbedder(dir: string, opts: { onnxFile?: string | undefined; maxLength?: number | undefined }): EmbedderSpec {
+export function loadEmbedder(dir: string, opts: LoadOptions): EmbedderSpec {
   const folder = loadModelFolder(dir, opts.onnxFile, 'feature-extraction');
   const tokenizer = new TextTokenizer(folder.tokenizer);
   const st = readJson(folder.dir, 'sentence_bert_config.json', false, '') ?? {};

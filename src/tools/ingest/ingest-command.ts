@@ -70,7 +70,7 @@ async function directSink(config: Config, name: string, log: (msg: string) => vo
   try {
     collection = await store.getCollection(name);
   } catch {
-    collection = await store.createCollection({ name, dimensions: embedder.dimensions, embedding_model: embedder.servedModelName });
+    collection = await store.createCollection({ name, dimensions: embedder.dimensions, embedding_model: embedder.model.servedName });
   }
   return {
     write: async (docs) => void (await ingest.upsert(collection, docs, undefined, true)),
