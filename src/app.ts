@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { accessPlugin } from './http/access.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { serverOptions, transportPlugin } from './http/transport.js';
 import { collectionsRoutes } from './http/collections/collections-routes.js';
 import { embeddingsRoutes } from './http/embeddings/embeddings-routes.js';
@@ -47,6 +48,7 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   // Every route takes JSON (the NDJSON upsert its own type): a text/plain body is 415, not a string
   // that fails validation as a confusing 400.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   // Each API family sets its own error handler (and shape); this one answers what no family owns.
   installGlobalErrors(app, service.metrics);
   installRequestMetrics(app, service.metrics);

@@ -14,6 +14,7 @@ import { IngestPipeline, type IngestEmbedder } from './pipelines/ingest-pipeline
 import { RerankPipeline } from './pipelines/rerank-pipeline.js';
 import { SearchPipeline } from './pipelines/search-pipeline.js';
 import type { DocumentStore } from './store/index.js';
+import { packTexts } from './text/packed-texts.js';
 
 /*
  * The composition root: the one place that turns the config into the service's parts (models,
@@ -83,7 +84,7 @@ export async function rerankerReady(model: LoadedModel, engine: InferenceEngine,
 /** The embedder's pipeline; its width is whatever the graph and pooling produce, and the declared one must agree. */
 export async function embedderReady(model: LoadedModel, engine: InferenceEngine, cache: TieredCache | undefined, metrics: Metrics): Promise<EmbedderReady> {
   const em = model as LoadedModel<EmbedderSpec>;
-  const probe = await engine.run(model.id, { kind: 'texts', texts: ['warm up'], truncation: { direction: 'right', truncate: true } });
+  const probe = await engine.run(model.id, { kind: 'texts', texts: packTexts(['warm up']), truncation: { direction: 'right', truncate: true } });
   if (em.spec.dimensions !== undefined && probe.width !== em.spec.dimensions) {
     throw new ModelLoadError(em.spec.folder.dir, `the model outputs ${probe.width} components but its pooling config declares ${em.spec.dimensions}`, 'Download the model folder again.');
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { textBytes, textCount, type PackedTexts } from '../text/packed-texts.js';
 import type { TruncationOptions } from '../text/pair-encoder.js';
 import type { TextTruncation } from '../text/text-encoder.js';
 
@@ -21,14 +22,18 @@ export interface TextKeySettings extends TextTruncation {
 const YIELD_EVERY_CHARS = 256 * 1024;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function keysWithPrefix(prefix: Buffer, texts: readonly string[]): Promise<string[]> {
-  const keys = new Array<string>(texts.length);
+/**
+ * Keys over texts as strings or as packed UTF-8: a string is hashed as its UTF-8 bytes, so both
+ * forms of one text have one key.
+ */
+async function keysWithPrefix(prefix: Buffer, count: number, text: (i: number) => string | Uint8Array): Promise<string[]> {
+  const keys = new Array<string>(count);
   let sinceYield = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i] as string;
-    keys[i] = createHash('sha256').update(prefix).update(text).digest('base64url');
-    sinceYield += text.length;
-    if (sinceYield >= YIELD_EVERY_CHARS && i < texts.length - 1) {
+  for (let i = 0; i < count; i++) {
+    const t = text(i);
+    keys[i] = createHash('sha256').update(prefix).update(t).digest('base64url');
+    sinceYield += t.length;
+    if (sinceYield >= YIELD_EVERY_CHARS && i < count - 1) {
       sinceYield = 0;
       await yieldToLoop();
     }
@@ -41,11 +46,11 @@ async function keysWithPrefix(prefix: Buffer, texts: readonly string[]): Promise
  * fixed-length prefix, so each document costs a single short hash; fixed length plus JSON
  * encoding keep field boundaries unambiguous.
  */
-export function pairKeys(identity: string, query: string, documents: readonly string[], s: PairKeySettings): Promise<string[]> {
+export function pairKeys(identity: string, query: string, documents: PackedTexts, s: PairKeySettings): Promise<string[]> {
   const prefix = createHash('sha256')
     .update(JSON.stringify(['pair', identity, s.maxLength, s.direction, s.maxTokensPerDoc ?? null, s.truncate, query]))
     .digest();
-  return keysWithPrefix(prefix, documents);
+  return keysWithPrefix(prefix, textCount(documents), (i) => textBytes(documents, i));
 }
 
 /** One key per text, in order; the prefix names the embedder and its settings. */
@@ -53,5 +58,5 @@ export function textKeys(identity: string, texts: readonly string[], s: TextKeyS
   const prefix = createHash('sha256')
     .update(JSON.stringify(['text', identity, s.maxLength, s.direction, s.truncate]))
     .digest();
-  return keysWithPrefix(prefix, texts);
+  return keysWithPrefix(prefix, texts.length, (i) => texts[i] as string);
 }

@@ -2,6 +2,7 @@ import { textKeys, type CacheScope } from '../cache/index.js';
 import type { InferenceEngine } from '../engine/engine.js';
 import { normalizeRows } from '../runtime/heads/pooling-modes.js';
 import type { Metrics, StageTimings } from '../metrics.js';
+import { packTexts } from '../text/packed-texts.js';
 import type { TextTruncation } from '../text/text-encoder.js';
 import { READ_WRITE, type CachePolicy } from './cache-policy.js';
 import { splitByCache } from './cache-split.js';
@@ -56,7 +57,7 @@ export class EmbedPipeline {
     const { misses } = split;
     let tokens = 0;
     if (misses.length > 0) {
-      const texts = misses.length === job.texts.length ? job.texts : misses.map((i) => job.texts[i] as string);
+      const texts = packTexts(misses.length === job.texts.length ? job.texts : misses.map((i) => job.texts[i] as string));
       const result = await this.engine.run(this.model, { kind: 'texts', texts, truncation: job.truncation }, job.signal);
       if (result.width !== this.dimensions) throw new Error(`the embedder returned ${result.width} components, expected ${this.dimensions}`);
       const computed = misses.map((i, j) => (vectors[i] = result.output.slice(j * result.width, (j + 1) * result.width)));

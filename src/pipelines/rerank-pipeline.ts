@@ -1,13 +1,15 @@
 import { pairKeys, type CacheScope } from '../cache/index.js';
 import type { InferenceEngine } from '../engine/engine.js';
 import type { Metrics, StageTimings } from '../metrics.js';
+import { selectTexts, textCount, type PackedTexts } from '../text/packed-texts.js';
 import type { TruncationOptions } from '../text/pair-encoder.js';
 import { READ_WRITE, type CachePolicy } from './cache-policy.js';
 import { splitByCache } from './cache-split.js';
 
 export interface RerankJob {
   query: string;
-  documents: readonly string[];
+  /** Packed as soon as the request is parsed (see text/packed-texts.ts). */
+  documents: PackedTexts;
   truncation: TruncationOptions;
   signal?: AbortSignal | undefined;
   /** Default: read and write. */
@@ -41,8 +43,9 @@ export class RerankPipeline {
 
   async run(job: RerankJob): Promise<RerankScores> {
     const timings: StageTimings = {};
-    const raw = new Float32Array(job.documents.length);
-    const split = await splitByCache(this.cache, job.cache ?? READ_WRITE, job.documents.length, (identity) => pairKeys(identity, job.query, job.documents, { ...job.truncation, maxLength: this.maxLength }), {
+    const count = textCount(job.documents);
+    const raw = new Float32Array(count);
+    const split = await splitByCache(this.cache, job.cache ?? READ_WRITE, count, (identity) => pairKeys(identity, job.query, job.documents, { ...job.truncation, maxLength: this.maxLength }), {
       model: 'reranker',
       metrics: this.metrics,
       timings,
@@ -51,7 +54,7 @@ export class RerankPipeline {
     const { misses } = split;
     let tokens = 0;
     if (misses.length > 0) {
-      const documents = misses.length === job.documents.length ? job.documents : misses.map((i) => job.documents[i] as string);
+      const documents = misses.length === count ? job.documents : selectTexts(job.documents, misses);
       const result = await this.engine.run(this.model, { kind: 'pairs', query: job.query, documents, truncation: job.truncation }, job.signal);
       misses.forEach((i, j) => {
         raw[i] = result.output[j] as number;
@@ -60,6 +63,6 @@ export class RerankPipeline {
       Object.assign(timings, result.timings);
       split.store(Array.from(result.output));
     }
-    return { raw, tokens, cachedPairs: job.documents.length - misses.length, timings };
+    return { raw, tokens, cachedPairs: count - misses.length, timings };
   }
 }

@@ -7,6 +7,7 @@ import { shapeVector, type EmbedPipeline } from './embed-pipeline.js';
 import { reciprocalRankFusion, type Leg } from './fusion.js';
 import type { RerankPipeline } from './rerank-pipeline.js';
 import { checkSameEmbedder } from './same-embedder.js';
+import { packTexts } from '../text/packed-texts.js';
 
 export type SearchMode = 'hybrid' | 'vector' | 'lexical';
 
@@ -143,7 +144,7 @@ export class SearchPipeline {
     if (job.rerank && results.length > 0) {
       const perDoc = results.map((r) => passages([byId.get(r.id)?.vector, byId.get(r.id)?.lexical]));
       const flat = perDoc.flat();
-      const scores = await this.deps.rerank.run({ query: job.query, documents: flat, truncation: job.truncation, signal: job.signal, cache: job.cache });
+      const scores = await this.deps.rerank.run({ query: job.query, documents: packTexts(flat), truncation: job.truncation, signal: job.signal, cache: job.cache });
       let at = 0;
       perDoc.forEach((texts, i) => {
         let best = -Infinity;

@@ -1,20 +1,24 @@
+import { sliceTexts, textCount, type PackedTexts } from './packed-texts.js';
 import type { TruncationOptions } from './pair-encoder.js';
 import type { EncodedSequence } from './sequence.js';
 import type { TextTruncation } from './text-encoder.js';
 import type { TextTokenizer } from './tokenizer.js';
 
-/** What one request asks a model to read, before tokenization. */
+/**
+ * What one request asks a model to read, before tokenization. The texts are packed (see
+ * packed-texts.ts): a job waits on the main thread, and only the tokenizer threads make strings of it.
+ */
 export type EncodeJob =
-  | { kind: 'pairs'; query: string; documents: readonly string[]; truncation: TruncationOptions }
-  | { kind: 'texts'; texts: readonly string[]; truncation: TextTruncation };
+  | { kind: 'pairs'; query: string; documents: PackedTexts; truncation: TruncationOptions }
+  | { kind: 'texts'; texts: PackedTexts; truncation: TextTruncation };
 
 export function jobSize(job: EncodeJob): number {
-  return job.kind === 'pairs' ? job.documents.length : job.texts.length;
+  return textCount(job.kind === 'pairs' ? job.documents : job.texts);
 }
 
 /** The part of a job from `start` to `end`, so one large job can be tokenized on several threads. */
 export function sliceJob(job: EncodeJob, start: number, end: number): EncodeJob {
-  return job.kind === 'pairs' ? { ...job, documents: job.documents.slice(start, end) } : { ...job, texts: job.texts.slice(start, end) };
+  return job.kind === 'pairs' ? { ...job, documents: sliceTexts(job.documents, start, end) } : { ...job, texts: sliceTexts(job.texts, start, end) };
 }
 
 /**

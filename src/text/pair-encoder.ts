@@ -1,4 +1,5 @@
 import { LimitExceededError } from '../errors.js';
+import { textAt, textCount } from './packed-texts.js';
 import { encodeBounded } from './precut.js';
 import type { EncodeJob, SequenceEncoder } from './encode-job.js';
 import type { EncodedSequence } from './sequence.js';
@@ -39,7 +40,7 @@ export class PairEncoder implements SequenceEncoder {
   encodeJob(job: EncodeJob): EncodedSequence[] {
     if (job.kind !== 'pairs') throw new Error('a texts job needs an embedding model');
     const queryIds = this.encodeQuery(job.query, job.truncation);
-    return job.documents.map((d) => this.encodePair(queryIds, d, job.truncation));
+    return Array.from({ length: textCount(job.documents) }, (_, i) => this.encodePair(queryIds, textAt(job.documents, i), job.truncation));
   }
 
   encodeQuery(query: string, opts: Pick<TruncationOptions, 'direction' | 'truncate'> = { direction: 'right', truncate: true }): number[] {

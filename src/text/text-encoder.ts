@@ -1,4 +1,5 @@
 import { LimitExceededError } from '../errors.js';
+import { textAt, textCount } from './packed-texts.js';
 import { encodeBounded } from './precut.js';
 import type { EncodeJob, SequenceEncoder } from './encode-job.js';
 import type { EncodedSequence } from './sequence.js';
@@ -29,7 +30,7 @@ export class TextEncoder implements SequenceEncoder {
 
   encodeJob(job: EncodeJob): EncodedSequence[] {
     if (job.kind !== 'texts') throw new Error('a pairs job needs a cross-encoder');
-    return job.texts.map((t) => this.encode(t, job.truncation));
+    return Array.from({ length: textCount(job.texts) }, (_, i) => this.encode(textAt(job.texts, i), job.truncation));
   }
 
   encode(input: string, opts: TextTruncation): EncodedSequence {

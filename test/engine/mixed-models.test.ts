@@ -12,11 +12,12 @@ import { engineSettings } from '../../src/compose.js';
 import { forgedModel } from '../support/forged-model.js';
 import { forgedEmbedder } from '../support/test-app.js';
 import { expectClose, makeJob } from './pool-fixture.js';
+import { packTexts } from '../../src/text/packed-texts.js';
 
 const WORDS = 'paris france capital river seine bank bread cheese wine tower museum art history'.split(' ');
 const texts = (n: number, seed: number, words: number): string[] =>
   Array.from({ length: n }, (_, i) => Array.from({ length: words }, (_, j) => WORDS[(i * 7 + j * 3 + seed) % WORDS.length]).join(' '));
-const embedJob = (n: number, seed: number, words = 8): EncodeJob => ({ kind: 'texts', texts: texts(n, seed, words), truncation: { direction: 'right', truncate: true } });
+const embedJob = (n: number, seed: number, words = 8): EncodeJob => ({ kind: 'texts', texts: packTexts(texts(n, seed, words)), truncation: { direction: 'right', truncate: true } });
 
 let engine: PoolEngine;
 let local: LocalEngine;

@@ -13,6 +13,7 @@ import { Metrics } from '../../src/metrics.js';
 import { engineSettings, loadModels } from '../../src/compose.js';
 import type { ForgeOptions } from '../../src/tools/forge/index.js';
 import { forgedModel } from '../support/forged-model.js';
+import { packTexts } from '../../src/text/packed-texts.js';
 
 const WORDS = 'paris france capital river seine bank bread cheese wine tower museum art history war king queen republic city north south europe language'.split(' ');
 
@@ -31,7 +32,7 @@ export function makeJob(count: number, seed: number, minWords = 3, maxWords = 60
     const n = minWords + Math.floor(next() * (maxWords - minWords + 1));
     return Array.from({ length: n }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
   });
-  return { kind: 'pairs', query: `what is the ${WORDS[seed % WORDS.length]} of france`, documents, truncation: { direction: 'right', truncate: true } };
+  return { kind: 'pairs', query: `what is the ${WORDS[seed % WORDS.length]} of france`, documents: packTexts(documents), truncation: { direction: 'right', truncate: true } };
 }
 
 /** How a worker of test/engine/fixtures/faulty-worker.mjs fails: it exits, spins in JavaScript, or stays in a "native" run. */

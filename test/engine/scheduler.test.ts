@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientClosedRequestError, DeadlineExceededError, OverloadedError } from '../../src/errors.js';
 import { counter, expectClose, forgedModels, histogram, makeJob, scoresAlone, startEngine, type TestEngine } from './pool-fixture.js';
+import { textCount } from '../../src/text/packed-texts.js';
 
 const { dir, models } = await forgedModels();
 let t: TestEngine | undefined;
@@ -31,7 +32,7 @@ describe('the scheduler on a real worker pool', () => {
     const results = await Promise.all(jobs.map((j) => t!.rerank(j)));
     results.forEach((r, i) => expectClose(r.output, expected[i] as Float32Array));
     const batches = await histogram(t.metrics.batchPairs);
-    expect(batches.sum).toBe(jobs.reduce((a, j) => a + j.documents.length, 0));
+    expect(batches.sum).toBe(jobs.reduce((a, j) => a + textCount(j.documents), 0));
     // The big request alone needs at least 1000/32 batches; none may pass the size limit.
     expect(batches.count).toBeGreaterThanOrEqual(32);
     const { values } = await t.metrics.batchPairs.get();

@@ -14,6 +14,7 @@ import { DataType, folderWithOutputCast } from '../support/onnx-output-cast.js';
 import { forgedModel } from '../support/forged-model.js';
 import { copyOf } from '../support/folders.js';
 import { embedderFixture } from '../support/hf-fixture.js';
+import { packTexts } from '../../src/text/packed-texts.js';
 
 /** Written by sentence-transformers 6.0.1 from a torch BertModel (test/fixtures/hf/make_fixtures.py). */
 const { dir: FIXTURE, reference } = embedderFixture('bert-st-mean');
@@ -30,7 +31,7 @@ async function embed(dir: string, texts: string[], onnxFile?: string): Promise<F
   const engine = await LocalEngine.create(await embedderModels(dir, onnxFile), 1);
   try {
     const spec = loadEmbedder(dir, { onnxFile });
-    const out = await engine.run('embedder', { kind: 'texts', texts, truncation: { direction: 'right', truncate: true } });
+    const out = await engine.run('embedder', { kind: 'texts', texts: packTexts(texts), truncation: { direction: 'right', truncate: true } });
     return texts.map((_, i) => shapeVector(out.output.slice(i * out.width, (i + 1) * out.width), { normalize: spec.pooling.normalize }));
   } finally {
     await engine.close();

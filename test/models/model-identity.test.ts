@@ -6,6 +6,7 @@ import { pairKeys } from '../../src/cache/index.js';
 import { loadCrossEncoder } from '../../src/models/kinds/cross-encoder.js';
 import { modelIdentity } from '../../src/models/model-identity.js';
 import { forgedModel } from '../support/forged-model.js';
+import { packTexts } from '../../src/text/packed-texts.js';
 
 /** The identity the service builds for a cross-encoder folder (service.ts does the same). */
 async function identityOf(dir: string, name = 'mini'): Promise<string> {
@@ -48,7 +49,7 @@ describe('model identity (the cache scope of a model)', () => {
       const changed = await identityOf(copy);
       expect(seen.has(changed), file).toBe(false);
       seen.add(changed);
-      expect(await pairKeys(changed, 'q', ['d'], settings)).not.toEqual(await pairKeys(original, 'q', ['d'], settings));
+      expect(await pairKeys(changed, 'q', packTexts(['d']), settings)).not.toEqual(await pairKeys(original, 'q', packTexts(['d']), settings));
     }
   });
 });

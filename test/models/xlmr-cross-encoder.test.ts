@@ -6,6 +6,7 @@ import { LocalEngine } from '../../src/engine/local-engine.js';
 import { loadCrossEncoder, type CrossEncoderSpec } from '../../src/models/kinds/cross-encoder.js';
 import { ModelSession } from '../../src/runtime/onnx-session.js';
 import { engineModels } from '../support/engine-models.js';
+import { packTexts } from '../../src/text/packed-texts.js';
 
 /**
  * An XLMRobertaForSequenceClassification written outside this project: torch weights exported to
@@ -50,7 +51,7 @@ describe('an XLM-RoBERTa cross-encoder from the Hugging Face stack (issue 13)', 
   it('scores every pair through the service\'s engine equal to torch within 1e-4', async () => {
     let worst = 0;
     for (const p of reference.pairs) {
-      const out = await engine.run('reranker', { kind: 'pairs', query: p.query, documents: [p.document], truncation: TRUNCATION });
+      const out = await engine.run('reranker', { kind: 'pairs', query: p.query, documents: packTexts([p.document]), truncation: TRUNCATION });
       worst = Math.max(worst, Math.abs((out.output[0] as number) - p.logit));
     }
     expect(worst).toBeLessThan(1e-4);

@@ -7,6 +7,7 @@ import { loadEmbedder, type EmbedderSpec } from '../../src/models/kinds/embedder
 import { shapeVector } from '../../src/pipelines/embed-pipeline.js';
 import { engineModels } from '../support/engine-models.js';
 import { embedderFixture } from '../support/hf-fixture.js';
+import { packTexts } from '../../src/text/packed-texts.js';
 
 /**
  * A sentence-transformers XLM-R embedder in bge-m3's dense layout (CLS pooling, Normalize), with
@@ -59,7 +60,7 @@ describe('an XLM-R sentence-transformers embedder with CLS pooling (issue 13)', 
   });
 
   it('gives sentence-transformers\' embeddings within 1e-5 per component', async () => {
-    const out = await engine.run('embedder', { kind: 'texts', texts: reference.texts, truncation: TRUNCATION });
+    const out = await engine.run('embedder', { kind: 'texts', texts: packTexts(reference.texts), truncation: TRUNCATION });
     expect(out.width).toBe(32);
     let worst = 0;
     reference.texts.forEach((text, i) => {

@@ -4,7 +4,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, clients, kind } = workerData;
+const { url, clients, kind, giveUpMs } = workerData;
 // The load stands for clients on other machines: it must not take the cores from the server it measures.
 try {
   setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
@@ -19,6 +19,7 @@ const documents = kind === 'long' ? long : ordinary;
 const stop = new AbortController();
 let sent = 0;
 let answered = 0;
+let gaveUp = 0;
 const failures = [];
 parentPort.on('message', (msg) => {
   if (msg === 'stop') stop.abort();
@@ -27,13 +28,21 @@ parentPort.on('message', (msg) => {
 const loops = Array.from({ length: clients }, async () => {
   while (!stop.signal.aborted) {
     const body = JSON.stringify({ query: 'capital of france', documents: documents(sent++) });
-    const res = await fetch(`${url}/v2/rerank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: stop.signal }).catch(() => undefined);
-    if (res === undefined) break;
+    // A client that gives up (after a random wait up to giveUpMs) hangs up and sends its next request
+    // on a new connection, as an impatient client or a proxy's timeout does.
+    const patience = giveUpMs === undefined ? undefined : AbortSignal.timeout(Math.ceil(Math.random() * giveUpMs));
+    const signal = patience === undefined ? stop.signal : AbortSignal.any([stop.signal, patience]);
+    const res = await fetch(`${url}/v2/rerank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal }).catch(() => undefined);
+    const read = res === undefined ? false : await res.arrayBuffer().then(() => true, () => false);
+    if (stop.signal.aborted) break;
+    if (!read) {
+      gaveUp++;
+      continue;
+    }
     if (res.status !== 200) failures.push(res.status);
-    await res.arrayBuffer().catch(() => undefined);
     answered++;
   }
 });
 parentPort.postMessage({ started: true });
 await Promise.all(loops);
-parentPort.postMessage({ answered, failures });
+parentPort.postMessage({ answered, failures, gaveUp });

@@ -1,4 +1,7 @@
 import { InvalidArgumentError, LimitExceededError } from '../../errors.js';
+import type { Limits } from '../../config.js';
+import { packTexts, textAt, type PackedTexts } from '../../text/packed-texts.js';
+import { checkDocumentLengths } from './limits.js';
 
 /** A document as the schema admits it: a string, or any JSON object. */
 export type InputDocument = string | object;
@@ -66,7 +69,40 @@ export function documentText(doc: InputDocument, index: number, rankFields: read
   return text;
 }
 
-/** What a result echoes back: `{text}` for strings, the caller's own object otherwise. */
-export function echoDocument(doc: InputDocument): object {
-  return typeof doc === 'string' ? { text: doc } : doc;
+/**
+ * The texts the model reads, packed, and what each result echoes back. No string of the documents
+ * outlives this call on the caller's side: the parsed list is emptied and the texts live in the pack
+ * (an async handler's locals stay reachable across its awaits, so the strings must not be one).
+ */
+export function takeDocuments(input: InputDocument[], rankFields: readonly string[] | undefined, limits: Limits, withEcho: boolean): { documents: PackedTexts; echo: (i: number) => object } {
+  const texts = input.map((d, i) => documentText(d, i, rankFields, limits.maxDocumentChars));
+  checkDocumentLengths(texts, limits);
+  const documents = packTexts(texts);
+  const echo = withEcho ? documentEchoes(input, documents) : () => ({});
+  releaseParsedDocuments(input);
+  return { documents, echo };
+}
+
+/** UTF-8 cannot carry a lone surrogate; such a string is echoed from itself, not from the pack (rare, and small). */
+const wellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** Text `i` as sent: read back from the pack, or kept as it was when UTF-8 would have changed it. */
+export function textEchoes(texts: readonly string[], packed: PackedTexts): (i: number) => string {
+  const kept = texts.map((t) => (wellFormed(t) ? undefined : t));
+  return (i) => kept[i] ?? textAt(packed, i);
+}
+
+/** What result `i` echoes back: `{text}` for a string, the caller's own object otherwise. */
+export function documentEchoes(docs: readonly InputDocument[], packed: PackedTexts): (i: number) => object {
+  const kept = docs.map((d) => (typeof d === 'string' ? (wellFormed(d) ? undefined : { text: d }) : d));
+  return (i) => kept[i] ?? { text: textAt(packed, i) };
+}
+
+/**
+ * Empties the parsed body's list of documents once they are packed. Fastify keeps the body for the
+ * request's life, and parsed strings still reachable while the request waits for the model would be
+ * copied by every young-generation collection in that time (see text/packed-texts.ts).
+ */
+export function releaseParsedDocuments(list: unknown[]): void {
+  list.length = 0;
 }

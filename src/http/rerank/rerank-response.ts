@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { sigmoid } from '../../runtime/heads/activation.js';
-import { echoDocument, type InputDocument } from './documents.js';
 import type { RerankResponse, TeiRerankResponse } from './schemas.js';
 
 /** Indices by score descending, ties by index ascending: the order every API shape promises. */
@@ -17,7 +16,8 @@ export function reportedScores(raw: Float32Array, rawScores: boolean): number[] 
 export interface CohereShapeInput {
   model: string;
   apiVersion: string;
-  documents: readonly InputDocument[];
+  /** The documents' echo, by request index. */
+  echo: (i: number) => object;
   scores: number[];
   topN: number | undefined;
   returnDocuments: boolean;
@@ -27,20 +27,21 @@ export interface CohereShapeInput {
 
 export function cohereShape(r: CohereShapeInput): RerankResponse {
   const order = rankIndices(r.scores).slice(0, r.topN ?? r.scores.length);
-  const searchUnits = Math.max(1, Math.ceil(r.documents.length / 100));
+  const searchUnits = Math.max(1, Math.ceil(r.scores.length / 100));
   return {
     id: randomUUID(),
     model: r.model,
     results: order.map((i) => ({
       index: i,
       relevance_score: r.scores[i] as number,
-      ...(r.returnDocuments ? { document: echoDocument(r.documents[i] as InputDocument) } : {}),
+      ...(r.returnDocuments ? { document: r.echo(i) } : {}),
     })),
-    usage: { total_tokens: r.tokens, prompt_tokens: r.tokens, search_units: searchUnits, documents: r.documents.length, cached_pairs: r.cachedPairs },
+    usage: { total_tokens: r.tokens, prompt_tokens: r.tokens, search_units: searchUnits, documents: r.scores.length, cached_pairs: r.cachedPairs },
     meta: { api_version: { version: r.apiVersion }, billed_units: { search_units: searchUnits } },
   };
 }
 
-export function teiShape(texts: readonly string[], scores: number[], returnText: boolean): TeiRerankResponse {
-  return rankIndices(scores).map((i) => ({ index: i, score: scores[i] as number, ...(returnText ? { text: texts[i] as string } : {}) }));
+/** `text` is each result's text when the request asked for it (return_text). */
+export function teiShape(scores: number[], text: ((i: number) => string) | undefined): TeiRerankResponse {
+  return rankIndices(scores).map((i) => ({ index: i, score: scores[i] as number, ...(text === undefined ? {} : { text: text(i) }) }));
 }

@@ -8,8 +8,9 @@ import type { RerankerReady, Service } from '../../service.js';
 import { cachePolicy } from '../cache-control.js';
 import { commonShape, errorBody, teiErrorBody, useErrorShape, type ErrorShape } from '../error-reply.js';
 import { AnyErrorBody } from '../error-schemas.js';
-import { documentText, type InputDocument } from './documents.js';
-import { checkDocumentLengths, checkRerankCounts, checkRerankInput } from './limits.js';
+import { releaseParsedDocuments, takeDocuments, textEchoes } from './documents.js';
+import { packTexts, textCount } from '../../text/packed-texts.js';
+import { checkRerankCounts, checkRerankInput } from './limits.js';
 import { requestSignal } from '../request-signal.js';
 import { cohereShape, reportedScores, teiShape } from './rerank-response.js';
 import { serverTiming } from '../server-timing.js';
@@ -40,7 +41,7 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
   async function run(ready: RerankerReady, job: RerankJob, req: FastifyRequest, reply: FastifyReply): Promise<RerankScores> {
     const signal = requestSignal(req, reply, config.engine.requestTimeoutMs);
     const scores = await ready.pipeline.run({ ...job, signal, cache: cachePolicy(req.headers['cache-control']) });
-    req.stats = { items: job.documents.length, tokens: scores.tokens, cached: scores.cachedPairs, timings: scores.timings };
+    req.stats = { items: textCount(job.documents), tokens: scores.tokens, cached: scores.cachedPairs, timings: scores.timings };
     void reply.header('server-timing', serverTiming(scores.timings));
     return scores;
   }
@@ -52,18 +53,17 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
     }
     // Counts first: no document is looked at in a request that is refused anyway.
     checkRerankCounts(body.query, body.documents.length, config.limits);
-    const documents: InputDocument[] = body.documents;
-    const texts = documents.map((d, i) => documentText(d, i, body.rank_fields, config.limits.maxDocumentChars));
-    checkDocumentLengths(texts, config.limits);
+    const returnDocuments = body.return_documents ?? returnDocumentsDefault;
+    const { documents, echo } = takeDocuments(body.documents, body.rank_fields, config.limits, returnDocuments);
     const truncation = { direction: truncationDirection(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
-    const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents: texts, truncation }, req, reply);
+    const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents, truncation }, req, reply);
     return cohereShape({
       model: body.model ?? ready.model.servedName,
       apiVersion,
-      documents,
+      echo,
       scores: reportedScores(raw, body.raw_scores ?? false),
       topN: body.top_n ?? body.top_k,
-      returnDocuments: body.return_documents ?? returnDocumentsDefault,
+      returnDocuments,
       tokens,
       cachedPairs,
     });
@@ -73,8 +73,11 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
     const ready = service.ready().reranker;
     checkRerankInput(body.query, body.texts, config.limits);
     const truncation = { direction: truncationDirection(body.truncation_direction, config.truncationDirection), truncate: body.truncate ?? config.autoTruncate };
-    const { raw } = await run(ready, { query: body.query, documents: body.texts, truncation }, req, reply);
-    return teiShape(body.texts, reportedScores(raw, body.raw_scores ?? false), body.return_text ?? false);
+    const documents = packTexts(body.texts);
+    const echo = body.return_text === true ? textEchoes(body.texts, documents) : undefined;
+    releaseParsedDocuments(body.texts);
+    const { raw } = await run(ready, { query: body.query, documents, truncation }, req, reply);
+    return teiShape(reportedScores(raw, body.raw_scores ?? false), echo);
   }
 
   // /rerank in an instance of its own, so that its error handler is its own. Registered first: the

@@ -5,6 +5,7 @@ import { TextTokenizer } from '../../text/tokenizer.js';
 import { loadModelFolder } from '../model-folder.js';
 import { CROSS_ENCODER_BUDGETS } from './encoder-budgets.js';
 import type { LoadOptions, ModelKind, ModelSpec } from './kind.js';
+import { packTexts } from '../../text/packed-texts.js';
 
 export interface CrossEncoderSpec extends ModelSpec {
   encoder: PairEncoder;
@@ -39,7 +40,7 @@ export const crossEncoder: ModelKind<CrossEncoderSpec> = {
   sessionHead: (spec) => spec.head,
   rewrites: ['first-token-head'],
   budgets: CROSS_ENCODER_BUDGETS,
-  warmUp: { kind: 'pairs', query: 'warm up', documents: ['warm up the session'], truncation: { direction: 'right', truncate: true } },
+  warmUp: { kind: 'pairs', query: 'warm up', documents: packTexts(['warm up the session']), truncation: { direction: 'right', truncate: true } },
   identity: (spec) => ({ files: [spec.folder.onnxPath, ...spec.folder.tokenizerPaths], settings: { maxLength: spec.maxLength, head: spec.head } }),
   info: (spec) => ({ model_type: { reranker: { id2label: spec.folder.config.id2label ?? { '0': 'LABEL_0' } } }, num_labels: spec.folder.numLabels }),
 };

@@ -8,6 +8,7 @@ import { TextTokenizer } from '../../text/tokenizer.js';
 import { loadModelFolder, positionLimit, readJson, type JsonObject } from '../model-folder.js';
 import { EMBEDDER_BUDGETS } from './encoder-budgets.js';
 import type { LoadOptions, ModelKind, ModelSpec } from './kind.js';
+import { packTexts } from '../../text/packed-texts.js';
 
 export interface EmbedderSpec extends ModelSpec {
   encoder: TextEncoder;
@@ -139,7 +140,7 @@ export const embedder: ModelKind<EmbedderSpec> = {
   sessionHead: (spec) => ({ ...spec.head, normalize: false }),
   rewrites: [],
   budgets: EMBEDDER_BUDGETS,
-  warmUp: { kind: 'texts', texts: ['warm up the session'], truncation: { direction: 'right', truncate: true } },
+  warmUp: { kind: 'texts', texts: packTexts(['warm up the session']), truncation: { direction: 'right', truncate: true } },
   identity: (spec) => ({ files: [spec.folder.onnxPath, ...spec.folder.tokenizerPaths, ...spec.configPaths], settings: { maxLength: spec.maxLength, head: spec.head } }),
   info: (spec) => ({ pooling: spec.pooling.modes, normalize: spec.pooling.normalize }),
 };

@@ -7,6 +7,7 @@ import type { EncodeJob } from '../../text/encode-job.js';
 import { createEncoder } from '../../text/encoders.js';
 import type { EncodedSequence } from '../../text/sequence.js';
 import { generateWorkload, wordsFromTokenizerJson } from '../quantize/synthetic-workload.js';
+import { packTexts } from '../../text/packed-texts.js';
 
 export interface CompareOptions {
   /** Model folder; its tokenizer encodes the workload. */
@@ -54,7 +55,7 @@ function workloadBatches(opts: CompareOptions): { head: HeadSettings; padId: num
   const encoder = createEncoder(kind.encoder(spec), spec.tokenizer);
   const items = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), { queries: opts.queries, docsPerQuery: 100, seed: opts.seed ?? 1 });
   const queries = items.map((item) => {
-    const job: EncodeJob = kind.warmUp.kind === 'pairs' ? { kind: 'pairs', query: item.query, documents: item.documents, truncation } : { kind: 'texts', texts: [item.query, ...item.documents.slice(1)], truncation };
+    const job: EncodeJob = kind.warmUp.kind === 'pairs' ? { kind: 'pairs', query: item.query, documents: packTexts(item.documents), truncation } : { kind: 'texts', texts: packTexts([item.query, ...item.documents.slice(1)]), truncation };
     const sequences = encoder.encodeJob(job);
     return planBatches(sequences.map((p) => p.ids.length), opts.limits).map((b) => b.map((i) => sequences[i] as EncodedSequence));
   });

@@ -8,6 +8,7 @@ import { loadEmbedder, type EmbedderSpec } from '../../../src/models/kinds/embed
 import { engineModels } from '../../support/engine-models.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { forgedModel } from '../../support/forged-model.js';
+import { packTexts } from '../../../src/text/packed-texts.js';
 
 const TEXTS = ['hello world', 'Paris is the capital of France.', 'a', '', 'the search engine ranks documents by relevance '.repeat(30)];
 
@@ -39,7 +40,7 @@ describe('forge --preset embed-tiny', () => {
   });
 
   it('its ONNX graph plus mean pooling equals a plain TypeScript forward pass within 1e-5', async () => {
-    const out = await engine.run('embedder', { kind: 'texts', texts: TEXTS, truncation: { direction: 'right', truncate: true } });
+    const out = await engine.run('embedder', { kind: 'texts', texts: packTexts(TEXTS), truncation: { direction: 'right', truncate: true } });
     expect(out.width).toBe(32);
     TEXTS.forEach((text, i) => {
       const ids = Array.from(spec.encoder.encode(text, { direction: 'right', truncate: true }).ids);

@@ -10,6 +10,7 @@ import { engineModels } from '../../support/engine-models.js';
 import { forgeModel } from '../../../src/tools/forge/index.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { tempDir } from './helpers.js';
+import { packTexts } from '../../../src/text/packed-texts.js';
 
 const TEXTS = [
   'hello world',
@@ -56,7 +57,7 @@ describe('forge --preset embed-xlmr-tiny (bge-m3\'s dense layout, issue 13)', ()
   });
 
   it('embeds through the service\'s engine equal to a float64 forward pass (first token, normalised) within 1e-5', async () => {
-    const out = await engine.run('embedder', { kind: 'texts', texts: TEXTS, truncation: TRUNCATION });
+    const out = await engine.run('embedder', { kind: 'texts', texts: packTexts(TEXTS), truncation: TRUNCATION });
     expect(out.width).toBe(32);
     let worst = 0;
     TEXTS.forEach((text, i) => {

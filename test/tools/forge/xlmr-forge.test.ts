@@ -11,6 +11,7 @@ import { forgeModel, initializerNames, matMulWeightNames, PRESETS, XLMR_ASSETS }
 import { decodeModel } from '../../../src/graph/onnx-proto.js';
 import { loadReference, type ReferenceModel } from '../../support/bert-reference.js';
 import { tempDir } from './helpers.js';
+import { packTexts } from '../../../src/text/packed-texts.js';
 
 const FIXTURE = new URL('../../fixtures/hf/xlmr-spm/', import.meta.url).pathname;
 const TRUNCATION = { direction: 'right' as const, truncate: true };
@@ -116,7 +117,7 @@ describe('forge --preset xlmr-tiny (issue 13)', () => {
     try {
       let worst = 0;
       for (const [query, document] of PAIRS) {
-        const out = await engine.run('reranker', { kind: 'pairs', query, documents: [document], truncation: TRUNCATION });
+        const out = await engine.run('reranker', { kind: 'pairs', query, documents: packTexts([document]), truncation: TRUNCATION });
         const ids = Array.from(spec.encoder.encodePair(spec.encoder.encodeQuery(query, TRUNCATION), document, TRUNCATION).ids);
         const [expected] = ref.logits({ inputIds: [ids], attentionMask: [ids.map(() => 1)] });
         worst = Math.max(worst, Math.abs((out.output[0] as number) - (expected?.[0] as number)));
