@@ -56,7 +56,7 @@ export function benchCharts(input: ChartInput): NamedChart[] {
         title: `/search stages, mean ms per request (${search.docs} documents)`,
         unit: 'ms',
         series: columns.map((c, i) => ({ name: c.name, color: COLORS.stages[i % COLORS.stages.length] as string })),
-        rows: stages.map((stage) => ({ label: stage, values: columns.map((c) => (c.stages[stage] === undefined ? undefined : ms(c.stages[stage] as number))) })),
+        rows: stages.map((stage) => ({ label: stage, values: columns.map((c) => (c.stages[stage] === undefined ? undefined : ms(c.stages[stage]))) })),
       },
     });
   }

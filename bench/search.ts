@@ -48,11 +48,18 @@ export interface SearchReport {
 const NO_STORE = { 'cache-control': 'no-store' };
 const collection = `bench-${Date.now().toString(36)}`;
 
-async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ json: any; timing: string | null }> {
+/** The fields of the service's answers this bench reads. */
+interface Answer {
+  results: unknown[];
+  usage: { cached_pairs: number; embedding_tokens: number };
+  data: { embedding: number[] }[];
+}
+
+async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ json: Answer; timing: string | null }> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
   if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return { json: JSON.parse(text), timing: res.headers.get('server-timing') };
+  return { json: JSON.parse(text) as Answer, timing: res.headers.get('server-timing') };
 }
 
 /** `name;dur=1.2, other;dur=3` as seconds per stage. */

@@ -25,7 +25,7 @@ export async function runTransformersJs(work: BenchWorkload, modelDir: string, d
     const inputs = tokenizer(new Array<string>(q.documents.length).fill(q.query), { text_pair: q.documents, padding: true, truncation: true });
     const out = (await model(inputs)) as { logits?: unknown };
     if (out.logits === undefined) throw new Error('transformers.js returned no logits');
-    return inputs.attention_mask as unknown as MaskTensor;
+    return inputs.attention_mask;
   };
   try {
     const first = work.queries[0];

@@ -30,21 +30,29 @@ export type ModelLabel = ModelRole | 'none';
  * Label values known before anything happens. Their series are exported at 0 from the start, as
  * Prometheus' instrumentation guide asks ("avoid missing metrics"): a series born at its first event
  * hides that event from rate() and increase(), and a dashboard panel shows "No data" instead of 0.
- * test/ops/known-series.test.ts checks these lists against the code that increments the counters.
+ * Their counters are typed by these lists (KnownCounter), so tsc refuses an increment with a value no
+ * list declares: a new reason cannot be added in one place only.
  */
 /** Backpressure: the scheduler's full queue, and a request's deadline or disconnect (engine/abort-reason.ts). */
 export const REJECTION_REASONS = ['queue_full', 'deadline', 'client_gone'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 /** Why a request was refused at the door (http/access.ts): no key, a wrong key, a key that does not open the route. */
 export const AUTH_FAILURE_REASONS = ['missing', 'invalid', 'forbidden'] as const;
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 /** Why the worker pool replaced a worker (engine/worker-pool.ts). */
 export const WORKER_RESTART_REASONS = ['crash', 'hang'] as const;
+export type WorkerRestartReason = (typeof WORKER_RESTART_REASONS)[number];
 export const CACHE_RESULTS = ['hit', 'miss'] as const;
 /** The value kind a model's cache scope stores (cache/codecs.ts). */
 export const CACHE_KIND_BY_MODEL = { reranker: 'score', embedder: 'vector' } as const;
 /** Failures per tier (cache/redis-tier.ts); the memory tier has none to count. */
-export const CACHE_ERROR_REASONS: Readonly<Record<string, readonly string[]>> = {
-  redis: ['timeout', 'unavailable', 'error', 'write', 'write_dropped', 'invalid_value'],
+export const REDIS_FAILURE_REASONS = ['timeout', 'unavailable', 'error', 'write', 'write_dropped', 'invalid_value'] as const;
+export type CacheErrorReason = (typeof REDIS_FAILURE_REASONS)[number];
+export const CACHE_ERROR_REASONS: Readonly<Record<string, readonly CacheErrorReason[]>> = { redis: REDIS_FAILURE_REASONS };
+
+/** A counter that takes only the label values its type declares (the lists above). */
+export type KnownCounter<L extends Record<string, string>> = Omit<Counter<Extract<keyof L, string>>, 'inc'> & {
+  inc(labels: L, value?: number): void;
 };
 
 /** The counter of sequences run, per role: pairs a reranker scored, texts an embedder embedded. */
@@ -70,11 +78,11 @@ export class Metrics {
   readonly pairsScored: Counter<'model'>;
   readonly textsEmbedded: Counter<'model'>;
   readonly cacheLookups: Counter<'tier' | 'result' | 'kind'>;
-  readonly cacheErrors: Counter<'tier' | 'reason'>;
-  readonly errors: Counter<'code'>;
-  readonly rejections: Counter<'reason'>;
-  readonly workerRestarts: Counter<'reason'>;
-  readonly authFailures: Counter<'reason'>;
+  readonly cacheErrors: KnownCounter<{ tier: string; reason: CacheErrorReason }>;
+  readonly errors: KnownCounter<{ code: ErrorCode }>;
+  readonly rejections: KnownCounter<{ reason: RejectionReason }>;
+  readonly workerRestarts: KnownCounter<{ reason: WorkerRestartReason }>;
+  readonly authFailures: KnownCounter<{ reason: AuthFailureReason }>;
   readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
   constructor(readonly registry: Registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Metrics } from '../metrics.js';
+import type { CacheErrorReason, Metrics } from '../metrics.js';
 import type { CacheEntry, CacheTier, ValueCodec } from './cache-tier.js';
 
 import type { Log } from '../log.js';
@@ -16,7 +16,7 @@ export interface RedisTierOptions {
   maxPendingWrites?: number;
 }
 
-type Failure = 'timeout' | 'unavailable' | 'error' | 'write' | 'write_dropped' | 'invalid_value';
+type Failure = CacheErrorReason;
 
 /**
  * The tier shared by replicas. One MGET per lookup and one pipelined batch of `SET .. EX` per

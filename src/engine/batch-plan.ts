@@ -39,7 +39,7 @@ export function planBatches(lengths: ArrayLike<number>, limits: BatchLimits): nu
     }
   }
   const batches: number[][] = [];
-  for (let j = n; j > 0; j = cutAt[j] as number) batches.push(order.slice(cutAt[j] as number, j));
+  for (let j = n; j > 0; j = cutAt[j] as number) batches.push(order.slice(cutAt[j], j));
   return batches.reverse();
 }
 

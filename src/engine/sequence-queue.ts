@@ -27,7 +27,8 @@ export interface NextBatch<R> {
  * several requests share batches by length while the head request always makes progress.
  */
 export class SequenceQueue<R extends QueuedRequest> {
-  private readonly requests: R[] = [];
+  /** Insertion-ordered, so a hung-up request leaves in O(1) however long the queue (issue 25). */
+  private readonly requests = new Set<R>();
   /** Sequences waiting, over all requests. */
   items = 0;
   tokens = 0;
@@ -39,25 +40,24 @@ export class SequenceQueue<R extends QueuedRequest> {
   ) {}
 
   get size(): number {
-    return this.requests.length;
+    return this.requests.size;
   }
 
   /** When the oldest waiting pair arrived, or undefined when empty. */
   get oldestEnqueuedAt(): number | undefined {
-    return this.requests[0]?.enqueuedAt;
+    for (const request of this.requests) return request.enqueuedAt;
+    return undefined;
   }
 
   add(request: R): void {
     request.pending.sort((a, b) => this.length(request, a) - this.length(request, b) || a - b);
-    this.requests.push(request);
+    this.requests.add(request);
     for (const i of request.pending) this.count(request, i, 1);
   }
 
   /** Drops the request's undispatched pairs. */
   remove(request: R): void {
-    const at = this.requests.indexOf(request);
-    if (at === -1) return;
-    this.requests.splice(at, 1);
+    if (!this.requests.delete(request)) return;
     for (const i of request.pending) this.count(request, i, -1);
     request.pending = [];
   }
@@ -95,7 +95,7 @@ export class SequenceQueue<R extends QueuedRequest> {
     }
     for (const [request, set] of taken) {
       request.pending = request.pending.filter((i) => !set.has(i));
-      if (request.pending.length === 0) this.requests.splice(this.requests.indexOf(request), 1);
+      if (request.pending.length === 0) this.requests.delete(request);
     }
   }
 

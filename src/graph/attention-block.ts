@@ -1,5 +1,5 @@
 import type { NodeProto } from './onnx-proto.js';
-import { constantValues, floatAttr, GraphIndex, intAttr, intsAttr } from './graph-index.js';
+import { constantValues, floatAttr, type GraphIndex, intAttr, intsAttr } from './graph-index.js';
 
 /**
  * One self-attention core as ONNX Runtime's extended-level optimizer leaves a BERT export:

@@ -60,7 +60,7 @@ function readBody(request: FastifyRequest, payload: Readable, thread: JsonParseT
         try {
           resolve(parseHere(Buffer.concat(kept)));
         } catch (err) {
-          reject(err as Error);
+          reject(err);
         }
         return;
       }

@@ -53,7 +53,7 @@ export function textCount(p: PackedTexts): number {
 
 /** The bytes of text `i`: a view, no copy. */
 export function textBytes(p: PackedTexts, i: number): Uint8Array {
-  return (p.segments[p.segment[i] as number] as Uint8Array).subarray(p.start[i] as number, p.end[i] as number);
+  return (p.segments[p.segment[i] as number] as Uint8Array).subarray(p.start[i], p.end[i]);
 }
 
 /** Text `i` as a string: made when it is read (tokenizer threads, a response that echoes it), never kept. */

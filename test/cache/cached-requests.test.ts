@@ -14,7 +14,7 @@ afterAll(async () => t.close());
 async function rerank(documents: string[], headers: Record<string, string> = {}) {
   const res = await t.app.inject({ method: 'POST', url: '/v2/rerank', headers, payload: { query, documents } });
   expect(res.statusCode).toBe(200);
-  const body = res.json() as { results: { index: number; relevance_score: number }[]; usage: { cached_pairs: number; total_tokens: number } };
+  const body = res.json<{ results: { index: number; relevance_score: number }[]; usage: { cached_pairs: number; total_tokens: number } }>();
   const scores = new Array<number>(documents.length);
   for (const r of body.results) scores[r.index] = r.relevance_score;
   return { scores, usage: body.usage };

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function rerank(documents: string[]): Promise<{ status: number; cached: number }> {
   const res = await app.inject({ method: 'POST', url: '/v2/rerank', payload: { query: 'outage', documents } });
-  return { status: res.statusCode, cached: res.statusCode === 200 ? (res.json() as { usage: { cached_pairs: number } }).usage.cached_pairs : -1 };
+  return { status: res.statusCode, cached: res.statusCode === 200 ? res.json<{ usage: { cached_pairs: number } }>().usage.cached_pairs : -1 };
 }
 
 const metrics = async (): Promise<string> => (await app.inject({ method: 'GET', url: '/metrics' })).body;

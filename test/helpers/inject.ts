@@ -8,6 +8,7 @@ export interface Injected {
    * The parsed JSON body; undefined when the body is empty or not JSON. Typed as loosely as Fastify's
    * own `res.json()`: the assertions are what check its shape.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as loose as Fastify's own res.json(); the assertions check the shape
   body: any;
   /** The body as sent. */
   text: string;

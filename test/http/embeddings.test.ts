@@ -125,7 +125,7 @@ describe('without an embedding model', () => {
 
 describe('GET /info', () => {
   it('names both models and shows no absolute paths', async () => {
-    const info = (await t.app.inject({ method: 'GET', url: '/info' })).json() as Record<string, unknown>;
+    const info = (await t.app.inject({ method: 'GET', url: '/info' })).json<Record<string, unknown>>();
     expect(info).toMatchObject({ model_id: 'forged-tiny', onnx_file: 'onnx/model.onnx', embedding_model: { onnx_file: 'onnx/model.onnx', dimensions: 32, max_input_length: 128, pooling: ['mean'], normalize: true } });
     expect(JSON.stringify(info)).not.toContain(embedderDir);
     expect(JSON.stringify(info)).not.toContain(t.modelDir);

@@ -18,7 +18,7 @@ async function serve(defaultTimeoutMs: number): Promise<{ url: string; signals: 
   app.get('/work', async (req, reply) => {
     const signal = requestSignal(req, reply, defaultTimeoutMs);
     signals.push(signal);
-    const ms = Number((req.query as { ms?: string }).ms ?? 0);
+    const ms = Number(new URL(req.url, 'http://test').searchParams.get('ms') ?? 0);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, ms);
       signal.addEventListener('abort', () => {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as FilterSql from '../../src/store/sql/filter-sql.js';
 import { compileFilter } from '../../src/store/sql/filter-sql.js';
 import { corpus, POSTGRES_HINT, postgresProblem, searchApp, type SearchApp } from '../support/search-app.js';
 
 // The seam that counts compilations: every statement's filter SQL comes from this one function.
 vi.mock('../../src/store/sql/filter-sql.js', async (original) => {
-  const real = await original<typeof import('../../src/store/sql/filter-sql.js')>();
+  const real = await original<typeof FilterSql>();
   return { ...real, compileFilter: vi.fn(real.compileFilter) };
 });
 
@@ -41,7 +42,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const text: unknown = args[0];
         statements.push(typeof text === 'string' ? text : String((text as { text?: unknown } | null)?.text ?? ''));
         return Reflect.apply(realQuery, this, args) as unknown;
-      } as unknown as typeof realQuery);
+      });
       const compile = vi.mocked(compileFilter);
       compile.mockClear();
       let res;

@@ -2,12 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { ParsedFilter } from '../../src/store/filter-ast.js';
 import { checkFilter, parseFilter, toParsedFilter } from '../../src/store/filter-parse.js';
+import type * as FilterSql from '../../src/store/sql/filter-sql.js';
 import { compileFilter } from '../../src/store/sql/filter-sql.js';
 import { FILTERS } from './suite-filters.js';
 
 // Counts compilations, to show that checking or parsing a filter compiles nothing.
 vi.mock('../../src/store/sql/filter-sql.js', async (original) => {
-  const real = await original<typeof import('../../src/store/sql/filter-sql.js')>();
+  const real = await original<typeof FilterSql>();
   return { ...real, compileFilter: vi.fn(real.compileFilter) };
 });
 

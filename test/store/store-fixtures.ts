@@ -123,7 +123,7 @@ export function expectSameRanking(found: readonly Scored[], truth: readonly Scor
     const f = found[i];
     if (f === undefined) return;
     if (Math.abs(f.score - t.score) > tolerance) problems.push(`#${i + 1}: score ${f.score} != ${t.score}`);
-    const near = (j: number): boolean => truth[j] !== undefined && Math.abs(truth[j]!.score - t.score) <= tolerance;
+    const near = (j: number): boolean => truth[j] !== undefined && Math.abs(truth[j].score - t.score) <= tolerance;
     if (f.id !== t.id && !near(i - 1) && !near(i + 1)) problems.push(`#${i + 1}: id ${f.id} != ${t.id}`);
   });
   return problems;

@@ -67,10 +67,10 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
       const { body } = req;
       const signal = signalOf(req, reply);
       const embedder = service.ready().embedder;
-      if (body.dimensions === undefined && embedder === undefined) {
+      const dimensions = body.dimensions ?? embedder?.dimensions;
+      if (dimensions === undefined) {
         throw new InvalidArgumentError('dimensions is required while no embedding model is loaded (its vectors would set it).');
       }
-      const dimensions = body.dimensions ?? (embedder?.dimensions as number);
       const collection = await store.createCollection(
         {
           name,

@@ -7,7 +7,7 @@ import type { ModelKind, ModelSpec } from './kind.js';
  * Every model kind the service can load, most specific first within a role: a folder loads as the
  * first kind of its role that recognises it. A new kind is one descriptor file and a line here.
  */
-export const KINDS: readonly ModelKind<ModelSpec>[] = [crossEncoder as ModelKind<ModelSpec>, embedder as ModelKind<ModelSpec>];
+export const KINDS: readonly ModelKind<ModelSpec>[] = [crossEncoder, embedder];
 
 export function kindNamed(name: string): ModelKind<ModelSpec> {
   const kind = KINDS.find((k) => k.name === name);

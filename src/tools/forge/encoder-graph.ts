@@ -1,4 +1,4 @@
-import { DataType, GraphBuilder, int, ints } from './graph-builder.js';
+import { DataType, type GraphBuilder, int, ints } from './graph-builder.js';
 import type { ModelProto, ValueInfoProto } from '../../graph/onnx-proto.js';
 import type { ForgePreset } from './presets.js';
 import type { HeadNames, LayerWeightNames } from './weight-names.js';
