@@ -4,11 +4,11 @@
 # RUN --mount (the npm cache below) needs BuildKit, Docker's default builder since 23.0, whose bundled
 # Dockerfile frontend has it; no `# syntax=` line, which would make every build pull a frontend image.
 
-# Node 24 is a maintained LTS (Node 20 reached end of life on 2026-04-30). The code keeps running on
-# Node 20 too (package.json engines ">=20"), so only the image moved.
+# Node 24 is a maintained LTS and what CI runs the tests on (.ci/run); package.json's engines say
+# ">=22", what three production dependencies need.
 FROM node:24-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # `prepare` would compile before the sources are copied; the build runs as its own step below,
 # which also keeps the dependency layer cached across source edits. The npm cache lives in a BuildKit
 # cache mount, so it speeds rebuilds without landing in a layer.
@@ -19,12 +19,12 @@ RUN npm run build
 
 FROM node:24-slim AS runtime
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # ONNX Runtime's CPU binaries ship inside the onnxruntime-node package, so no install script is needed.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Opt-in CUDA: onnxruntime-node's install script fetches the CUDA 12 execution provider from NuGet.
-# ONNXRUNTIME_NODE_INSTALL outranks .npmrc's `skip`. Untested: no GPU or Docker engine where this was written;
+# (package.json's allowScripts denies that script to `npm ci`, and --ignore-scripts skips it here.) Untested: no GPU or Docker engine where this was written;
 # the host still needs CUDA 12 and cuDNN 9 libraries, which node:24-slim does not carry.
 ARG ORT_CUDA=0
 RUN if [ "$ORT_CUDA" = "1" ]; then ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; fi

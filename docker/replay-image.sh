@@ -90,8 +90,8 @@ if [[ "$IMAGE_NODE_MAJOR" != "$REPLAY_NODE_MAJOR" ]]; then
   step "node: NOTE the image uses another Node (${IMAGE_NODE_MAJOR:-unknown} from '$IMAGE_FROM', here $REPLAY_NODE): this checks the package, its install, CMD and HEALTHCHECK, not the image's Node"
 fi
 
-# npm pack runs `prepare` (the build) and, by npm's rules, leaves out package-lock.json and .npmrc;
-# the Dockerfile's COPY brings both, so they are copied in the same way.
+# npm pack runs `prepare` (the build) and, by npm's rules, leaves out package-lock.json; the
+# Dockerfile's COPY brings it, so it is copied in the same way.
 step "packing $ROOT"
 (cd "$ROOT" && npm pack --silent --pack-destination "$WORK" >"$WORK/pack.out" 2>"$WORK/pack.err") \
   || { cat "$WORK/pack.err" >&2; fail "npm pack"; }
@@ -100,7 +100,7 @@ TARBALL="$(ls "$WORK"/*.tgz 2>/dev/null | head -n 1)"
 APP="$WORK/image$(field workdir)"
 mkdir -p "$APP"
 tar -xzf "$TARBALL" -C "$APP" --strip-components=1
-cp "$ROOT/package-lock.json" "$ROOT/.npmrc" "$APP/"
+cp "$ROOT/package-lock.json" "$APP/"
 
 # What the image copies from the context must be in the tarball too, or the two have drifted.
 while IFS= read -r src; do

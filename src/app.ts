@@ -10,6 +10,7 @@ import { openapiPlugin } from './http/openapi.js';
 import { operationsRoutes } from './http/operations/operations-routes.js';
 import { rerankRoutes } from './http/rerank/rerank-routes.js';
 import { installRequestLog } from './http/request-log.js';
+import { installRouteMethods } from './http/route-methods.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { searchRoutes } from './http/search/search-routes.js';
 import type { Service } from './service.js';
@@ -49,6 +50,8 @@ export async function buildApp({ config, service, logger }: AppOptions): Promise
   // that fails validation as a confusing 400.
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
+  // Before any route, so every route's path and methods are known to the 404 handlers (405 with Allow).
+  installRouteMethods(app);
   // Each API family sets its own error handler (and shape); this one answers what no family owns.
   installGlobalErrors(app, service.metrics);
   installRequestMetrics(app, service.metrics);

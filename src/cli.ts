@@ -6,6 +6,8 @@ import { ConfigError, ModelLoadError, NotReadyError } from './errors.js';
 import { forgeModel, PRESETS, type ForgePresetName } from './tools/forge/index.js';
 import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
+import { chooseOnnxFile } from './models/precision.js';
+import { cpuFeatures } from './runtime/cpu-features.js';
 import { renderOpenapi } from './openapi-export.js';
 import { runIngest } from './tools/ingest/ingest-command.js';
 import { runOptimizeCommand } from './tools/optimize/command.js';
@@ -27,7 +29,7 @@ function fail(err: unknown): never {
 
 const program = new Command('reranker').version(VERSION).description('Self-hosted cross-encoder reranking service');
 
-addSettings(program.command('serve', { isDefault: true }).description('serve POST /rerank on a model folder')).action(async (raw: RawSettings) => {
+addSettings(program.command('serve', { isDefault: true }).description('serve the API (rerank, embeddings, search, collections) on a model folder or hub repo id')).action(async (raw: RawSettings) => {
   try {
     const settings = buildConfig(raw);
     const logger = pino({ level: settings.logLevel });
@@ -38,13 +40,15 @@ addSettings(program.command('serve', { isDefault: true }).description('serve POS
     let embedderDir: string | undefined;
     if (settings.embedder.model !== undefined) {
       try {
-        embedderDir = await resolveModelFolder({ model: settings.embedder.model, onnxFile: settings.embedder.onnxFile }, settings.hub, log);
+        embedderDir = await resolveModelFolder({ model: settings.embedder.model, onnxFile: settings.embedder.onnxFile, flag: '--embedding-model' }, settings.hub, log);
       } catch (err) {
         if (!(err instanceof ModelLoadError)) throw err;
         embedderProblem = err.message;
       }
     }
-    const config = { ...settings, model, embedder: { ...settings.embedder, model: embedderDir } };
+    const chosen = await chooseOnnxFile(model, settings.precision, settings.onnxFile, cpuFeatures(), log);
+    log(`reranker ONNX file: ${chosen.reason}`);
+    const config = { ...settings, model, onnxFile: chosen.onnxFile, embedder: { ...settings.embedder, model: embedderDir } };
     const server = await startServer(config, { logger, ...(embedderProblem === undefined ? {} : { embedderProblem }) });
     handleSignals(server, config, logger);
     await server.ready.catch(async (err: unknown) => {
@@ -113,7 +117,7 @@ program
   .description('write a copy of a model folder\'s ONNX file with graph rewrites; --check / --measure try each against the unrewritten file first and keep only those within tolerance (and faster)')
   .requiredOption('--model <dir>', 'model folder (a cross-encoder, or a sentence-transformers embedder)')
   .option('--onnx-file <path>', 'ONNX file inside the folder (default onnx/model.onnx, then model.onnx)')
-  .option('--out <path>', 'output inside the folder (default <input>.optimized.onnx)')
+  .option('--out <path>', 'output inside the folder (default <input>_optimized.onnx, as quantize writes model_quantized.onnx)')
   .option('--rewrites <names...>', `rewrites to try: default (those on at load), all, or names (${REWRITES.map((r) => r.name).join(', ')})`, ['default'])
   .option('--check', 'compare each rewrite\'s outputs with the unrewritten graph on a generated workload (fp32: 1e-4; int8: today\'s int8 drift)')
   .option('--measure', 'also time each rewrite against the unrewritten graph, interleaved, and keep only the faster ones')

@@ -1,3 +1,4 @@
+import type { Precision } from './models/precision.js';
 import type { TruncationDirection } from './text/truncation.js';
 
 /** The typed config object's parts: built once by config.ts from flags and environment variables. */
@@ -83,6 +84,8 @@ export interface Config {
   model: string;
   hub: HubSettings;
   onnxFile: string | undefined;
+  /** Which of the folder's files runs: fp32, int8 (the CPU's file, else quantized at start), or auto (models/precision.ts). */
+  precision: Precision;
   servedModelName: string | undefined;
   strictModelName: boolean;
   host: string;

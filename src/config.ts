@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ConfigError } from './errors.js';
+import { PRECISIONS, type Precision } from './models/precision.js';
 
 import type { TruncationDirection } from './text/truncation.js';
 
@@ -24,6 +25,12 @@ export const SETTINGS = {
   hfEndpoint: { flag: '--hf-endpoint <url>', env: 'HF_ENDPOINT', help: 'hub base URL (mirrors)', fallback: 'https://huggingface.co' },
   hfToken: { flag: '--hf-token <token>', env: 'HF_TOKEN', help: 'hub token for gated or private models' },
   onnxFile: { flag: '--onnx-file <path>', env: 'ONNX_FILE', help: 'ONNX file inside the model folder (default onnx/model.onnx, then model.onnx)' },
+  precision: {
+    flag: '--precision <p>',
+    env: 'PRECISION',
+    help: 'fp32 (exact), int8 (the int8 file the folder ships for this CPU, else the fp32 file quantized once at start and kept next to it), or auto (int8 where the CPU has fast int8 dot products: AVX-512 VNNI, AVX-VNNI, AMX, arm64; else fp32); for the reranker',
+    fallback: 'fp32',
+  },
   servedModelName: { flag: '--served-model-name <name>', env: 'SERVED_MODEL_NAME', help: 'model name reported in responses (default: the folder name)' },
   strictModelName: { flag: '--strict-model-name <bool>', env: 'STRICT_MODEL_NAME', help: 'answer 422 when a request names another model', fallback: 'false' },
   host: { flag: '--host <addr>', env: 'HOST', help: 'address to listen on', fallback: '0.0.0.0' },
@@ -90,6 +97,12 @@ function int(name: SettingName, value: string | boolean | undefined, min: number
   return n;
 }
 
+function precisionOf(value: string): Precision {
+  const p = PRECISIONS.find((x) => x === value);
+  if (p === undefined) throw new ConfigError(`--precision must be one of ${PRECISIONS.join(', ')}, got "${value}"`);
+  return p;
+}
+
 function required(name: SettingName, raw: RawSettings): string {
   const s: Setting = SETTINGS[name];
   const v = raw[name];
@@ -136,6 +149,7 @@ export function buildConfig(raw: RawSettings): Config {
     model: required('model', raw),
     hub: { modelsDir: required('modelsDir', raw), revision: required('revision', raw), endpoint: required('hfEndpoint', raw), token: text('hfToken') },
     onnxFile: text('onnxFile'),
+    precision: precisionOf(required('precision', raw)),
     servedModelName: text('servedModelName'),
     strictModelName: bool('strictModelName', raw),
     host: required('host', raw),

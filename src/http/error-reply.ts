@@ -14,7 +14,7 @@ import { fromValidation, type UnionBranch, type ValidationIssue } from './valida
 export function toRerankerError(err: FastifyError | Error, body: unknown, branchOf?: UnionBranch): RerankerError {
   if (err instanceof RerankerError) return err;
   const fe = err as FastifyError & { validation?: ValidationIssue[] };
-  if (fe.validation !== undefined) return fromValidation(fe.validation, body, branchOf);
+  if (fe.validation !== undefined) return fromValidation(fe.validation, body, branchOf, fe.validationContext);
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new LimitExceededError('The request body is over the size limit.', 'PAYLOAD_TOO_LARGE');
@@ -74,8 +74,16 @@ export function useErrorShape(app: FastifyInstance, { metrics, shape, branchOf }
   app.setErrorHandler((err: FastifyError, request, reply) => replyWithError(toRerankerError(err, request.body, branchOf), request, reply, metrics, shape, err));
 }
 
-/** A 404 in the given shape, for the global not-found handler and a family that owns a URL prefix. */
+/**
+ * A 404 in the given shape, for the global not-found handler and a family that owns a URL prefix;
+ * a 405 with `Allow` when the path exists for other methods.
+ */
 export function notFoundHandler(metrics: Metrics | undefined, shape: ErrorShape) {
-  return (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    replyWithError(new RerankerError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`), request, reply, metrics, shape);
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = request.server.hasDecorator('routeMethods') ? request.server.routeMethods.allowed(path) : [];
+    if (allowed.length === 0) return replyWithError(new RerankerError('NOT_FOUND', `No route ${request.method} ${path}.`), request, reply, metrics, shape);
+    void reply.header('allow', allowed.join(', '));
+    return replyWithError(new RerankerError('METHOD_NOT_ALLOWED', `${path} does not take ${request.method}; it takes ${allowed.join(', ')}.`), request, reply, metrics, shape);
+  };
 }

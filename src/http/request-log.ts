@@ -51,7 +51,9 @@ export function installRequestLog(app: FastifyInstance): void {
           }),
       ...(failure === null ? {} : { code: failure.code, ...(failure.err === undefined ? {} : { err: failure.err }) }),
     };
-    if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    // /health's 503 (loading, draining) is the answer a probe asks for, not a failure: polled every
+    // second or two during a start, it wrote some 26 error lines on every normal start (issue 24).
+    if (reply.statusCode >= 500 && line.route !== '/health') request.log.error(line, 'request failed');
     else request.log.info(line, 'request done');
   });
 }

@@ -31,6 +31,13 @@ export function localFolderFor(repoId: string, modelsDir: string): string {
 export interface ModelSource {
   model: string;
   onnxFile: string | undefined;
+  /** The setting that named it, for the advice: --embedding-model has its own fixes (issue 24). */
+  flag?: '--model' | '--embedding-model';
+}
+
+/** The last resort each setting offers: a local folder, and for the embedder, none at all. */
+function localAdvice(flag: ModelSource['flag']): string {
+  return flag === '--embedding-model' ? 'pass --embedding-model DIR with a local folder, or --embedding-model none to go without embeddings' : 'pass --model DIR with a local folder';
 }
 
 /**
@@ -42,7 +49,8 @@ export async function resolveModelFolder(source: ModelSource, hub: HubSettings, 
   const { model } = source;
   if (isDir(model)) return resolve(model);
   if (isAbsolute(model) || model.startsWith('.') || !REPO_ID.test(model)) {
-    throw new ModelLoadError(resolve(model), 'the folder does not exist', 'Pass --model with a model folder or a hub repo id such as cross-encoder/ms-marco-MiniLM-L-6-v2.');
+    const example = source.flag === '--embedding-model' ? 'sentence-transformers/all-MiniLM-L6-v2' : 'cross-encoder/ms-marco-MiniLM-L-6-v2';
+    throw new ModelLoadError(resolve(model), 'the folder does not exist', `Pass ${source.flag ?? '--model'} with a model folder or a hub repo id such as ${example}.`);
   }
   const dir = localFolderFor(model, hub.modelsDir);
   // A complete folder copied in by hand (no pull manifest) is used as it is. With a manifest, the
@@ -60,7 +68,7 @@ export async function resolveModelFolder(source: ModelSource, hub: HubSettings, 
       log,
     });
   } catch (err) {
-    if (err instanceof HubError) throw pullFailed(model, dir, err);
+    if (err instanceof HubError) throw pullFailed(model, dir, err, source.flag);
     throw err;
   }
   return dir;
@@ -71,15 +79,15 @@ export async function resolveModelFolder(source: ModelSource, hub: HubSettings, 
  * mirror serving altered files has its own fix in the hub's message; telling that operator to
  * pull on another machine would send them the wrong way.
  */
-function pullFailed(model: string, dir: string, err: HubError): ModelLoadError {
+function pullFailed(model: string, dir: string, err: HubError, flag: ModelSource['flag']): ModelLoadError {
   // The hub's own offline advice is replaced below by one naming this repo and folder.
   const problem = `${model} is not here and could not be pulled (${err.code}: ${err.message.replace(OFFLINE_ADVICE, '').trim()})`;
   if (err.code === 'HUB_UNREACHABLE') {
     return new ModelLoadError(
       dir,
       problem,
-      `Run \`npm run model:pull -- ${model}\` on a connected machine and copy ${dir} here, mount a model folder there, or start with --model DIR.`,
+      `Run \`npm run model:pull -- ${model}\` on a connected machine and copy ${dir} here, mount a model folder there, or ${localAdvice(flag)}.`,
     );
   }
-  return new ModelLoadError(dir, problem, 'Fix that and start again, or start with --model DIR to serve a local folder.');
+  return new ModelLoadError(dir, problem, `Fix that and start again, or ${localAdvice(flag)}.`);
 }

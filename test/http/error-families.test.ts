@@ -30,10 +30,14 @@ describe('error shape by API family', () => {
     expect(res.body).toEqual(common('INVALID_REQUEST', NOT_JSON));
   });
 
-  it('the TEI plugin owns its prefix: another method on /embed is a TEI 404, an unknown route a common one', async () => {
+  it('the TEI plugin owns its prefix: another method on /embed is a TEI 405 (issue 24), an unknown route a common 404', async () => {
     const tei = await inject(t.app, 'GET', '/embed');
-    expect(tei.status).toBe(404);
-    expect(tei.body).toEqual({ error: 'No route GET /embed.', error_type: 'Validation' });
+    expect(tei.status).toBe(405);
+    expect(tei.headers['allow']).toBe('POST');
+    expect(tei.body).toEqual({ error: '/embed does not take GET; it takes POST.', error_type: 'Validation' });
+    const teiUnknown = await inject(t.app, 'GET', '/embed/extra');
+    expect(teiUnknown.status).toBe(404);
+    expect(teiUnknown.body).toEqual({ error: 'No route GET /embed/extra.', error_type: 'Validation' });
     const elsewhere = await inject(t.app, 'GET', '/v1/embed');
     expect(elsewhere.status).toBe(404);
     expect(elsewhere.body).toEqual(common('NOT_FOUND', 'No route GET /v1/embed.'));

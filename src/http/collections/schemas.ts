@@ -81,7 +81,7 @@ export type UpsertDocument = Static<typeof UpsertDocument>;
 
 export const UpsertRequest = Type.Object(
   { documents: Type.Array(UpsertDocument, { maxItems: MAX_UPSERT_DOCUMENTS }) },
-  { title: 'UpsertRequest', description: 'JSON; or send application/x-ndjson with one document object per line for bulk loads.' },
+  { title: 'UpsertRequest', additionalProperties: false, description: 'JSON; or send application/x-ndjson with one document object per line for bulk loads.' },
 );
 export type UpsertRequest = Static<typeof UpsertRequest>;
 
@@ -93,7 +93,7 @@ export const UpsertResponse = Type.Object(
   { title: 'UpsertResponse' },
 );
 
-export const DeleteDocumentsRequest = Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { minItems: 1, maxItems: MAX_DELETE_IDS }) }, { title: 'DeleteDocumentsRequest' });
+export const DeleteDocumentsRequest = Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { minItems: 1, maxItems: MAX_DELETE_IDS }) }, { title: 'DeleteDocumentsRequest', additionalProperties: false });
 export type DeleteDocumentsRequest = Static<typeof DeleteDocumentsRequest>;
 
 export const DeleteDocumentsResponse = Type.Object({ deleted: Type.Integer() });

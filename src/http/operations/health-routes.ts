@@ -1,11 +1,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { relative } from 'node:path';
+import { basename, isAbsolute, relative } from 'node:path';
 import type { Config } from '../../config.js';
 import type { Service } from '../../service.js';
 import { VERSION } from '../../version.js';
 import { AnyErrorBody } from '../error-schemas.js';
 import { HealthResponse, InfoResponse } from './schemas.js';
+
+/** Relative to the model folder; a file outside it (--precision int8's cache for a read-only folder) by name only: no host paths. */
+function shownOnnxFile(dir: string, file: string): string {
+  const rel = relative(dir, file);
+  return rel.startsWith('..') || isAbsolute(rel) ? `(outside the folder)/${basename(file)}` : rel;
+}
 
 export interface HealthRoutesOptions {
   service: Service;
@@ -29,7 +35,7 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
     const { limits } = model;
     return {
       model_id: model.servedName,
-      onnx_file: relative(spec.folder.dir, spec.folder.onnxPath),
+      onnx_file: shownOnnxFile(spec.folder.dir, spec.folder.onnxPath),
       // A reranker kind's own fields: its labels (the schema names them).
       ...(model.kind.info(spec) as Pick<InfoResponse, 'model_type' | 'num_labels'>),
       max_input_length: spec.maxLength,
@@ -44,7 +50,7 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
           ? null
           : {
               model_id: embedder.model.servedName,
-              onnx_file: relative(embedder.model.spec.folder.dir, embedder.model.spec.folder.onnxPath),
+              onnx_file: shownOnnxFile(embedder.model.spec.folder.dir, embedder.model.spec.folder.onnxPath),
               dimensions: embedder.dimensions,
               max_input_length: embedder.model.spec.maxLength,
               ...(embedder.model.kind.info(embedder.model.spec) as { pooling: string[]; normalize: boolean }),

@@ -10,6 +10,7 @@ export const SearchRequest = Type.Object(
     collection: CollectionName,
     query: Type.String({ description: 'The question.' }),
     top_n: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'Results returned (default 10; at most candidates).' })),
+    top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'Alias of top_n, as in /rerank.' })),
     candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'First-stage window that is fused and reranked (default 100).' })),
     mode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('vector'), Type.Literal('lexical')], { description: 'Which first-stage legs run (default hybrid).' })),
     filter: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Metadata filter applied inside every leg before the window is cut (see the README).' })),
@@ -33,7 +34,8 @@ export const SearchRequest = Type.Object(
     max_tokens_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'As in /rerank.' })),
     raw_scores: Type.Optional(Type.Boolean({ description: 'Rerank scores as raw logits instead of probabilities.' })),
   },
-  { title: 'SearchRequest' },
+  // Our own API: a misspelt field (topN, retrun_documents) is refused with its name, not ignored.
+  { title: 'SearchRequest', additionalProperties: false },
 );
 export type SearchRequest = Static<typeof SearchRequest>;
 

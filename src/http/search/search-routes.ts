@@ -53,7 +53,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
       const ready = service.ready();
       const { search } = service.documents();
       const candidates = body.candidates ?? 100;
-      const topN = body.top_n ?? Math.min(10, candidates);
+      const topN = body.top_n ?? body.top_k ?? Math.min(10, candidates);
       if (topN > candidates) throw new InvalidArgumentError(`top_n (${topN}) must not exceed candidates (${candidates}).`);
       if (body.ef_search !== undefined && body.ef_search < candidates) throw new InvalidArgumentError(`ef_search (${body.ef_search}) must be at least candidates (${candidates}): the index returns at most ef_search rows.`);
       if (body.query.length > config.limits.maxDocumentChars) throw new InvalidArgumentError(`query has ${body.query.length} characters, over the limit of ${config.limits.maxDocumentChars}.`);

@@ -24,6 +24,11 @@ export interface IngestTotals {
 
 /** Where documents go: a running service (HTTP, NDJSON) or the store itself with an in-process embedder. */
 interface Sink {
+  /**
+   * Finds the collection, or creates it with the defaults: called before the first batch is written
+   * (or at the end of an empty file), so a file that fails on its first record leaves nothing behind.
+   */
+  open(): Promise<void>;
   write(docs: IngestDocument[]): Promise<void>;
   finish(): Promise<void>;
   close(): Promise<void>;
@@ -33,16 +38,30 @@ interface Sink {
 async function httpSink(url: string, name: string, key: string | undefined): Promise<Sink> {
   const base = url.replace(/\/+$/, '');
   const auth: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
+  const send = async (method: string, path: string, body?: string, type = 'application/json'): Promise<Response> => {
+    try {
+      return await fetch(`${base}${path}`, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': type }) }, ...(body === undefined ? {} : { body }) });
+    } catch (err) {
+      // fetch's own "fetch failed" names neither the URL nor why (the cause holds ECONNREFUSED, ENOTFOUND, ...).
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+      const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+      throw new Error(`cannot reach the service at ${base} (${why}); is it running, and is --url right?`);
+    }
+  };
   const call = async (method: string, path: string, body?: string, type = 'application/json'): Promise<void> => {
-    const res = await fetch(`${base}${path}`, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': type }) }, ...(body === undefined ? {} : { body }) });
+    const res = await send(method, path, body, type);
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };
-  // Created with the service's defaults when missing; an existing collection keeps its settings.
-  const existing = await fetch(`${base}/collections/${name}`, { headers: auth });
-  if (existing.status === 404) await call('PUT', `/collections/${name}`);
-  else if (!existing.ok) throw new Error(`GET /collections/${name} answered ${existing.status}: ${await existing.text()}`);
+  // Asked now, so a wrong URL or key fails before the file is read.
+  const existing = await send('GET', `/collections/${name}`);
+  if (existing.status !== 404 && !existing.ok) throw new Error(`GET /collections/${name} answered ${existing.status}: ${await existing.text()}`);
+  await existing.arrayBuffer();
   return {
+    // Created with the service's defaults when missing; an existing collection keeps its settings.
+    open: async () => {
+      if (existing.status === 404) await call('PUT', `/collections/${name}`);
+    },
     write: (docs) => call('POST', `/collections/${name}/documents`, docs.map((d) => JSON.stringify(d)).join('\n'), 'application/x-ndjson'),
     finish: async () => undefined,
     close: async () => undefined,
@@ -52,7 +71,7 @@ async function httpSink(url: string, name: string, key: string | undefined): Pro
 /** The embedding model and the store, in this process: the offline bulk-load path (no service running on the data). */
 async function directSink(config: Config, name: string, log: (msg: string) => void): Promise<Sink> {
   if (config.embedder.model === undefined) throw new Error('ingesting text needs an embedding model; pass --embedding-model');
-  const dir = await resolveModelFolder({ model: config.embedder.model, onnxFile: config.embedder.onnxFile }, config.hub, log);
+  const dir = await resolveModelFolder({ model: config.embedder.model, onnxFile: config.embedder.onnxFile, flag: '--embedding-model' }, config.hub, log);
   // The service's own wiring (compose.ts), with the embedder alone and no cache.
   const { registry } = loadModels({ ...config, embedder: { ...config.embedder, model: dir } }, { reranker: false });
   const model = registry.byRole('embedder');
@@ -66,15 +85,21 @@ async function directSink(config: Config, name: string, log: (msg: string) => vo
   });
   const embedder = await embedderReady(model, engine, undefined, metrics);
   const ingest = new IngestPipeline({ store, embedder: ingestEmbedder(engine, embedder, undefined), maxDocumentChars: config.limits.maxDocumentChars });
-  let collection: Collection;
-  try {
-    collection = await store.getCollection(name);
-  } catch {
-    collection = await store.createCollection({ name, dimensions: embedder.dimensions, embedding_model: embedder.model.servedName });
-  }
+  let collection: Collection | undefined;
+  const opened = (): Collection => {
+    if (collection === undefined) throw new Error('the ingest sink was written before it was opened');
+    return collection;
+  };
   return {
-    write: async (docs) => void (await ingest.upsert(collection, docs, undefined, true)),
-    finish: () => ingest.finish(collection),
+    open: async () => {
+      try {
+        collection = await store.getCollection(name);
+      } catch {
+        collection = await store.createCollection({ name, dimensions: embedder.dimensions, embedding_model: embedder.model.servedName });
+      }
+    },
+    write: async (docs) => void (await ingest.upsert(opened(), docs, undefined, true)),
+    finish: () => ingest.finish(opened()),
     close: async () => {
       await engine.close();
       await store.close();
@@ -96,9 +121,15 @@ export async function runIngest(opts: IngestOptions, config: Config, log: (msg: 
   const started = performance.now();
   let done = 0;
   if (opts.progress) bar.start(total, 0, { speed: '0' });
+  let opened = false;
+  const open = async (): Promise<void> => {
+    if (!opened) await sink.open();
+    opened = true;
+  };
   try {
     let batch: IngestDocument[] = [];
     const flush = async (): Promise<void> => {
+      await open();
       await sink.write(batch);
       done += batch.length;
       batch = [];
@@ -110,6 +141,7 @@ export async function runIngest(opts: IngestOptions, config: Config, log: (msg: 
       if (batch.length >= opts.batch) await flush();
     }
     if (batch.length > 0) await flush();
+    await open();
     await sink.finish();
   } finally {
     if (opts.progress) bar.stop();

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { optimizeGraph, ortFusedGraph, type RewriteResult } from './optimize-gra
 import { graphPrecision, type GraphPrecision } from '../../graph/precision.js';
 import { formatOptimizeTable, type RewriteTrial } from './report-text.js';
 import { REWRITES, rewriteNamed } from '../../graph/rewrites/index.js';
+import { progressBar } from '../progress.js';
 
 export interface OptimizeCommandOptions {
   model: string;
@@ -58,11 +59,17 @@ export async function runOptimizeCommand(opts: OptimizeCommandOptions, write: (t
   const bytes = await readFile(input);
   const precision = graphPrecision(decodeModel(bytes));
   let names = resolveNames(opts.rewrites, precision);
-  const output = opts.out === undefined ? input.replace(/\.onnx$/, '.optimized.onnx') : path.resolve(folder.dir, opts.out);
+  const output = opts.out === undefined ? input.replace(/\.onnx$/, '_optimized.onnx') : path.resolve(folder.dir, opts.out);
   if (path.resolve(output) === path.resolve(input)) throw new ConfigError('--out must not overwrite the input file');
 
   if (opts.check || opts.measure) {
     const dir = await mkdtemp(path.join(tmpdir(), 'reranker-optimize-'));
+    // Its variants are hundreds of MB for a base-size model: an interrupted run must not leave them behind.
+    const removeOnSignal = (signal: NodeJS.Signals): void => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', removeOnSignal).once('SIGTERM', removeOnSignal);
     try {
       const trials: RewriteTrial[] = [];
       const files: string[] = [input];
@@ -88,7 +95,17 @@ export async function runOptimizeCommand(opts: OptimizeCommandOptions, write: (t
       // An int8 file's fp32 original measures today's int8 drift, the bound for int8 rewrites.
       const fp32 = path.join(path.dirname(input), 'model.onnx');
       const reference = precision === 'int8' && existsSync(fp32) && path.resolve(fp32) !== path.resolve(input) ? fp32 : undefined;
-      const cmp = await compareGraphs({ dir: folder.dir, kind, files, reference, queries: opts.queries, rounds: opts.measure ? opts.rounds : 0, threads: opts.threads, limits: batchBudget(kindNamed(kind).budgets, precision) });
+      const cmp = await compareGraphs({
+        dir: folder.dir,
+        kind,
+        files,
+        reference,
+        queries: opts.queries,
+        rounds: opts.measure ? opts.rounds : 0,
+        threads: opts.threads,
+        limits: batchBudget(kindNamed(kind).budgets, precision),
+        progress: (total) => progressBar(opts.measure ? 'measuring rewrites (query runs)' : 'checking rewrites (query runs)', total),
+      });
       const drift = cmp.files[0]?.maxAbsDiffToReference;
       const tolerance = precision === 'fp32' ? FP32_TOLERANCE : (drift ?? Infinity);
       for (const t of trials) {
@@ -102,6 +119,7 @@ export async function runOptimizeCommand(opts: OptimizeCommandOptions, write: (t
       write(formatOptimizeTable({ input, precision, kind, sequences: cmp.sequences, batches: cmp.batches, tolerance, drift, measured: opts.measure, trials }));
       names = trials.filter((t) => t.kept).map((t) => t.name);
     } finally {
+      process.off('SIGINT', removeOnSignal).off('SIGTERM', removeOnSignal);
       await rm(dir, { recursive: true, force: true });
     }
   }

@@ -8,6 +8,7 @@ import { createEncoder } from '../../text/encoders.js';
 import type { EncodedSequence } from '../../text/sequence.js';
 import { generateWorkload, wordsFromTokenizerJson } from '../quantize/synthetic-workload.js';
 import { packTexts } from '../../text/packed-texts.js';
+import { NO_PROGRESS, type Progress } from '../progress.js';
 
 export interface CompareOptions {
   /** Model folder; its tokenizer encodes the workload. */
@@ -24,6 +25,8 @@ export interface CompareOptions {
   threads?: number | undefined;
   seed?: number;
   limits: BatchLimits;
+  /** Makes the progress report, given the query runs ahead: every file once to compare outputs, then each round's timed runs. */
+  progress?: (total: number) => Progress;
 }
 
 export interface FileComparison {
@@ -84,12 +87,18 @@ export async function compareGraphs(opts: CompareOptions): Promise<CompareResult
   const batches = queries.flat();
   const files = [...opts.files, ...(opts.reference !== undefined && existsSync(opts.reference) ? [opts.reference] : [])];
   const sessions: ModelSession[] = [];
+  let progress: Progress = NO_PROGRESS;
   try {
     for (const onnxPath of files) sessions.push(await ModelSession.create({ onnxPath, padId, head, label: path.basename(onnxPath), threads: opts.threads ?? 1 }));
+    const total = files.length * queries.length + opts.rounds * queries.length * Math.max(0, 2 * opts.files.length - 1);
+    progress = opts.progress?.(total) ?? NO_PROGRESS;
     const outputs: Float32Array[][] = [];
     for (const s of sessions) {
       const out: Float32Array[] = [];
-      for (const b of batches) out.push((await s.run(b)).data);
+      for (const query of queries) {
+        for (const b of query) out.push((await s.run(b)).data);
+        progress.tick();
+      }
       outputs.push(out);
     }
     // Each file is timed in pairs with the first, query by query, the pair's order alternating:
@@ -111,6 +120,7 @@ export async function compareGraphs(opts: CompareOptions): Promise<CompareResult
           const order = (round + q + i) % 2 === 0 ? [0, i] : [i, 0];
           for (const k of i === 0 ? [0] : order) {
             const c = await cpuOf(k, query);
+            progress.tick();
             if (k === 0) base[i] = (base[i] as number) + c;
             else spent[i] = (spent[i] as number) + c;
           }
@@ -137,6 +147,7 @@ export async function compareGraphs(opts: CompareOptions): Promise<CompareResult
       })),
     };
   } finally {
+    progress.stop();
     for (const s of sessions) await s.release();
   }
 }

@@ -4,6 +4,7 @@ import { loadModelFolder } from '../../models/model-folder.js';
 import { quantizeOnnxFile } from '../../graph/quantize/quantize-file.js';
 import { formatQuantizeResult, formatScoreCheck } from './report-text.js';
 import { checkScores } from './score-check.js';
+import { progressBar } from '../progress.js';
 
 export interface QuantizeCommandOptions {
   model: string;
@@ -42,6 +43,7 @@ export async function runQuantizeCommand(opts: QuantizeCommandOptions, write: (t
       candidateFile: path.relative(folder.dir, output),
       queries: opts.checkQueries,
       threads: opts.threads,
+      progress: (total) => progressBar('checking int8 against fp32 (queries)', total),
     });
     write(formatScoreCheck(check));
   }

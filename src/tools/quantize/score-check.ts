@@ -4,6 +4,7 @@ import { ModelSession } from '../../runtime/onnx-session.js';
 import type { EncodedPair } from '../../text/pair-encoder.js';
 import { kendallTauB, spearman, topKOverlap } from './rank-agreement.js';
 import { generateWorkload, wordsFromTokenizerJson } from './synthetic-workload.js';
+import { NO_PROGRESS, type Progress } from '../progress.js';
 
 export interface ScoreCheckOptions {
   /** Model folder. */
@@ -16,6 +17,8 @@ export interface ScoreCheckOptions {
   seed?: number;
   threads?: number | undefined;
   topK?: number;
+  /** Makes the progress report, given the queries ahead. */
+  progress?: (total: number) => Progress;
 }
 
 export interface Spread {
@@ -73,6 +76,7 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
   const settings = { head: spec.head, padId: spec.tokenizer.padId, threads: opts.threads, label: 'reranker' };
   const reference = await ModelSession.create({ ...settings, onnxPath: spec.folder.onnxPath });
   const candidate = await ModelSession.create({ ...settings, onnxPath: candidatePath });
+  let progress: Progress = NO_PROGRESS;
   try {
     const k = opts.topK ?? 10;
     const workload = generateWorkload(wordsFromTokenizerJson(spec.folder.tokenizerJson), {
@@ -93,6 +97,7 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
     let sumSquares = 0;
     let referenceSeconds = 0;
     let candidateSeconds = 0;
+    progress = opts.progress?.(workload.length) ?? NO_PROGRESS;
     const rho: number[] = [];
     const tau: number[] = [];
     const overlap: number[] = [];
@@ -118,6 +123,7 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
         sumSquares += (a.scores[i] as number) ** 2;
       }
       pairs += encoded.length;
+      progress.tick();
       rho.push(spearman(a.scores, b.scores));
       tau.push(kendallTauB(a.scores, b.scores));
       overlap.push(topKOverlap(a.scores, b.scores, k));
@@ -136,6 +142,7 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
       candidatePairsPerSecond: pairs / candidateSeconds,
     };
   } finally {
+    progress.stop();
     await reference.release();
     await candidate.release();
   }

@@ -53,6 +53,7 @@ function ingest(args: string[], env: Record<string, string> = {}): Promise<{ cod
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as loose as fetch's own res.json(); the assertions check the shape
 const json = async (res: Response): Promise<any> => res.json();
 
 describe('issue 9 from the outside: serve, create, upsert over HTTP and with `reranker ingest`, restart', () => {
@@ -133,5 +134,38 @@ describe('issue 9 from the outside: serve, create, upsert over HTTP and with `re
     const refused = await ingest([bad, '--collection', 'csv', ...settings]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/record 2: no "id" field \(pass --id-field\)/);
+  });
+
+  // Issue 24: what a newcomer hit.
+  it('a dead --url is one line naming the URL and the cause, and exit 1', async () => {
+    const file = join(work, 'one.jsonl');
+    await writeFile(file, `${JSON.stringify({ id: 'a', text: 'x' })}\n`);
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = await ingest([file, '--collection', 'docs', '--url', url]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`reranker: cannot reach the service at ${url} (ECONNREFUSED); is it running, and is --url right?\n`);
+  });
+
+  it('a file that fails on its first record leaves no collection behind, through a service or straight into the store', async () => {
+    const file = join(work, 'no-ids.csv');
+    await writeFile(file, 'name,text\nfirst,"A text"\n');
+    const dataDir = join(work, 'failed');
+    const direct = await ingest([file, '--collection', 'failed', '--embedding-model', embedder, '--data-dir', dataDir, '--workers', '1']);
+    expect(direct.code).toBe(1);
+    expect(direct.stderr).toMatch(/record 1: no "id" field \(pass --id-field\)/);
+    const server = await serve(dataDir);
+    try {
+      expect((await fetch(`${server.url}/collections/failed`)).status).toBe(404);
+      const viaService = await ingest([file, '--collection', 'failed', '--url', server.url]);
+      expect(viaService.code).toBe(1);
+      expect((await fetch(`${server.url}/collections/failed`)).status).toBe(404);
+      // An empty file still creates the collection it names, as a run that succeeds always has.
+      const empty = join(work, 'empty.jsonl');
+      await writeFile(empty, '');
+      expect((await ingest([empty, '--collection', 'empty', '--url', server.url])).code).toBe(0);
+      expect(await json(await fetch(`${server.url}/collections/empty`))).toMatchObject({ documents: 0 });
+    } finally {
+      await server.stop();
+    }
   });
 });
