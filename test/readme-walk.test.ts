@@ -23,6 +23,21 @@ function block(marker: string): string {
   return m?.[1] ?? '';
 }
 
+/**
+ * The JSON value a line starts with: the background server shares the terminal, and its log line for
+ * the request can land right after curl's answer, before the newline that follows it.
+ */
+function firstJson(line: string): unknown {
+  for (let end = line.indexOf('}') + 1; end > 0; end = line.indexOf('}', end) + 1) {
+    try {
+      return JSON.parse(line.slice(0, end));
+    } catch {
+      // not the end of the first value yet
+    }
+  }
+  return JSON.parse(line);
+}
+
 function bash(script: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
@@ -54,7 +69,7 @@ describe('README, walked as a newcomer would (issue 24)', () => {
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines.some((l) => /^ingested 2 documents into docs/.test(l))).toBe(true);
-    const answer = JSON.parse(lines.find((l) => l.startsWith('{"id"')) ?? '{}') as { results?: { id: string; document: { text: string } }[] };
+    const answer = firstJson(lines.find((l) => l.startsWith('{"id"')) ?? '{}') as { results?: { id: string; document: { text: string } }[] };
     expect(answer.results?.map((r) => r.id)).toEqual(['1']);
     expect(answer.results?.[0]?.document.text).toBe('Paris is the capital of France.');
     const timing = lines.find((l) => /^server-timing:/i.test(l)) ?? '';
