@@ -266,7 +266,7 @@ export function renderSearch(r: SearchReport): string[] {
  * creatable): the search section then benches it too.
  */
 export async function postgresAnswers(url: string): Promise<boolean> {
-  const store = await openStore({ url, dataDir: 'unused', timeoutMs: 5000, poolSize: 1 }).catch(() => undefined);
+  const store = await openStore({ url, dataDir: 'unused', timeoutMs: 5000, poolSize: 1, schema: 'reranker' }).catch(() => undefined);
   if (store === undefined) return false;
   try {
     await store.ping();

@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   const opts = parse(process.argv);
   const dist = path.resolve('dist/store/index.js');
   const { openStore } = (await import(pathToFileURL(dist).href)) as { openStore: typeof OpenStore };
-  const settings = { timeoutMs: 600_000, poolSize: 2 };
+  const settings = { timeoutMs: 600_000, poolSize: 2, schema: 'reranker' };
   const results: StoreResult[] = [];
 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'store-bench-'));

@@ -174,7 +174,7 @@ addSettings(
     .option('--text-field <name>', 'field that holds the document text; every other field becomes metadata', 'text')
     .option('--batch <n>', 'documents per committed batch', '256')
     .option('--no-progress', 'no progress bar'),
-  ['embeddingModel', 'embeddingOnnxFile', 'embeddingMaxLength', 'store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'workers', 'threads', 'tokenizerThreads', 'maxBatchSize', 'maxBatchTokens', 'maxDocumentChars', 'apiKey', 'adminApiKey'],
+  ['embeddingModel', 'embeddingOnnxFile', 'embeddingMaxLength', 'store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'storeSchema', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'workers', 'threads', 'tokenizerThreads', 'maxBatchSize', 'maxBatchTokens', 'maxDocumentChars', 'apiKey', 'adminApiKey'],
 ).action(async (file: string, raw: RawSettings & { collection: string; url?: string; idField: string; textField: string; batch: string; progress: boolean }) => {
   try {
     const config = buildConfig(raw);

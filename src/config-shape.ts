@@ -43,6 +43,8 @@ export interface StoreSettings {
   timeoutMs: number;
   /** Connections to the store. */
   poolSize: number;
+  /** The schema that holds every table the service creates (registry and collections); attached tables keep their own. */
+  schema: string;
 }
 
 export interface EmbedderSettings {

@@ -64,6 +64,12 @@ export const SETTINGS = {
   dataDir: { flag: '--data-dir <dir>', env: 'DATA_DIR', help: 'where the embedded store keeps its files', fallback: 'data' },
   storeTimeoutMs: { flag: '--store-timeout-ms <n>', env: 'STORE_TIMEOUT_MS', help: 'a store query running longer is cancelled (504)', fallback: '10000' },
   storePoolSize: { flag: '--store-pool-size <n>', env: 'STORE_POOL_SIZE', help: 'connections to the document store', fallback: '4' },
+  storeSchema: {
+    flag: '--store-schema <name>',
+    env: 'STORE_SCHEMA',
+    help: 'schema for every table the service creates (created if missing), so it shares a database without colliding; collections an older version made in public are moved into it at start',
+    fallback: 'reranker',
+  },
   requestBodyTimeoutMs: { flag: '--request-body-timeout-ms <n>', env: 'REQUEST_BODY_TIMEOUT_MS', help: 'longest a request may take to arrive, headers and body; a slower one gets 408 and its connection is closed (0: no limit)', fallback: '30000' },
   headersTimeoutMs: { flag: '--headers-timeout-ms <n>', env: 'HEADERS_TIMEOUT_MS', help: "longest a request's headers may take to arrive (at most --request-body-timeout-ms)", fallback: '10000' },
   keepAliveTimeoutMs: { flag: '--keep-alive-timeout-ms <n>', env: 'KEEP_ALIVE_TIMEOUT_MS', help: "how long an idle keep-alive connection stays open; longer than a load balancer's idle timeout, so the balancer closes first", fallback: '72000' },
@@ -95,6 +101,14 @@ function int(name: SettingName, value: string | boolean | undefined, min: number
     throw new ConfigError(`${s.flag.split(' ')[0]} (${s.env}) must be an integer from ${min} to ${max}, got "${String(value)}"`);
   }
   return n;
+}
+
+/** A plain lowercase identifier: it is quoted everywhere, but one that needs no quoting reads the same in psql. */
+function schemaName(value: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value) || value.startsWith('pg_')) {
+    throw new ConfigError(`--store-schema must be a lowercase identifier (letters, digits, _; at most 63; not pg_...), got "${value}"`);
+  }
+  return value;
 }
 
 function precisionOf(value: string): Precision {
@@ -195,6 +209,7 @@ export function buildConfig(raw: RawSettings): Config {
       dataDir: required('dataDir', raw),
       timeoutMs: int('storeTimeoutMs', required('storeTimeoutMs', raw), 1, MAX_TIMER_MS) ?? 10_000,
       poolSize: int('storePoolSize', required('storePoolSize', raw), 1, 64) ?? 4,
+      schema: schemaName(required('storeSchema', raw)),
     },
     http: (() => {
       const requestBodyTimeoutMs = int('requestBodyTimeoutMs', required('requestBodyTimeoutMs', raw), 0, MAX_TIMER_MS) ?? 30_000;

@@ -52,7 +52,7 @@ describe('embedded store durability', () => {
       const acked = await ingestThenKill(dataDir, next, 6);
       expect(acked.length).toBeGreaterThanOrEqual(6);
       // The lock of the killed process is stale; the directory opens, recovering from its WAL.
-      const store = await openStore({ url: undefined, dataDir, timeoutMs: 30_000, poolSize: 2 });
+      const store = await openStore({ url: undefined, dataDir, timeoutMs: 30_000, poolSize: 2, schema: 'reranker' });
       try {
         const last = acked.at(-1)!;
         for (const b of acked) {

@@ -4,7 +4,7 @@
 import { openStore } from '../../dist/store/index.js';
 
 const [dataDir, first, perBatch] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const store = await openStore({ url: undefined, dataDir, timeoutMs: 60_000, poolSize: 2 });
+const store = await openStore({ url: undefined, dataDir, timeoutMs: 60_000, poolSize: 2, schema: 'reranker' });
 await store.createCollection({ name: 'ingest', dimensions: 16 });
 process.stdout.write('ready\n');
 let seed = first + 1;

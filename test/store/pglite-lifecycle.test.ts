@@ -53,7 +53,7 @@ describe('embedded store on disk', () => {
     dir = await mkdtemp(join(tmpdir(), 'rr-store-restart-'));
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
-  const settings = (): StoreSettings => ({ url: undefined, dataDir: dir, timeoutMs: 30_000, poolSize: 2 });
+  const settings = (): StoreSettings => ({ url: undefined, dataDir: dir, timeoutMs: 30_000, poolSize: 2, schema: 'reranker' });
 
   it('keeps collections and documents across a restart, and holds its data directory against a second opener', async () => {
     const stages = new Set<string>();

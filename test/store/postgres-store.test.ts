@@ -170,7 +170,7 @@ describe.skipIf(unavailable !== undefined)('Postgres with pgvector', () => {
 
     it('opens against a closed port and answers StoreUnavailableError (503, Retry-After) on each call', async () => {
       const port = await freePort();
-      const store = await openStore({ url: `postgres://postgres:secret@127.0.0.1:${port}/test`, dataDir: 'unused', timeoutMs: 1000, poolSize: 2 });
+      const store = await openStore({ url: `postgres://postgres:secret@127.0.0.1:${port}/test`, dataDir: 'unused', timeoutMs: 1000, poolSize: 2, schema: 'reranker' });
       try {
         for (const call of [() => store!.listCollections(), () => store!.vectorSearch('x', Float32Array.of(1), 1), () => store!.ping()]) {
           const err = await call().catch((e: unknown) => e);
@@ -193,7 +193,7 @@ describe.skipIf(unavailable !== undefined)('Postgres with pgvector', () => {
         const url = new URL(STORE_TEST_URL);
         url.username = role;
         url.pathname = `/${db}`;
-        const err = await openStore({ url: url.toString(), dataDir: 'unused', timeoutMs: 5000, poolSize: 1 }).catch((e: unknown) => e);
+        const err = await openStore({ url: url.toString(), dataDir: 'unused', timeoutMs: 5000, poolSize: 1, schema: 'reranker' }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(StoreUnavailableError);
         expect((err as Error).message).toMatch(new RegExp(`not created in database "${db}", and user "${role}" may not create it .*Fix: run CREATE EXTENSION vector; in database "${db}" as a superuser`));
       } finally {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { StoreSettings } from '../../src/config.js';
-import type { DocumentStore } from '../../src/store/document-store.js';
+import type { DocumentStore, StoreLog } from '../../src/store/document-store.js';
 import { embeddedStore } from '../../src/store/pglite/open-embedded-store.js';
 import { startPgliteServer } from '../../src/store/pglite/pglite-server.js';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { useStoreSchema } from '../../src/store/sql/store-schema.js';
 import { cosine } from '../helpers/vectors.js';
 
 /** A store and a plain connection pool to the same database, for the SQL the tests write by hand. */
@@ -26,14 +27,16 @@ export function runSuffix(): string {
   return randomBytes(4).toString('hex');
 }
 
-export async function pgliteUnderTest(opts: { timeoutMs?: number; dataDir?: string } = {}): Promise<StoreUnderTest> {
+export async function pgliteUnderTest(opts: { timeoutMs?: number; dataDir?: string; schema?: string; log?: StoreLog } = {}): Promise<StoreUnderTest> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'rr-store-')));
-  const settings: StoreSettings = { url: undefined, dataDir, timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4 };
+  const settings: StoreSettings = { url: undefined, dataDir, timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4, schema: opts.schema ?? 'reranker' };
   const server = await startPgliteServer({ dataDir, maxConnections: 12 });
-  const store = await embeddedStore(server, settings, {});
+  const store = await embeddedStore(server, settings, { log: opts.log });
   // One connection, used while no store call runs: outside a transaction pglite-socket interleaves
   // parameterised statements of different connections (see sql-runner.ts).
   const sql = new pg.Pool({ host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: 1 });
+  // The hand-written SQL names tables as the store does: unqualified, in the store's schema (issue 24).
+  useStoreSchema(sql, settings.schema);
   return {
     label: 'pglite',
     store,
@@ -61,11 +64,12 @@ export async function postgresUnavailable(): Promise<string | undefined> {
   }
 }
 
-export async function postgresUnderTest(opts: { timeoutMs?: number; url?: string } = {}): Promise<StoreUnderTest> {
+export async function postgresUnderTest(opts: { timeoutMs?: number; url?: string; schema?: string; log?: StoreLog } = {}): Promise<StoreUnderTest> {
   const url = opts.url ?? STORE_TEST_URL;
-  const settings: StoreSettings = { url, dataDir: 'unused', timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4 };
-  const store = await openPostgresStore(url, settings, {});
+  const settings: StoreSettings = { url, dataDir: 'unused', timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4, schema: opts.schema ?? 'reranker' };
+  const store = await openPostgresStore(url, settings, { log: opts.log });
   const sql = new pg.Pool({ connectionString: url, max: 2 });
+  useStoreSchema(sql, settings.schema);
   return {
     label: 'postgres',
     store,

@@ -4,6 +4,7 @@ import type { OpenStoreOptions } from '../open-store-options.js';
 import { guard } from '../sql/pool-guard.js';
 import { SqlDocumentStore } from '../sql/sql-document-store.js';
 import { SqlRunner } from '../sql/sql-runner.js';
+import { useStoreSchema } from '../sql/store-schema.js';
 import { startPgliteServer, type PgliteServer } from './pglite-server.js';
 
 /**
@@ -23,8 +24,9 @@ export async function embeddedStore(server: PgliteServer, settings: StoreSetting
     new pg.Pool({ host: server.host, port: server.port, user: 'postgres', database: 'postgres', max: settings.poolSize, idleTimeoutMillis: 0 }),
     opts.log,
   );
+  useStoreSchema(pool, settings.schema);
   const runner = new SqlRunner(pool, { store: `embedded PGlite in ${settings.dataDir}`, timeoutMs: settings.timeoutMs, cancel: undefined, log: opts.log });
-  const documents = new SqlDocumentStore({ kind: 'pglite', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, onClose: () => server.stop() });
+  const documents = new SqlDocumentStore({ kind: 'pglite', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema, onClose: () => server.stop() });
   try {
     await documents.prepare();
   } catch (err) {

@@ -5,6 +5,7 @@ import type { OpenStoreOptions } from '../open-store-options.js';
 import { guard } from '../sql/pool-guard.js';
 import { SqlDocumentStore } from '../sql/sql-document-store.js';
 import { SqlRunner } from '../sql/sql-runner.js';
+import { useStoreSchema } from '../sql/store-schema.js';
 import { isConnectionError } from '../sql/store-errors.js';
 
 /** Where a Postgres store is, without credentials, for messages. */
@@ -36,6 +37,7 @@ export async function openPostgresStore(url: string, settings: StoreSettings, op
     }),
     opts.log,
   );
+  useStoreSchema(pool, settings.schema);
   const cancel = async (pid: number): Promise<void> => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, statement_timeout: 2000, application_name: 'reranker-cancel' });
     client.on('error', () => undefined);
@@ -47,7 +49,7 @@ export async function openPostgresStore(url: string, settings: StoreSettings, op
     }
   };
   const runner = new SqlRunner(pool, { store, timeoutMs: settings.timeoutMs, cancel, log: opts.log });
-  const documents = new SqlDocumentStore({ kind: 'postgres', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log });
+  const documents = new SqlDocumentStore({ kind: 'postgres', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema });
   try {
     await documents.prepare();
   } catch (err) {

@@ -30,6 +30,8 @@ export interface SqlDocumentStoreOptions {
   batchRows?: number | undefined;
   observe?: ObserveStage | undefined;
   log?: StoreLog | undefined;
+  /** The schema of our tables (--store-schema); the pool's connections already have it first on their search_path. */
+  schema: string;
   /** Runs after the pool has ended: the embedded store stops its worker here. */
   onClose?: (() => Promise<void>) | undefined;
 }
@@ -64,7 +66,7 @@ export class SqlDocumentStore implements DocumentStore {
 
   /** Prepares the database once; a failed attempt is forgotten so the next call tries again. */
   prepare(options: CallOptions = {}): Promise<StoreFacts> {
-    this.preparing ??= this.runner.run((c) => prepareDatabase(c), options).then(
+    this.preparing ??= this.runner.run((c) => prepareDatabase(c, this.opts.schema, this.opts.log), options).then(
       (facts) => {
         this.runner.enableVectorTypes();
         return facts;

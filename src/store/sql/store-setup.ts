@@ -2,6 +2,8 @@ import type pg from 'pg';
 import { InvalidArgumentError, StoreUnavailableError } from '../../errors.js';
 import { REGISTRY_TABLE } from './table-names.js';
 import { ensureRegistry } from './registry.js';
+import { prepareSchema } from './store-schema.js';
+import type { StoreLog } from '../document-store.js';
 
 /** What the store learnt about the database it prepared. */
 export interface StoreFacts {
@@ -21,7 +23,7 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
  * pgvector cannot be created, the error says which of the two fixes applies: install pgvector on
  * the server, or have a superuser create the extension in this database.
  */
-export async function prepareDatabase(client: pg.ClientBase): Promise<StoreFacts> {
+export async function prepareDatabase(client: pg.ClientBase, schema: string, log?: StoreLog): Promise<StoreFacts> {
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${REGISTRY_TABLE}:setup`]);
   let version = await vectorVersion(client);
   if (version === undefined) {
@@ -35,6 +37,8 @@ export async function prepareDatabase(client: pg.ClientBase): Promise<StoreFacts
     }
     version = (await vectorVersion(client)) ?? '0';
   }
+  // After the extension, which a fresh database thus gets in public (first on the path that exists), beside users' own tables.
+  await prepareSchema(client, schema, log);
   await ensureRegistry(client);
   return { vector: version, iterativeScan: versionAtLeast(version, 0, 8) };
 }
