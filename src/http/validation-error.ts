@@ -19,7 +19,7 @@ export type UnionBranch = (body: unknown) => number;
  * Range and enum failures, and properties the API does not have, are well-formed requests asking
  * for something impossible or misspelt: 422, not 400.
  */
-const SEMANTIC_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum', 'const', 'multipleOf', 'additionalProperties']);
+const SEMANTIC_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum', 'const', 'multipleOf', 'additionalProperties', 'minProperties']);
 
 /** Fastify's name for the part of the request that failed, as a client reads it in a message. */
 const PART_NAMES: Record<string, string> = { body: 'body', params: 'path', querystring: 'query', headers: 'headers' };

@@ -15,6 +15,8 @@ export interface SearchJob {
   collection: string;
   query: string;
   topN: number;
+  /** Results skipped before the top_n, within the candidate window (a second page of one search). */
+  offset?: number | undefined;
   candidates: number;
   mode: SearchMode;
   /** Raw (parsed here, once) or already parsed by the caller (parseFilter), which saves that parse. */
@@ -156,6 +158,7 @@ export class SearchPipeline {
       Object.assign(timings, scores.timings);
       results.sort((a, b) => (b.rerank as number) - (a.rerank as number) || a.fused.rank - b.fused.rank);
     }
-    return { collection, results: results.slice(0, job.topN), embeddingTokens, rerankTokens, cachedPairs, candidates: fused.length, timings };
+    const offset = job.offset ?? 0;
+    return { collection, results: results.slice(offset, offset + job.topN), embeddingTokens, rerankTokens, cachedPairs, candidates: fused.length, timings };
   }
 }

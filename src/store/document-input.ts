@@ -65,6 +65,13 @@ function checkMetadata(value: unknown, what: string, depth: number): void {
   bad(`${what} is not a JSON value.`);
 }
 
+/** A document's metadata as a whole: a JSON object whose values the store can hold. */
+export function checkMetadataObject(metadata: unknown, what: string): Record<string, unknown> {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) bad(`${what} must be a JSON object.`);
+  checkMetadata(metadata, what, 0);
+  return metadata as Record<string, unknown>;
+}
+
 /** Checks a vector's type and length, and that every value is finite. */
 export function checkVector(vector: unknown, dimensions: number, what: string): Float32Array {
   if (!(vector instanceof Float32Array)) bad(`${what} must be a Float32Array.`);

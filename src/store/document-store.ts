@@ -154,6 +154,13 @@ export interface UpsertOptions extends CallOptions {
   onBatch?: ((done: UpsertResult) => void) | undefined;
 }
 
+export interface ScrollPage {
+  limit: number;
+  /** The last id of the previous page; none for the first page. */
+  after?: string | undefined;
+  filter?: Filter | ParsedFilter | undefined;
+}
+
 export interface UpsertResult {
   /** Documents written (each replaces any earlier version of the same id). */
   upserted: number;
@@ -185,6 +192,17 @@ export interface DocumentStore {
   getDocument(name: string, id: string, options?: CallOptions & { vectors?: boolean }): Promise<StoredDocument | undefined>;
   /** Documents, not chunks. */
   count(name: string, options?: CallOptions): Promise<number>;
+
+  /** Up to `limit` documents matching `filter` with ids after `after`, by id (a keyset scroll: each document once). */
+  scroll(name: string, page: ScrollPage, options?: CallOptions): Promise<StoredDocument[]>;
+  /** The documents of these ids that exist, in the order asked. */
+  getDocuments(name: string, ids: readonly string[], options?: CallOptions): Promise<StoredDocument[]>;
+  /** Documents whose metadata matches (all of them without a filter). */
+  countMatching(name: string, filter: Filter | ParsedFilter | undefined, options?: CallOptions): Promise<number>;
+  /** Deletes the documents whose metadata matches; answers how many. */
+  deleteMatching(name: string, filter: Filter | ParsedFilter, options?: CallOptions): Promise<number>;
+  /** Merges into (or replaces) a document's metadata, no re-embedding; undefined when there is no such document. */
+  updateMetadata(name: string, id: string, metadata: Record<string, unknown>, mode: 'merge' | 'replace', options?: CallOptions): Promise<StoredDocument | undefined>;
 
   /** The k nearest documents (a chunked document once, by its best chunk), best first, ties by id. */
   vectorSearch(name: string, vector: Float32Array, k: number, options?: SearchOptions): Promise<SearchHit[]>;

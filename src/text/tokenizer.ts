@@ -62,4 +62,15 @@ export class TextTokenizer {
   tokens(text: string): string[] {
     return this.tokenizer.encode(this.prenormalize(text), { add_special_tokens: false }).tokens;
   }
+
+  /** Ids and token strings of one text without special tokens, from one encoding. */
+  pieces(text: string): { ids: number[]; tokens: string[] } {
+    const { ids, tokens } = this.tokenizer.encode(this.prenormalize(text), { add_special_tokens: false });
+    return { ids, tokens };
+  }
+
+  /** A token's string in the vocabulary, e.g. "[CLS]" or "##ing". */
+  tokenOf(id: number): string {
+    return this.tokenizer.id_to_token(id) ?? '';
+  }
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 interface Case {
   name: string;
   method: Method;
@@ -161,7 +161,10 @@ const COLLECTIONS: Case[] = [
   { name: 'POST docs: NDJSON to a JSON route', method: 'POST', url: '/v2/rerank', raw: '{"query":"q"}\n', headers: { 'content-type': 'application/x-ndjson' }, expect: 415 },
   { name: 'DELETE docs: no ids', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [] }, expect: 400 },
   { name: 'DELETE docs: 10,001 ids', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: many(10_001, (i) => `x${i}`) }, expect: 400 },
-  { name: 'DELETE docs: a number id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [1] }, expect: 400 },
+  // Issue 24: whole numbers are ids (their decimal string); other numbers are not.
+  { name: 'DELETE docs: a number id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [987_654_321] }, expect: 200 },
+  { name: 'DELETE docs: a negative number id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [-1] }, expect: 400 },
+  { name: 'DELETE docs: a fractional id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: [1.5] }, expect: 400 },
   { name: 'DELETE docs: an SQL-looking id', method: 'DELETE', url: '/collections/hostile/documents', body: { ids: ["nothing'; DROP TABLE rr_collections; --"] }, expect: 200 },
   { name: 'GET doc: a 2,000-character id', method: 'GET', url: `/collections/hostile/documents/${'i'.repeat(2000)}`, expect: 400 },
   { name: 'GET doc: a 5,000-character id', method: 'GET', url: `/collections/hostile/documents/${'i'.repeat(5000)}`, expect: 400 },
@@ -171,9 +174,36 @@ const COLLECTIONS: Case[] = [
   { name: 'GET doc: a NUL id', method: 'GET', url: '/collections/hostile/documents/a%00b', expect: 422 },
   { name: 'GET doc: an unknown id', method: 'GET', url: '/collections/hostile/documents/nope', expect: 404 },
   { name: 'GET doc: the SQL-looking id, stored literally', method: 'GET', url: `/collections/hostile/documents/${encodeURIComponent("x'; DROP TABLE rr_collections; --")}`, expect: 200 },
+  // Issue 24: the document operations.
+  { name: 'scroll: a limit that is not a number', method: 'GET', url: '/collections/hostile/documents?limit=abc', expect: 422 },
+  { name: 'scroll: a limit of a million', method: 'GET', url: '/collections/hostile/documents?limit=1000000', expect: 422 },
+  { name: 'scroll: a cursor with a NUL', method: 'GET', url: '/collections/hostile/documents?cursor=%00', expect: 422 },
+  { name: 'scroll: an array filter', method: 'GET', url: `/collections/hostile/documents?filter=${encodeURIComponent('[1]')}`, expect: 422 },
+  { name: 'scroll: an SQL-looking filter field', method: 'GET', url: `/collections/hostile/documents?filter=${encodeURIComponent(JSON.stringify({ "x'); DROP TABLE rr_collections; --": 1 }))}`, expect: 200 },
+  { name: 'scroll: a 70,000-character filter', method: 'GET', url: `/collections/hostile/documents?filter=${'x'.repeat(70_000)}`, expect: '4xx' },
+  { name: 'scroll: an unknown query parameter', method: 'GET', url: '/collections/hostile/documents?offset=3', expect: 422 },
+  { name: 'get many: no ids', method: 'POST', url: '/collections/hostile/documents/get', body: { ids: [] }, expect: 400 },
+  { name: 'get many: 1,001 ids', method: 'POST', url: '/collections/hostile/documents/get', body: { ids: many(1001, (i) => `x${i}`) }, expect: 400 },
+  { name: 'get many: a NUL id', method: 'POST', url: '/collections/hostile/documents/get', body: { ids: ['a\u0000b'] }, expect: 422 },
+  { name: 'get many: the SQL-looking id', method: 'POST', url: '/collections/hostile/documents/get', body: { ids: ["x'; DROP TABLE rr_collections; --"] }, expect: 200 },
+  { name: 'count: an unknown operator', method: 'POST', url: '/collections/hostile/count', body: { filter: { price: { $near: 1 } } }, expect: 422 },
+  { name: 'count: a filter that is a string', method: 'POST', url: '/collections/hostile/count', body: { filter: 'price > 1' }, expect: 400 },
+  { name: 'count: an unknown collection', method: 'POST', url: '/collections/nowhere/count', body: {}, expect: 404 },
+  { name: 'delete by filter: an empty filter', method: 'POST', url: '/collections/hostile/documents/delete', body: { filter: {} }, expect: 422 },
+  { name: 'delete by filter: no filter', method: 'POST', url: '/collections/hostile/documents/delete', body: {}, expect: 400 },
+  { name: 'delete by filter: an SQL-looking field that matches nothing', method: 'POST', url: '/collections/hostile/documents/delete', body: { filter: { "x'; DELETE FROM rr_collections; --": 1 } }, expect: 200 },
+  { name: 'patch: metadata that is an array', method: 'PATCH', url: '/collections/hostile/documents/a', body: { metadata: [1] }, expect: 400 },
+  { name: 'patch: a NUL in metadata', method: 'PATCH', url: '/collections/hostile/documents/a', body: { metadata: { k: 'a\u0000' } }, expect: 422 },
+  { name: 'patch: an unknown mode', method: 'PATCH', url: '/collections/hostile/documents/a', body: { metadata: {}, mode: 'upsert' }, expect: 422 },
+  { name: 'patch: an unknown document', method: 'PATCH', url: '/collections/hostile/documents/nope', body: { metadata: { k: 1 } }, expect: 404 },
 ];
 
 const OPERATIONS: Case[] = [
+  { name: '/tokenize: no inputs', method: 'POST', url: '/tokenize', body: { inputs: [] }, expect: 400 },
+  { name: '/tokenize: 10,001 inputs', method: 'POST', url: '/tokenize', body: { inputs: many(10_001, () => 'x') }, expect: '4xx' },
+  { name: '/tokenize: a NUL and lone surrogates', method: 'POST', url: '/tokenize', body: { inputs: ['a\u0000b', '\ud800 x \udc00'] }, expect: 200 },
+  { name: '/tokenize: a 200,000-character input', method: 'POST', url: '/tokenize', body: { inputs: 'q'.repeat(200_000) }, expect: 413 },
+  { name: '/tokenize: inputs of the wrong type', method: 'POST', url: '/tokenize', body: { inputs: 7 }, expect: 400 },
   { name: '/info with a NUL query string', method: 'GET', url: '/info?x=%00', expect: 200 },
   // Issue 24: a known path asked with another method is 405 with Allow.
   { name: 'POST /info', method: 'POST', url: '/info', body: {}, expect: 405 },
@@ -212,7 +242,7 @@ function wrongAnswer(c: Case, res: { status: number; body: string; contentType: 
   const ok = c.expect === '2xx' ? res.status < 300 : c.expect === '4xx' ? res.status >= 400 && res.status < 500 : res.status === c.expect;
   if (!ok) return `${what}, expected ${c.expect}`;
   if (res.status < 400) return undefined;
-  const shape = c.url === '/embed' || (c.url === '/rerank' && typeof c.body === 'object' && c.body !== null && 'texts' in c.body && !('documents' in c.body)) ? ['error', 'error_type'] : ['detail', 'error', 'message'];
+  const shape = c.url === '/embed' || c.url === '/tokenize' || (c.url === '/rerank' && typeof c.body === 'object' && c.body !== null && 'texts' in c.body && !('documents' in c.body)) ? ['error', 'error_type'] : ['detail', 'error', 'message'];
   let keys: string[] = [];
   try {
     keys = Object.keys(JSON.parse(res.body) as object).sort();
@@ -227,8 +257,8 @@ describe('hostile input on every route (issue 11)', () => {
 
   it('has at least 50 cases, on every route', () => {
     expect(all.length).toBeGreaterThanOrEqual(50);
-    const routes = new Set(all.map((c) => `${c.method} ${c.url.replace(/\/collections\/[^/?]+/, '/collections/:name').replace(/\/documents\/[^?]+$/, '/documents/:id').split('?')[0]}`));
-    for (const route of ['POST /rerank', 'POST /v1/rerank', 'POST /v2/rerank', 'POST /v1/embeddings', 'POST /embed', 'POST /search', 'PUT /collections/:name', 'GET /collections/:name', 'DELETE /collections/:name', 'POST /collections/:name/documents', 'DELETE /collections/:name/documents', 'GET /collections/:name/documents/:id', 'GET /info', 'GET /health', 'GET /metrics']) {
+    const routes = new Set(all.map((c) => `${c.method} ${c.url.replace(/\/collections\/[^/?]+/, '/collections/:name').replace(/\/documents\/(?!get$|delete$)[^?]+$/, '/documents/:id').split('?')[0]}`));
+    for (const route of ['POST /rerank', 'POST /v1/rerank', 'POST /v2/rerank', 'POST /v1/embeddings', 'POST /embed', 'POST /search', 'PUT /collections/:name', 'GET /collections/:name', 'DELETE /collections/:name', 'POST /collections/:name/documents', 'DELETE /collections/:name/documents', 'GET /collections/:name/documents/:id', 'GET /collections/:name/documents', 'POST /collections/:name/documents/get', 'POST /collections/:name/count', 'POST /collections/:name/documents/delete', 'PATCH /collections/:name/documents/:id', 'POST /tokenize', 'GET /info', 'GET /health', 'GET /metrics']) {
       expect(routes, route).toContain(route);
     }
   });

@@ -7,6 +7,7 @@ import type { IngestDocument, IngestResult } from '../../pipelines/ingest-pipeli
 import type { Service } from '../../service.js';
 import type { Collection, DocumentStore } from '../../store/index.js';
 import { ndjsonLines } from './ndjson.js';
+import { documentRoutes } from './document-routes.js';
 import { commonShape, useErrorShape } from '../error-reply.js';
 import { requestSignal } from '../request-signal.js';
 import { AnyErrorBody } from '../error-schemas.js';
@@ -18,6 +19,7 @@ import {
   DeleteDocumentsRequest,
   DeleteDocumentsResponse,
   DocumentParams,
+  idText,
   PutCollectionRequest,
   StoredDocumentResponse,
   UpsertDocument,
@@ -142,7 +144,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
         try {
           for await (const { line, value } of ndjsonLines(req.raw, maxLineBytes(config))) {
             if (!checkDocument.Check(value)) throw new InvalidArgumentError(`line ${line}: ${firstError(checkDocument.Errors(value))}`);
-            batch.push(value);
+            batch.push({ ...value, id: idText(value.id) });
             if (batch.length === NDJSON_BATCH) {
               add(await ingest.upsert(collection, batch, signal, true));
               batch = [];
@@ -156,7 +158,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
           throw err;
         }
       } else {
-        add(await ingest.upsert(collection, req.body.documents, signal));
+        add(await ingest.upsert(collection, req.body.documents.map((d) => ({ ...d, id: idText(d.id) })), signal));
       }
       return { upserted: total.upserted, usage: { embedding_tokens: total.embeddingTokens, embedded_texts: total.embeddedTexts, chunks: total.chunks } };
     },
@@ -167,7 +169,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
     { config: { access: 'admin' }, schema: { summary: 'Delete documents by id (every chunk of each)', tags, params: CollectionParams, body: DeleteDocumentsRequest, response: { 200: DeleteDocumentsResponse, ...errors } } },
     async (req, reply) => {
       const { store } = service.documents();
-      const deleted = await store.deleteDocuments(req.params.name, req.body.ids, { signal: signalOf(req, reply) });
+      const deleted = await store.deleteDocuments(req.params.name, req.body.ids.map(idText), { signal: signalOf(req, reply) });
       return { deleted };
     },
   );
@@ -179,6 +181,8 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
     if (doc === undefined) throw new NotFoundError(`Collection ${name} has no document ${JSON.stringify(id)}.`, 'DOCUMENT_NOT_FOUND');
     return { id: doc.id, text: doc.text, metadata: doc.metadata };
   });
+
+  documentRoutes(fastify, service, signalOf);
 }
 
 function isNdjson(req: FastifyRequest): boolean {

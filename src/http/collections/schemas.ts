@@ -9,6 +9,15 @@ export const CollectionName = Type.String({ pattern: '^[a-z0-9_-]{1,63}$', descr
 export const CollectionParams = Type.Object({ name: CollectionName });
 export const DocumentParams = Type.Object({ name: CollectionName, id: Type.String({ minLength: 1, maxLength: 1024 }) });
 
+/**
+ * A document id: a string, or a whole number as Qdrant users send them, stored as its decimal string
+ * (so 7 and "7" are the same document) and always answered as a string.
+ */
+export const DocumentId = Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })], {
+  description: 'A string of 1 to 1024 UTF-8 bytes, or a whole number 0 to 2^53-1 (stored and answered as its decimal string).',
+});
+export const idText = (docId: string | number): string => (typeof docId === 'number' ? String(docId) : docId);
+
 const Distance = Type.Union([Type.Literal('cosine'), Type.Literal('l2'), Type.Literal('ip')], { description: 'How vectors compare (default cosine).' });
 const Identifier = Type.String({ minLength: 1, maxLength: 200 });
 
@@ -70,7 +79,7 @@ const Metadata = Type.Object({}, { additionalProperties: true, description: 'Any
 
 export const UpsertDocument = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 1024 }),
+    id: DocumentId,
     text: Type.String(),
     metadata: Type.Optional(Metadata),
     vector: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 16_000, description: 'A ready embedding; without it the service embeds the text.' })),
@@ -93,7 +102,7 @@ export const UpsertResponse = Type.Object(
   { title: 'UpsertResponse' },
 );
 
-export const DeleteDocumentsRequest = Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { minItems: 1, maxItems: MAX_DELETE_IDS }) }, { title: 'DeleteDocumentsRequest', additionalProperties: false });
+export const DeleteDocumentsRequest = Type.Object({ ids: Type.Array(DocumentId, { minItems: 1, maxItems: MAX_DELETE_IDS }) }, { title: 'DeleteDocumentsRequest', additionalProperties: false });
 export type DeleteDocumentsRequest = Static<typeof DeleteDocumentsRequest>;
 
 export const DeleteDocumentsResponse = Type.Object({ deleted: Type.Integer() });

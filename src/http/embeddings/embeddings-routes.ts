@@ -8,6 +8,7 @@ import { commonShape, useErrorShape } from '../error-reply.js';
 import { AnyErrorBody } from '../error-schemas.js';
 import { checkInputs, embedTexts } from './embed-texts.js';
 import { OpenAiEmbeddingsRequest, OpenAiEmbeddingsResponse } from './schemas.js';
+import { teiTokenizeRoutes } from './tei-tokenize-routes.js';
 import { teiEmbedRoutes } from './tei-embed-routes.js';
 
 export interface EmbeddingsRoutesOptions {
@@ -61,4 +62,5 @@ export async function embeddingsRoutes(fastify: FastifyInstance, { service, conf
   );
 
   await fastify.register(teiEmbedRoutes, { prefix: '/embed', service, config });
+  await fastify.register(teiTokenizeRoutes, { prefix: '/tokenize', service, config });
 }

@@ -47,3 +47,22 @@ export const TeiEmbedRequest = Type.Object(
 export type TeiEmbedRequest = Static<typeof TeiEmbedRequest>;
 
 export const TeiEmbedResponse = Type.Array(Type.Array(Type.Number()), { title: 'TeiEmbedResponse', description: 'One vector per input, in order.' });
+
+export const TeiTokenizeRequest = Type.Object(
+  {
+    inputs: Inputs,
+    add_special_tokens: Type.Optional(Type.Boolean({ description: "Add the model's special tokens around each text (default true)." })),
+    prompt_name: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Not supported (422 when set): the service applies no prompts.' })),
+    model: Type.Optional(Type.String({ description: "The embedder's served name tokenizes with the embedder; otherwise the reranker's tokenizer." })),
+  },
+  { title: 'TeiTokenizeRequest', description: "Hugging Face text-embeddings-inference's /tokenize request." },
+);
+
+const TokenSpan = Type.Object({
+  id: Type.Integer(),
+  text: Type.String({ description: 'The input bytes start..stop; a special token, or one not found in the input, its vocabulary string.' }),
+  special: Type.Boolean(),
+  start: Type.Union([Type.Integer(), Type.Null()], { description: 'UTF-8 byte offset of the token in its input; null for special tokens.' }),
+  stop: Type.Union([Type.Integer(), Type.Null()]),
+});
+export const TeiTokenizeResponse = Type.Array(Type.Array(TokenSpan), { title: 'TeiTokenizeResponse', description: 'One token list per input, in order.' });

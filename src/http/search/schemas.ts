@@ -11,6 +11,8 @@ export const SearchRequest = Type.Object(
     query: Type.String({ description: 'The question.' }),
     top_n: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'Results returned (default 10; at most candidates).' })),
     top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'Alias of top_n, as in /rerank.' })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_CANDIDATES, description: 'Results skipped before the top_n, within the candidate window: offset + top_n at most candidates (default 0).' })),
+    score_threshold: Type.Optional(Type.Number({ description: 'Leave out results whose relevance_score (the final score) is below this.' })),
     candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CANDIDATES, description: 'First-stage window that is fused and reranked (default 100).' })),
     mode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('vector'), Type.Literal('lexical')], { description: 'Which first-stage legs run (default hybrid).' })),
     filter: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Metadata filter applied inside every leg before the window is cut (see the README).' })),

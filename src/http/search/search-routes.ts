@@ -23,15 +23,19 @@ export interface SearchRoutesOptions {
 function shape(out: SearchOutcome, body: SearchRequest, models: { reranker: string; embedder: string | null }) {
   const rawScores = body.raw_scores ?? false;
   const returnDocuments = body.return_documents ?? true;
+  const threshold = body.score_threshold ?? -Infinity;
   return {
     id: randomUUID(),
     collection: out.collection.name,
     model: models,
-    results: out.results.map((r) => {
+    results: out.results.flatMap((r) => {
       const rerank = r.rerank === undefined ? undefined : rawScores ? r.rerank : sigmoid(r.rerank);
+      const score = rerank ?? r.fused.score;
+      // Results are best first, so the threshold only shortens the list.
+      if (score < threshold) return [];
       return {
         id: r.id,
-        relevance_score: rerank ?? r.fused.score,
+        relevance_score: score,
         ...(returnDocuments ? { document: { text: r.text, metadata: r.metadata } } : {}),
         scores: { ...(r.vector === undefined ? {} : { vector: r.vector.score }), ...(r.lexical === undefined ? {} : { lexical: r.lexical.score }), fused: r.fused.score, ...(rerank === undefined ? {} : { rerank }) },
         ranks: { ...(r.vector === undefined ? {} : { vector: r.vector.rank }), ...(r.lexical === undefined ? {} : { lexical: r.lexical.rank }), fused: r.fused.rank },
@@ -54,7 +58,8 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
       const { search } = service.documents();
       const candidates = body.candidates ?? 100;
       const topN = body.top_n ?? body.top_k ?? Math.min(10, candidates);
-      if (topN > candidates) throw new InvalidArgumentError(`top_n (${topN}) must not exceed candidates (${candidates}).`);
+      const offset = body.offset ?? 0;
+      if (offset + topN > candidates) throw new InvalidArgumentError(offset === 0 ? `top_n (${topN}) must not exceed candidates (${candidates}).` : `offset + top_n (${offset} + ${topN}) must not exceed candidates (${candidates}): pages come from one candidate window.`);
       if (body.ef_search !== undefined && body.ef_search < candidates) throw new InvalidArgumentError(`ef_search (${body.ef_search}) must be at least candidates (${candidates}): the index returns at most ef_search rows.`);
       if (body.query.length > config.limits.maxDocumentChars) throw new InvalidArgumentError(`query has ${body.query.length} characters, over the limit of ${config.limits.maxDocumentChars}.`);
       // Checked here too, so a bad filter is a 422 before any model or store work.
@@ -65,6 +70,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
         collection: body.collection,
         query: body.query,
         topN,
+        offset,
         candidates,
         mode: body.mode ?? 'hybrid',
         filter: body.filter,

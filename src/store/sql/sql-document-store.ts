@@ -1,14 +1,17 @@
 import pg from 'pg';
 import { ConflictError, InvalidArgumentError, RerankerError } from '../../errors.js';
 import { resolveDefinition } from '../collection-definition.js';
-import { checkDocumentId } from '../document-input.js';
-import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, SearchHit, SearchOptions, SearchScope, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from '../document-store.js';
+import { checkDocumentId, checkMetadataObject } from '../document-input.js';
+import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, ScrollPage, SearchHit, SearchOptions, SearchScope, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from '../document-store.js';
 import type { Filter, ParsedFilter } from '../filter-ast.js';
 import { toParsedFilter } from '../filter-parse.js';
 import { checkEfSearch, checkQuery, type SearchQuery } from '../search-request.js';
 import { analyzeTable, buildHnswIndex, hasHnswIndex } from './collection-table.js';
 import { createOrMatch } from './create-collection.js';
 import { countDocuments, deleteRows, readDocument, writeBatch } from './document-rows.js';
+import { countMatching, deleteMatching, readDocuments, scrollDocuments, updateMetadata } from './document-ops.js';
+import { compileFilter, MATCH_ALL, type CompiledFilter } from './filter-sql.js';
+import type { Relation } from './relation.js';
 import { batches, prepareDocuments } from './prepared-rows.js';
 import { deleteCollection, listRegistered, requireCollection, type Registered } from './registry.js';
 import { relationOf } from './relation.js';
@@ -40,6 +43,9 @@ const { escapeIdentifier: id } = pg;
 
 /** An upsert call writing this many rows refreshes the planner's statistics (building the index always does). */
 const ANALYZE_AFTER_ROWS = 1000;
+
+const parsedOrNone = (filter: Filter | ParsedFilter | undefined): ParsedFilter | undefined => (filter === undefined ? undefined : toParsedFilter(filter));
+const compiledOver = (rel: Relation, filter: ParsedFilter | undefined): CompiledFilter => (filter === undefined ? MATCH_ALL : compileFilter(filter, rel.metadata));
 
 function readOnly(name: string): never {
   throw new ConflictError(`Collection "${name}" is an attached table, which the service never writes; change it where it lives.`, 'READ_ONLY_COLLECTION');
@@ -169,6 +175,41 @@ export class SqlDocumentStore implements DocumentStore {
 
   async count(name: string, options: CallOptions = {}): Promise<number> {
     return this.run(async (c) => countDocuments(c, relationOf(await requireCollection(c, name))), options);
+  }
+
+  async scroll(name: string, page: ScrollPage, options: CallOptions = {}): Promise<StoredDocument[]> {
+    if (!Number.isInteger(page.limit) || page.limit < 1) throw new InvalidArgumentError(`limit must be a positive whole number, got ${page.limit}.`);
+    const filter = parsedOrNone(page.filter);
+    return this.run(async (c) => {
+      const rel = relationOf(await requireCollection(c, name));
+      return scrollDocuments(c, rel, compiledOver(rel, filter), page.after, page.limit);
+    }, options);
+  }
+
+  async getDocuments(name: string, ids: readonly string[], options: CallOptions = {}): Promise<StoredDocument[]> {
+    ids.forEach((docId, i) => checkDocumentId(docId, `ids[${i}]`));
+    return this.run(async (c) => readDocuments(c, relationOf(await requireCollection(c, name)), ids), options);
+  }
+
+  async countMatching(name: string, filter: Filter | ParsedFilter | undefined, options: CallOptions = {}): Promise<number> {
+    const parsed = parsedOrNone(filter);
+    return this.run(async (c) => {
+      const rel = relationOf(await requireCollection(c, name));
+      return countMatching(c, rel, compiledOver(rel, parsed));
+    }, options);
+  }
+
+  async deleteMatching(name: string, filter: Filter | ParsedFilter, options: CallOptions = {}): Promise<number> {
+    const parsed = toParsedFilter(filter);
+    const { reg, table } = await this.writable(name, options);
+    return this.run((c) => deleteMatching(c, table, compiledOver(relationOf(reg), parsed)), options);
+  }
+
+  async updateMetadata(name: string, docId: string, metadata: Record<string, unknown>, mode: 'merge' | 'replace', options: CallOptions = {}): Promise<StoredDocument | undefined> {
+    checkDocumentId(docId, 'id');
+    checkMetadataObject(metadata, 'metadata');
+    const { reg, table } = await this.writable(name, options);
+    return this.run(async (c) => ((await updateMetadata(c, table, docId, metadata, mode)) ? readDocument(c, relationOf(reg), docId, false) : undefined), options);
   }
 
   vectorSearch(name: string, vector: Float32Array, k: number, options: SearchOptions = {}): Promise<SearchHit[]> {
