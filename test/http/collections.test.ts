@@ -80,7 +80,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       // The load deferred its HNSW index to one build at the end, timed as its own stage.
       const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(sample(metrics, 'reranker_stage_duration_seconds_count', { stage: 'index', model: 'none' })).toBeGreaterThanOrEqual(1);
-      const bad = `${JSON.stringify({ id: 'ok', text: 'fine' })}\n{"id": 5, "text": "x"}\n`;
+      const bad = `${JSON.stringify({ id: 'ok', text: 'fine' })}\n{"id": -5, "text": "x"}\n`;
       const refused = await t.app.inject({ method: 'POST', url: `/collections/${docs}/documents`, payload: bad, headers: { 'content-type': 'application/x-ndjson' } });
       expect(refused.statusCode).toBe(422);
       expect(refused.json().error.message).toMatch(/^line 2: /);
