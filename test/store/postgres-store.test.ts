@@ -4,7 +4,7 @@ import { ConflictError, InvalidArgumentError, StoreTimeoutError, StoreUnavailabl
 import { openStore } from '../../src/store/index.js';
 import { storeSuite } from './collection-suite.js';
 import { freePort } from '../support/free-port.js';
-import { bruteForce, ENABLE_POSTGRES_HINT, expectSameRanking, postgresUnavailable, postgresUnderTest, randomUnitVector, runSuffix, seeded, STORE_TEST_URL, type StoreUnderTest } from './store-fixtures.js';
+import { adminSql, bruteForce, ENABLE_POSTGRES_HINT, expectSameRanking, postgresUnavailable, postgresUnderTest, randomUnitVector, runSuffix, seeded, STORE_TEST_URL, type StoreUnderTest } from './store-fixtures.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable !== undefined) console.warn(`${ENABLE_POSTGRES_HINT} (${unavailable})`);
@@ -107,15 +107,7 @@ describe.skipIf(unavailable !== undefined)('Postgres with pgvector', () => {
     // GET /collections on the shared one (each listing counts every collection's documents, 3 s here),
     // and their count queries in this describe's pg_stat_activity checks.
     const database = `rr_failures_${suffix}`;
-    const admin = async (sql: string): Promise<void> => {
-      const c = new pg.Client(STORE_TEST_URL);
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
+    const admin = adminSql;
     beforeAll(async () => {
       await admin(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
       const url = new URL(STORE_TEST_URL);

@@ -49,6 +49,25 @@ export async function pgliteUnderTest(opts: { timeoutMs?: number; dataDir?: stri
   };
 }
 
+/** One statement on a connection of its own to STORE_TEST_URL's server (CREATE and DROP DATABASE cannot run in a pool's transaction). */
+export async function adminSql(sql: string): Promise<void> {
+  const c = new pg.Client(STORE_TEST_URL);
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A database of its own on STORE_TEST_URL's server, for a test whose public schema or listings no other test file may touch. */
+export async function privateDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  await adminSql(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  const url = new URL(STORE_TEST_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminSql(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`) };
+}
+
 /** Undefined when Postgres with pgvector answers at STORE_TEST_URL, else why not. */
 export async function postgresUnavailable(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: STORE_TEST_URL, connectionTimeoutMillis: 2000 });

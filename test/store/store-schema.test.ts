@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import type { StoreLog } from '../../src/store/document-store.js';
-import { ENABLE_POSTGRES_HINT, pgliteUnderTest, postgresUnavailable, postgresUnderTest, runSuffix, STORE_TEST_URL, type StoreUnderTest } from './store-fixtures.js';
+import { ENABLE_POSTGRES_HINT, pgliteUnderTest, postgresUnavailable, postgresUnderTest, privateDatabase, runSuffix, type StoreUnderTest } from './store-fixtures.js';
 
 /**
  * Issue 24, item 6: every table the service creates lives in --store-schema (default `reranker`), so
@@ -18,16 +17,7 @@ const unavailable = await postgresUnavailable();
 if (unavailable !== undefined) console.warn(`${ENABLE_POSTGRES_HINT} (${unavailable})`);
 
 const suffix = runSuffix();
-const database = `rr_schema_${suffix}`;
-const admin = async (sql: string): Promise<void> => {
-  const c = new pg.Client(STORE_TEST_URL);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+let dropDatabase: () => Promise<void> = async () => undefined;
 
 type Opener = (opts: { schema: string; log?: StoreLog }) => Promise<StoreUnderTest>;
 const backends: { label: string; skip: boolean; setUp(): Promise<Opener>; tearDown(): Promise<void> }[] = [];
@@ -45,12 +35,11 @@ backends.push({
   label: 'postgres',
   skip: unavailable !== undefined,
   setUp: async () => {
-    await admin(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
-    const url = new URL(STORE_TEST_URL);
-    url.pathname = `/${database}`;
-    return (opts) => postgresUnderTest({ ...opts, url: url.toString() });
+    const db = await privateDatabase(`rr_schema_${suffix}`);
+    dropDatabase = db.drop;
+    return (opts) => postgresUnderTest({ ...opts, url: db.url });
   },
-  tearDown: () => admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`),
+  tearDown: () => dropDatabase(),
 });
 
 const tablesIn = async (t: StoreUnderTest, schema: string): Promise<string[]> =>
