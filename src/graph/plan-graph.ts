@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeModel, encodeModel } from './onnx-proto.js';
+import { decodeModel, encodeModel, type ModelProto } from './onnx-proto.js';
 import { applyExportedRewrites } from './rewrites/apply.js';
 import type { GraphPrecision } from './precision.js';
 
@@ -17,6 +17,21 @@ export interface GraphPlan {
   notes: string[];
   /** The rewritten copy, when rewrites applied and `cacheDir` was given. */
   rewrittenPath?: string | undefined;
+  /** Rows of the token embedding table (the initializer a Gather reads with input_ids); undefined when the graph does not show it plainly. */
+  tokenRows: number | undefined;
+}
+
+/** The token embedding's rows: what token ids the graph can take (ids past it fail inside ONNX Runtime, on every batch they are in). */
+export function tokenEmbeddingRows(model: ModelProto): number | undefined {
+  const graph = model.graph;
+  if (graph === undefined || graph === null) return undefined;
+  const tables = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  for (const node of graph.node ?? []) {
+    if (node.opType !== 'Gather' || node.input?.[1] !== 'input_ids') continue;
+    const rows = tables.get(node.input[0] ?? '')?.dims?.[0];
+    if (rows !== undefined && rows !== null) return Number(rows);
+  }
+  return undefined;
 }
 
 /**
@@ -28,11 +43,13 @@ export interface GraphPlan {
  */
 export function planGraph(onnxPath: string, rewrites: readonly string[], cacheDir?: string): GraphPlan {
   const model = decodeModel(readFileSync(onnxPath));
+  // Read before the rewrites, which leave the embedding as it is but need not keep it findable.
+  const tokenRows = tokenEmbeddingRows(model);
   const { precision, results } = applyExportedRewrites(model, rewrites);
   const applied = results.filter((r) => r.applied > 0).map((r) => r.name);
   // A file `reranker optimize` wrote already has its rewrites: nothing to say about those.
   const missed = results.filter((r) => r.applied === 0 && !r.reason?.startsWith('already applied'));
-  const plan: GraphPlan = { precision, rewrites: applied, notes: missed.map((r) => `${r.name}: ${r.reason ?? 'did not match'}`) };
+  const plan: GraphPlan = { precision, rewrites: applied, notes: missed.map((r) => `${r.name}: ${r.reason ?? 'did not match'}`), tokenRows };
   if (applied.length === 0 || cacheDir === undefined) return plan;
   const { mtimeMs, size } = statSync(onnxPath);
   const key = createHash('sha256').update(JSON.stringify([path.resolve(onnxPath), mtimeMs, size, applied, REWRITE_VERSION])).digest('hex').slice(0, 24);

@@ -4,6 +4,7 @@ import type { EngineModel } from '../engine/engine.js';
 import type { GraphPrecision } from '../graph/index.js';
 import type { Log } from '../log.js';
 import type { ModelRole } from '../metrics.js';
+import { ModelLoadError } from '../errors.js';
 import { TOKENIZATION_VERSION } from '../text/tokenizer.js';
 import { batchBudget } from './kinds/encoder-budgets.js';
 import type { LoadOptions, ModelKind, ModelSpec } from './kinds/index.js';
@@ -37,6 +38,7 @@ export interface LoadedModel<S extends ModelSpec = ModelSpec> {
 /** A folder read as `kind` and planned for the engine; the identity is hashed on first use and kept. */
 export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log): LoadedModel<S> {
   const plan = graphPlan(spec.folder.onnxPath, settings.graphRewrites ? kind.rewrites : [], log);
+  checkTokenRange(spec, plan.tokenRows);
   const limits = batchBudget(kind.budgets, plan.precision, settings.limits);
   let identity: Promise<string> | undefined;
   return {
@@ -60,6 +62,23 @@ export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, se
       return identity;
     },
   };
+}
+
+/**
+ * Refuses, at load, a tokenizer that can produce ids the model has no embedding row for (issue 23):
+ * ONNX Runtime would fail every batch holding such a token, and the other requests sharing it. The
+ * rows come from the graph, else from config.json's vocab_size; the pad id must fit too.
+ */
+function checkTokenRange(spec: ModelSpec, graphRows: number | undefined): void {
+  const configRows = typeof spec.folder.config['vocab_size'] === 'number' ? spec.folder.config['vocab_size'] : undefined;
+  const rows = graphRows ?? configRows;
+  if (rows === undefined) return;
+  const where = graphRows !== undefined ? `${basename(spec.folder.onnxPath)}'s token embedding has ${rows} rows` : `config.json's vocab_size is ${rows}`;
+  const { idLimit, padId } = spec.tokenizer;
+  if (idLimit > rows) {
+    throw new ModelLoadError(spec.folder.dir, `the tokenizer (${basename(spec.folder.tokenizer.source)}) has ids up to ${idLimit - 1}, but ${where}`, 'Use the tokenizer files of the same repository and revision as the ONNX file.');
+  }
+  if (padId >= rows) throw new ModelLoadError(spec.folder.dir, `the pad token id is ${padId}, but ${where}`, "Fix pad_token_id in config.json or the pad token in tokenizer_config.json.");
 }
 
 /** config.json alone, to choose a kind by; a missing or broken one is the chosen kind's load to report. */

@@ -25,6 +25,8 @@ export interface TokenizerFiles {
 export class TextTokenizer {
   readonly templates: Templates;
   readonly padId: number;
+  /** One past the largest id the tokenizer can produce: its vocabulary and added tokens. */
+  readonly idLimit: number;
   private readonly tokenizer: Tokenizer;
   /** SentencePiece's charsmap (and any normaliser steps before it), run here instead of by the library. */
   private readonly prenormalize: (text: string) => string;
@@ -40,6 +42,7 @@ export class TextTokenizer {
       throw tokenizerLoadError(files.source, err);
     }
     this.padId = this.resolvePadId(files);
+    this.idLimit = idLimitOf(files.tokenizerJson);
   }
 
   /** The pair layout (the cross-encoder's). */
@@ -73,4 +76,15 @@ export class TextTokenizer {
   tokenOf(id: number): string {
     return this.tokenizer.id_to_token(id) ?? '';
   }
+}
+
+/** The vocabulary's largest id plus one: a token-to-id map (WordPiece, BPE), a list (Unigram: index = id), and added tokens. */
+function idLimitOf(tokenizerJson: Record<string, unknown>): number {
+  let max = -1;
+  const model = tokenizerJson['model'] as { vocab?: unknown } | undefined;
+  const vocab = model?.vocab;
+  if (Array.isArray(vocab)) max = vocab.length - 1;
+  else if (typeof vocab === 'object' && vocab !== null) for (const id of Object.values(vocab)) if (typeof id === 'number' && id > max) max = id;
+  for (const added of (tokenizerJson['added_tokens'] as { id?: unknown }[] | undefined) ?? []) if (typeof added.id === 'number' && added.id > max) max = added.id;
+  return max + 1;
 }
