@@ -26,10 +26,12 @@ export const STATUS_BY_CODE = {
   UNKNOWN_MODEL: 422,
   INVALID_FILTER: 422,
   DIMENSION_MISMATCH: 422,
+  INPUT_NOT_SCORABLE: 422,
   OVERLOADED: 429,
   CLIENT_CLOSED_REQUEST: 499,
   INTERNAL: 500,
   MODEL_OUTPUT_INVALID: 500,
+  MODEL_RUN_FAILED: 500,
   NOT_READY: 503,
   WORKER_FAILED: 503,
   SHUTTING_DOWN: 503,
@@ -69,10 +71,12 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   UNKNOWN_MODEL: 'Validation',
   INVALID_FILTER: 'Validation',
   DIMENSION_MISMATCH: 'Validation',
+  INPUT_NOT_SCORABLE: 'Validation',
   OVERLOADED: 'Overloaded',
   CLIENT_CLOSED_REQUEST: 'Validation',
   INTERNAL: 'Backend',
   MODEL_OUTPUT_INVALID: 'Backend',
+  MODEL_RUN_FAILED: 'Backend',
   NOT_READY: 'Unhealthy',
   WORKER_FAILED: 'Backend',
   SHUTTING_DOWN: 'Unhealthy',
@@ -162,6 +166,23 @@ export class EmbedderUnavailableError extends RerankerError {
 export class ModelOutputInvalidError extends RerankerError {
   constructor(message: string) {
     super('MODEL_OUTPUT_INVALID', message);
+  }
+}
+
+/**
+ * ONNX Runtime failed on this request's input alone, while the model scores others (issue 23): the
+ * message carries ONNX Runtime's, which names the operator (e.g. a Gather past its table).
+ */
+export class InputNotScorableError extends RerankerError {
+  constructor(message: string, cause?: unknown) {
+    super('INPUT_NOT_SCORABLE', message, { cause });
+  }
+}
+
+/** ONNX Runtime failed on a batch and nothing shows the model can score anything: a model or runtime fault. */
+export class ModelRunFailedError extends RerankerError {
+  constructor(message: string, cause?: unknown) {
+    super('MODEL_RUN_FAILED', message, { cause });
   }
 }
 

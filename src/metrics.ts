@@ -82,6 +82,7 @@ export class Metrics {
   readonly errors: KnownCounter<{ code: ErrorCode }>;
   readonly rejections: KnownCounter<{ reason: RejectionReason }>;
   readonly workerRestarts: KnownCounter<{ reason: WorkerRestartReason }>;
+  readonly batchIsolations: Counter<'model'>;
   readonly authFailures: KnownCounter<{ reason: AuthFailureReason }>;
   readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
@@ -103,6 +104,7 @@ export class Metrics {
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Error answers by stable error code', labelNames: ['code'], registers });
     this.rejections = new Counter({ name: `${p}rejections_total`, help: 'Work refused or dropped by backpressure, by reason', labelNames: ['reason'], registers });
     this.workerRestarts = new Counter({ name: `${p}worker_restarts_total`, help: 'Inference workers replaced after a crash or hang', labelNames: ['reason'], registers });
+    this.batchIsolations = new Counter({ name: `${p}batch_isolations_total`, help: 'Batches ONNX Runtime refused whose requests were run again apart, so only the one it cannot score fails', labelNames: ['model'], registers });
     this.authFailures = new Counter({ name: `${p}auth_failures_total`, help: 'Requests refused for their API key, by reason (missing, invalid, forbidden)', labelNames: ['reason'], registers });
     this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
@@ -114,7 +116,10 @@ export class Metrics {
 
   /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */
   exportServedSeries({ models, cacheTiers }: ServedSeries): void {
-    for (const model of models) this.countSequences(model, 0);
+    for (const model of models) {
+      this.countSequences(model, 0);
+      this.batchIsolations.inc({ model }, 0);
+    }
     for (const tier of cacheTiers) {
       for (const model of models) for (const result of CACHE_RESULTS) this.cacheLookups.inc({ tier, result, kind: CACHE_KIND_BY_MODEL[model] }, 0);
       for (const reason of CACHE_ERROR_REASONS[tier] ?? []) this.cacheErrors.inc({ tier, reason }, 0);

@@ -65,6 +65,8 @@ export interface ModelState {
   pace: number;
   /** performance.now() when this model's last batch left; 0 before the first. */
   lastDispatch: number;
+  /** A batch of this model has run: a request that then fails alone is its input's fault (engine/batch-isolation.ts). */
+  scored: boolean;
 }
 
 /** How long the waiting work plus `incoming` sequences of `model` would take at the recent paces. */

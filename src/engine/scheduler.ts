@@ -6,6 +6,8 @@ import type { Metrics } from '../metrics.js';
 import type { EncodedSequence } from '../text/sequence.js';
 import { backlogMs, nextPace, overloadedError, type ModelState, type Reservation, type ScheduleResult, type SchedulerModel, type SchedulerOptions, type Waiter } from './scheduler-backlog.js';
 import { SequenceQueue, type Slot } from './sequence-queue.js';
+import { isolateBatch, ModelRunError } from './batch-isolation.js';
+import { observeBatchShape, sequencesOf } from './batch-shape.js';
 import type { BatchOutput, BatchRunner } from './worker-pool.js';
 
 /**
@@ -31,7 +33,7 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
     private readonly metrics: Metrics,
   ) {
-    this.models = models.map((m) => ({ label: m.label, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0 }));
+    this.models = models.map((m) => ({ label: m.label, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0, scored: false }));
   }
 
   /**
@@ -185,67 +187,64 @@ export class Scheduler {
   private dispatch(model: number, slots: Slot<Waiter>[]): void {
     const { label } = this.state(model);
     const startedAt = performance.now();
-    const sequences: EncodedSequence[] = [];
-    let longest = 0;
-    let real = 0;
-    for (const { request, pair } of slots) {
-      const s = request.sequences[pair] as EncodedSequence;
-      sequences.push(s);
-      longest = Math.max(longest, s.ids.length);
-      real += s.ids.length;
-      if (request.startedAt === undefined) {
-        request.startedAt = startedAt;
-        this.metrics.stageDuration.observe({ stage: 'queue_wait', model: label }, (startedAt - request.enqueuedAt) / 1000);
-      }
+    for (const { request } of slots) {
+      if (request.startedAt !== undefined) continue;
+      request.startedAt = startedAt;
+      this.metrics.stageDuration.observe({ stage: 'queue_wait', model: label }, (startedAt - request.enqueuedAt) / 1000);
     }
-    const padded = sequences.length * longest;
-    this.metrics.batchPairs.observe({ model: label }, sequences.length);
-    this.metrics.batchTokens.observe({ model: label }, padded);
-    this.metrics.paddingRatio.observe({ model: label }, padded === 0 ? 0 : (padded - real) / padded);
+    const sequences = sequencesOf(slots);
+    observeBatchShape(this.metrics, label, sequences);
     this.inFlight++;
     void this.runBatch(model, sequences)
       .then(
-        (out) => {
-          const now = performance.now();
-          this.metrics.countSequences(label, sequences.length);
-          this.metrics.stageDuration.observe({ stage: 'inference', model: label }, out.seconds);
-          this.notePace(model, sequences.length, out.seconds);
-          slots.forEach(({ request, pair }, row) => {
-            if (request.settled) return;
-            request.width = out.width;
-            request.output ??= new Float32Array(request.sequences.length * out.width);
-            request.output.set(out.output.subarray(row * out.width, (row + 1) * out.width), pair * out.width);
-            if (--request.unscored === 0) {
-              const first = request.startedAt ?? startedAt;
-              this.settle(request, undefined, { output: request.output, width: request.width, queueSeconds: (first - request.enqueuedAt) / 1000, inferenceSeconds: (now - first) / 1000 });
-            }
-          });
-        },
-        (err: unknown) => {
-          // A request with any sequence in a failed batch fails whole; its other queued sequences go too.
-          for (const { request } of slots) {
-            if (request.settled) continue;
-            this.state(request.model).queue.remove(request);
-            this.settle(request, err);
-          }
-          this.reportDepth();
-        },
+        (out) => this.scored(model, slots, out, startedAt),
+        // ONNX Runtime refused the batch: its requests run again apart, so only the one it cannot score fails.
+        (err: unknown) => (err instanceof ModelRunError && slots.some((s) => !s.request.settled) ? this.isolate(model, slots, err, startedAt) : this.fail(slots, err)),
       )
-      .catch((err: unknown) => {
-        // Only a bug lands here (a runner that broke its contract, the scatter above): the batch's
-        // requests fail with 503 rather than hang, and nothing is left as an unhandled rejection.
-        const failure = new WorkerFailedError('The batch failed inside the service; retry the request.', err);
-        for (const { request } of slots) {
-          if (request.settled) continue;
-          this.state(request.model).queue.remove(request);
-          this.settle(request, failure);
-        }
-        this.reportDepth();
-      })
+      // Only a bug lands here (a runner that broke its contract, the scatter): the batch's requests
+      // fail with 503 rather than hang, and nothing is left as an unhandled rejection.
+      .catch((err: unknown) => this.fail(slots, new WorkerFailedError('The batch failed inside the service; retry the request.', err)))
       .finally(() => {
         this.inFlight--;
         this.pumpOrFail();
       });
+  }
+
+  /** A batch's rows scatter back to their requests; a request settles with its last row. */
+  private scored(model: number, slots: readonly Slot<Waiter>[], out: BatchOutput, startedAt: number): void {
+    const m = this.state(model);
+    const now = performance.now();
+    m.scored = true;
+    this.metrics.countSequences(m.label, slots.length);
+    this.metrics.stageDuration.observe({ stage: 'inference', model: m.label }, out.seconds);
+    this.notePace(model, slots.length, out.seconds);
+    slots.forEach(({ request, pair }, row) => {
+      if (request.settled) return;
+      request.width = out.width;
+      request.output ??= new Float32Array(request.sequences.length * out.width);
+      request.output.set(out.output.subarray(row * out.width, (row + 1) * out.width), pair * out.width);
+      if (--request.unscored === 0) {
+        const first = request.startedAt ?? startedAt;
+        this.settle(request, undefined, { output: request.output, width: request.width, queueSeconds: (first - request.enqueuedAt) / 1000, inferenceSeconds: (now - first) / 1000 });
+      }
+    });
+  }
+
+  /** A request with any sequence in a failed batch fails whole; its other queued sequences go too. */
+  private fail(slots: readonly Slot<Waiter>[], err: unknown): void {
+    for (const { request } of slots) {
+      if (request.settled) continue;
+      this.state(request.model).queue.remove(request);
+      this.settle(request, err);
+    }
+    this.reportDepth();
+  }
+
+  private async isolate(model: number, slots: readonly Slot<Waiter>[], err: unknown, startedAt: number): Promise<void> {
+    const m = this.state(model);
+    this.metrics.batchIsolations.inc({ model: m.label });
+    const steps = { run: (part: Slot<Waiter>[]) => this.runBatch(model, sequencesOf(part)), scored: (part: Slot<Waiter>[], out: BatchOutput) => this.scored(model, part, out, startedAt), failed: (part: Slot<Waiter>[], e: unknown) => this.fail(part, e) };
+    await isolateBatch(slots.filter((s) => !s.request.settled), err, steps, m.scored);
   }
 
   /** The runner's promise; a runner that throws instead of rejecting broke its contract: 503 for the batch, like a bug below. */

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { ModelOutputInvalidError, WorkerFailedError } from '../errors.js';
+import { ModelRunError } from './batch-isolation.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionSettings } from '../runtime/onnx-session.js';
 import type { EncodedSequence } from '../text/sequence.js';
@@ -100,7 +101,7 @@ export class WorkerPool implements BatchRunner {
       this.replace(slot, task);
       throw new WorkerFailedError(`An inference worker ran one batch for over ${this.opts.workerTimeoutMs} ms and was replaced; retry the request.`);
     }
-    if (!reply.ok) throw reply.invalid === true ? new ModelOutputInvalidError(reply.message) : new Error(`inference failed in a worker: ${reply.message}`);
+    if (!reply.ok) throw reply.invalid === true ? new ModelOutputInvalidError(reply.message) : new ModelRunError(`inference failed in a worker: ${reply.message}`);
     return { output: reply.output, width: reply.width, seconds: reply.seconds };
   }
 

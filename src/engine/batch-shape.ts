@@ -1,0 +1,22 @@
+import type { Metrics, ModelRole } from '../metrics.js';
+import type { EncodedSequence } from '../text/sequence.js';
+import type { Slot } from './sequence-queue.js';
+
+/** The sequences a batch's slots name, in slot order (row i of the output is slot i's). */
+export function sequencesOf<R extends { readonly sequences: readonly EncodedSequence[] }>(slots: readonly Slot<R>[]): EncodedSequence[] {
+  return slots.map(({ request, pair }) => request.sequences[pair] as EncodedSequence);
+}
+
+/** A dispatched batch's size, padded tokens and padding share, on the batch histograms. */
+export function observeBatchShape(metrics: Metrics, label: ModelRole, sequences: readonly EncodedSequence[]): void {
+  let longest = 0;
+  let real = 0;
+  for (const s of sequences) {
+    longest = Math.max(longest, s.ids.length);
+    real += s.ids.length;
+  }
+  const padded = sequences.length * longest;
+  metrics.batchPairs.observe({ model: label }, sequences.length);
+  metrics.batchTokens.observe({ model: label }, padded);
+  metrics.paddingRatio.observe({ model: label }, padded === 0 ? 0 : (padded - real) / padded);
+}
