@@ -35,7 +35,11 @@ function runtimeMessage(err: unknown): string {
  */
 export async function isolateBatch<R>(slots: readonly Slot<R>[], first: unknown, steps: IsolationSteps<R>, modelHasScored: boolean): Promise<number> {
   const byRequest = new Map<R, Slot<R>[]>();
-  for (const s of slots) byRequest.set(s.request, [...(byRequest.get(s.request) ?? []), s]);
+  for (const s of slots) {
+    const own = byRequest.get(s.request);
+    if (own === undefined) byRequest.set(s.request, [s]);
+    else own.push(s);
+  }
   const groups = [...byRequest.values()];
   let reruns = 0;
   let scoredAny = modelHasScored;

@@ -1,5 +1,5 @@
 import type { Metrics, ModelRole } from '../metrics.js';
-import type { EncodedSequence } from '../text/sequence.js';
+import { batchExtent, type EncodedSequence } from '../text/sequence.js';
 import type { Slot } from './sequence-queue.js';
 
 /** The sequences a batch's slots name, in slot order (row i of the output is slot i's). */
@@ -9,12 +9,7 @@ export function sequencesOf<R extends { readonly sequences: readonly EncodedSequ
 
 /** A dispatched batch's size, padded tokens and padding share, on the batch histograms. */
 export function observeBatchShape(metrics: Metrics, label: ModelRole, sequences: readonly EncodedSequence[]): void {
-  let longest = 0;
-  let real = 0;
-  for (const s of sequences) {
-    longest = Math.max(longest, s.ids.length);
-    real += s.ids.length;
-  }
+  const { longest, real } = batchExtent(sequences);
   const padded = sequences.length * longest;
   metrics.batchPairs.observe({ model: label }, sequences.length);
   metrics.batchTokens.observe({ model: label }, padded);

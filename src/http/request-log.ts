@@ -51,9 +51,10 @@ export function installRequestLog(app: FastifyInstance): void {
           }),
       ...(failure === null ? {} : { code: failure.code, ...(failure.err === undefined ? {} : { err: failure.err }) }),
     };
-    // /health's 503 (loading, draining) is the answer a probe asks for, not a failure: polled every
-    // second or two during a start, it wrote some 26 error lines on every normal start (issue 24).
-    if (reply.statusCode >= 500 && line.route !== '/health') request.log.error(line, 'request failed');
+    // A 5xx is a failure when the error path recorded one; a route's own 503 answer (/health while
+    // loading or draining, what a probe asks for) is not: polled every second or two during a start,
+    // it wrote some 26 error lines on every normal start (issue 24).
+    if (reply.statusCode >= 500 && failure !== null) request.log.error(line, 'request failed');
     else request.log.info(line, 'request done');
   });
 }

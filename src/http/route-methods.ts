@@ -24,9 +24,8 @@ export class RouteMethods {
     this.methods.add(method);
   }
 
-  /** The methods that `url` (path and query) answers; empty for a path no route has. */
-  allowed(url: string): string[] {
-    const path = url.split('?')[0] ?? '';
+  /** The methods that `path` (no query string) answers; empty for a path no route has. */
+  allowed(path: string): string[] {
     return [...this.methods].filter((m) => this.router.find(m as HTTPMethod, path) !== null).sort();
   }
 }

@@ -66,8 +66,11 @@ export function readJson(dir: string, file: string, required: boolean, fix: stri
   }
 }
 
+/** Where a folder's fp32 model is looked for when no --onnx-file names one: the hub's layout, then a flat one. */
+export const DEFAULT_ONNX_FILES = ['onnx/model.onnx', 'model.onnx'] as const;
+
 function resolveOnnx(dir: string, onnxFile: string | undefined, task: ExportTask): string {
-  const candidates = onnxFile === undefined ? ['onnx/model.onnx', 'model.onnx'] : [onnxFile];
+  const candidates = onnxFile === undefined ? DEFAULT_ONNX_FILES : [onnxFile];
   for (const rel of candidates) {
     const path = resolve(dir, rel);
     if (existsSync(path) && statSync(path).isFile()) return path;

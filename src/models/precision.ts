@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { quantizeOnnxFile } from '../graph/quantize/quantize-file.js';
 import { hasFastInt8, type CpuFeatures } from '../runtime/cpu-features.js';
+import { DEFAULT_ONNX_FILES } from './model-folder.js';
 
 export const PRECISIONS = ['fp32', 'int8', 'auto'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -52,7 +53,7 @@ export async function chooseOnnxFile(dir: string, precision: Precision, onnxFile
   const root = path.resolve(dir);
   const shipped = int8Candidates(cpu).find((rel) => isFile(path.join(root, rel)));
   if (shipped !== undefined) return { onnxFile: shipped, reason: `int8: ${shipped}, the folder's file for this CPU` };
-  const source = ['onnx/model.onnx', 'model.onnx'].map((rel) => path.join(root, rel)).find(isFile);
+  const source = DEFAULT_ONNX_FILES.map((rel) => path.join(root, rel)).find(isFile);
   if (source === undefined) throw new ConfigError(`--precision ${precision}: ${root} has neither an int8 file (${int8Candidates(cpu).join(', ')}) nor onnx/model.onnx to quantize.`);
   const beside = path.join(path.dirname(source), 'model_quantized.onnx');
   const target = (await writable(path.dirname(source))) ? beside : cachedCopy(source);

@@ -1,4 +1,4 @@
-import type { EncodedSequence } from '../text/sequence.js';
+import { batchExtent, type EncodedSequence } from '../text/sequence.js';
 
 export interface BatchTensors {
   batch: number;
@@ -12,12 +12,7 @@ export interface BatchTensors {
 
 /** Right-pads a batch to its longest pair; ONNX exports of HF models take int64 inputs. */
 export function buildBatchTensors(pairs: readonly EncodedSequence[], padId: number): BatchTensors {
-  let seqLen = 0;
-  let realTokens = 0;
-  for (const p of pairs) {
-    seqLen = Math.max(seqLen, p.ids.length);
-    realTokens += p.ids.length;
-  }
+  const { longest: seqLen, real: realTokens } = batchExtent(pairs);
   const n = pairs.length * seqLen;
   const inputIds = new BigInt64Array(n).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(n);

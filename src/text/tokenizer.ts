@@ -63,7 +63,7 @@ export class TextTokenizer {
   }
 
   tokens(text: string): string[] {
-    return this.tokenizer.encode(this.prenormalize(text), { add_special_tokens: false }).tokens;
+    return this.pieces(text).tokens;
   }
 
   /** Ids and token strings of one text without special tokens, from one encoding. */

@@ -87,7 +87,7 @@ describe('errors a person can act on (issue 24)', () => {
 });
 
 describe('/health while the model loads (issue 24)', () => {
-  it('answers 503 and logs it as a request done, not an error', async () => {
+  it('answers 503 and logs it as a request done, not an error, while a failed request is still logged as one', async () => {
     const lines: Record<string, unknown>[] = [];
     const config = buildConfig({ model: await forgedModel(), workers: '1', embeddingModel: 'none', store: 'none' });
     const service = new Service(config);
@@ -99,6 +99,10 @@ describe('/health while the model loads (issue 24)', () => {
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ status: 'loading' });
       expect(lines.filter((l) => l['route'] === '/health').map((l) => [l['level'], l['msg'], l['status']])).toEqual([[30, 'request done', 503]]);
+      // A 5xx from the error path is still a failure in the log.
+      const refused = await inject(app, 'POST', '/v2/rerank', { query: 'q', documents: ['a'] });
+      expect(refused.status).toBe(503);
+      expect(lines.filter((l) => l['route'] === '/v2/rerank').map((l) => [l['level'], l['msg'], l['status'], l['code']])).toEqual([[50, 'request failed', 503, 'NOT_READY']]);
     } finally {
       await app.close();
       await service.close();

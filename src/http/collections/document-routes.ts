@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { Service } from '../../service.js';
-import { checkFilter } from '../../store/index.js';
+import { parseFilter, type ParsedFilter } from '../../store/index.js';
 import { AnyErrorBody } from '../error-schemas.js';
 import { CountRequest, CountResponse, MAX_SCROLL_LIMIT, DeleteByFilterRequest, GetDocumentsRequest, GetDocumentsResponse, PatchDocumentRequest, ScrollQuery, ScrollResponse } from './document-schemas.js';
 import { CollectionParams, DeleteDocumentsResponse, DocumentParams, idText, StoredDocumentResponse } from './schemas.js';
@@ -26,8 +26,8 @@ function limitOf(text: string | undefined): number {
   return n;
 }
 
-/** The query string's filter: JSON text, parsed here; the store checks its grammar (INVALID_FILTER). */
-function filterOf(text: string | undefined): Record<string, unknown> | undefined {
+/** The query string's filter: JSON text, parsed here into the filter AST once (INVALID_FILTER); the store takes it as parsed. */
+function filterOf(text: string | undefined): ParsedFilter | undefined {
   if (text === undefined) return undefined;
   let value: unknown;
   try {
@@ -35,8 +35,7 @@ function filterOf(text: string | undefined): Record<string, unknown> | undefined
   } catch {
     throw new InvalidArgumentError('filter must be a JSON object (URL-encoded), as /search takes it.', 'INVALID_FILTER');
   }
-  checkFilter(value);
-  return value;
+  return parseFilter(value);
 }
 
 /**
@@ -83,8 +82,7 @@ export function documentRoutes(fastify: FastifyInstance, service: Service, signa
     async (req, reply) => {
       const { store } = service.documents();
       const { filter } = req.body;
-      if (filter !== undefined) checkFilter(filter);
-      const count = await store.countMatching(req.params.name, filter, { signal: signalOf(req, reply) });
+      const count = await store.countMatching(req.params.name, filter === undefined ? undefined : parseFilter(filter), { signal: signalOf(req, reply) });
       return { count };
     },
   );
@@ -94,9 +92,7 @@ export function documentRoutes(fastify: FastifyInstance, service: Service, signa
     { config: { access: 'admin' }, schema: { summary: 'Delete the documents whose metadata matches a filter', tags, params: CollectionParams, body: DeleteByFilterRequest, response: { 200: DeleteDocumentsResponse, ...errors } } },
     async (req, reply) => {
       const { store } = service.documents();
-      const { filter } = req.body;
-      checkFilter(filter);
-      return { deleted: await store.deleteMatching(req.params.name, filter, { signal: signalOf(req, reply) }) };
+      return { deleted: await store.deleteMatching(req.params.name, parseFilter(req.body.filter), { signal: signalOf(req, reply) }) };
     },
   );
 

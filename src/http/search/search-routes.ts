@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { SearchOutcome } from '../../pipelines/search-pipeline.js';
 import { sigmoid } from '../../runtime/heads/activation.js';
 import type { Service } from '../../service.js';
-import { checkFilter } from '../../store/index.js';
+import { parseFilter } from '../../store/index.js';
 import { cachePolicy } from '../cache-control.js';
 import { commonShape, useErrorShape } from '../error-reply.js';
 import { requestSignal } from '../request-signal.js';
@@ -62,8 +62,8 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
       if (offset + topN > candidates) throw new InvalidArgumentError(offset === 0 ? `top_n (${topN}) must not exceed candidates (${candidates}).` : `offset + top_n (${offset} + ${topN}) must not exceed candidates (${candidates}): pages come from one candidate window.`);
       if (body.ef_search !== undefined && body.ef_search < candidates) throw new InvalidArgumentError(`ef_search (${body.ef_search}) must be at least candidates (${candidates}): the index returns at most ef_search rows.`);
       if (body.query.length > config.limits.maxDocumentChars) throw new InvalidArgumentError(`query has ${body.query.length} characters, over the limit of ${config.limits.maxDocumentChars}.`);
-      // Checked here too, so a bad filter is a 422 before any model or store work.
-      if (body.filter !== undefined) checkFilter(body.filter);
+      // Parsed here, once, so a bad filter is a 422 before any model or store work; the pipeline takes it as parsed.
+      const filter = body.filter === undefined ? undefined : parseFilter(body.filter);
       const vector = body.vector === undefined ? undefined : Float32Array.from(body.vector);
       if (vector !== undefined && !vector.every(Number.isFinite)) throw new InvalidArgumentError('vector must hold finite numbers.');
       const out = await search.run({
@@ -73,7 +73,7 @@ export async function searchRoutes(fastify: FastifyInstance, { service, config }
         offset,
         candidates,
         mode: body.mode ?? 'hybrid',
-        filter: body.filter,
+        filter,
         efSearch: body.ef_search,
         rrfK: body.rrf_k ?? 60,
         weights: { vector: body.weights?.vector ?? 1, lexical: body.weights?.lexical ?? 1 },
