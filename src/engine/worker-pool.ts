@@ -63,14 +63,34 @@ export class WorkerPool implements BatchRunner {
     this.slots = Array.from({ length: opts.workers }, () => this.newSlot());
   }
 
+  /**
+   * Runs one batch on a free worker. A batch whose thread dies is run once more on the thread that
+   * replaces it (scores are deterministic, so the retry answers exactly as the first run would
+   * have); a second death, or a hang, fails the batch with WORKER_FAILED.
+   */
   async run(model: number, sequences: readonly EncodedSequence[]): Promise<BatchOutput> {
     if (this.closed) throw new WorkerFailedError('The inference pool is closed.');
     const slot = this.slots.find((s) => !s.busy);
     if (slot === undefined) throw new Error(`all ${this.capacity} workers are busy; the scheduler must not send more batches than workers`);
+    slot.busy = true;
+    try {
+      const first = await this.attempt(slot, model, sequences);
+      if (first.kind === 'done') return first.output;
+      const retry = await this.attempt(slot, model, sequences);
+      this.opts.metrics.batchRetries.inc({ outcome: retry.kind === 'done' ? 'answered' : 'failed' });
+      if (retry.kind === 'done') return retry.output;
+      throw new WorkerFailedError('An inference worker crashed on this batch twice (it was run again on a fresh worker); retry the request.', retry.cause);
+    } finally {
+      slot.busy = false;
+    }
+  }
+
+  /** One run of the batch on the slot's current thread; a crash is returned so that run() can try once more. */
+  private async attempt(slot: Slot, model: number, sequences: readonly EncodedSequence[]): Promise<{ kind: 'done'; output: BatchOutput } | { kind: 'crashed'; cause: unknown }> {
+    // Packed per attempt: the first attempt's buffers went to the thread that died.
     const batch = packBatch(sequences);
     const startedBefore = Atomics.load(slot.state, WORKER_STATE.started);
     const task = slot.piscina.run({ model, batch }, { transferList: batchTransferList(batch) });
-    slot.busy = true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       const watch = (): void => {
@@ -89,12 +109,11 @@ export class WorkerPool implements BatchRunner {
       reply = await Promise.race([task, timedOut]);
     } catch (err) {
       if (this.closed) throw new WorkerFailedError('The inference pool closed during the batch.', err);
-      // The thread died; piscina has already started its replacement.
+      // The thread died; piscina has already started its replacement in this slot.
       this.opts.metrics.workerRestarts.inc({ reason: 'crash' });
-      throw new WorkerFailedError('An inference worker crashed and was replaced; retry the request.', err);
+      return { kind: 'crashed', cause: err };
     } finally {
       clearTimeout(timer);
-      slot.busy = false;
     }
     if (reply === 'timeout') {
       this.opts.metrics.workerRestarts.inc({ reason: 'hang' });
@@ -102,7 +121,7 @@ export class WorkerPool implements BatchRunner {
       throw new WorkerFailedError(`An inference worker ran one batch for over ${this.opts.workerTimeoutMs} ms and was replaced; retry the request.`);
     }
     if (!reply.ok) throw reply.invalid === true ? new ModelOutputInvalidError(reply.message) : new ModelRunError(`inference failed in a worker: ${reply.message}`);
-    return { output: reply.output, width: reply.width, seconds: reply.seconds };
+    return { kind: 'done', output: { output: reply.output, width: reply.width, seconds: reply.seconds } };
   }
 
   /**

@@ -212,7 +212,7 @@ describe('the pace after a worker is replaced (issue 11)', () => {
 
   it('a replacement worker reports the session time of its first batch, not its model load', async () => {
     t = await startEngine(dir, { workers: '1', batchWaitMs: '0' });
-    t.failNextBatch('exit');
+    t.failNextBatch('exit', 2);
     await expect(t.rerank(makeJob(5, 1))).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     const before = await histogram(t.metrics.stageDuration, { stage: 'inference' });
     // One batch (documents of one length) on the replacement, which is still loading its session.

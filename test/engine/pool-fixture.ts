@@ -43,8 +43,8 @@ export interface TestEngine {
   pool: WorkerPool;
   metrics: Metrics;
   rerank(job: EncodeJob, signal?: AbortSignal): ReturnType<PoolEngine['run']>;
-  /** The next batch a worker starts makes that worker fail this way, for real. */
-  failNextBatch(fault: WorkerFault): void;
+  /** The next batch a worker starts (the next `times` batches) makes that worker fail this way, for real. */
+  failNextBatch(fault: WorkerFault, times?: number): void;
 }
 
 /** The workers run the faulty-worker fixture, which is the real worker until a test asks it to fail. */
@@ -59,7 +59,7 @@ export async function startEngine(dir: string, settings: RawSettings): Promise<T
   process.env['RERANKER_TEST_FAULT_FILE'] = faultFile;
   const { engine, pool } = await createPoolEngine(models, engineSettings(config), metrics, { workerScript: FAULTY_WORKER });
   const id = models[0]?.id ?? 'reranker';
-  return { engine, pool, metrics, rerank: (job, signal) => engine.run(id, job, signal), failNextBatch: (fault) => writeFileSync(faultFile, fault) };
+  return { engine, pool, metrics, rerank: (job, signal) => engine.run(id, job, signal), failNextBatch: (fault, times = 1) => writeFileSync(faultFile, `${fault} ${times}`) };
 }
 
 /** Scores computed alone, on the main thread: the reference the pool must match. */
