@@ -38,11 +38,20 @@ export const STATUS_BY_CODE = {
   SERVER_BUSY: 503,
   EMBEDDER_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
+  STORE_READ_ONLY: 503,
+  STORE_RECOVERING: 503,
+  STORE_CONNECTIONS_EXHAUSTED: 503,
+  STORE_IO_ERROR: 500,
+  STORE_FULL: 507,
   DEADLINE_EXCEEDED: 504,
   STORE_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
+
+/** What a failed store call answers (store/sql/store-errors.ts); INTERNAL is a store error nothing classifies. */
+export const STORE_ERROR_CODES = ['STORE_FULL', 'STORE_READ_ONLY', 'STORE_RECOVERING', 'STORE_CONNECTIONS_EXHAUSTED', 'STORE_IO_ERROR', 'STORE_UNAVAILABLE', 'STORE_TIMEOUT', 'INTERNAL'] as const satisfies readonly ErrorCode[];
+export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
 /** TEI clients branch on `error_type`; these are the values TEI itself sends. */
 export type TeiErrorType = 'Validation' | 'Empty' | 'Overloaded' | 'Backend' | 'Tokenizer' | 'Unhealthy';
@@ -83,6 +92,11 @@ const TEI_TYPE_BY_CODE: Record<ErrorCode, TeiErrorType> = {
   SERVER_BUSY: 'Overloaded',
   EMBEDDER_UNAVAILABLE: 'Unhealthy',
   STORE_UNAVAILABLE: 'Unhealthy',
+  STORE_READ_ONLY: 'Unhealthy',
+  STORE_RECOVERING: 'Unhealthy',
+  STORE_CONNECTIONS_EXHAUSTED: 'Overloaded',
+  STORE_IO_ERROR: 'Backend',
+  STORE_FULL: 'Backend',
   DEADLINE_EXCEEDED: 'Backend',
   STORE_TIMEOUT: 'Backend',
 };
@@ -145,6 +159,17 @@ export class ConflictError extends RerankerError {
 export class StoreUnavailableError extends RerankerError {
   constructor(message: string, cause?: unknown, retryAfter = 1) {
     super('STORE_UNAVAILABLE', message, { cause, retryAfter });
+  }
+}
+
+/**
+ * The store is there but cannot do what was asked (issue 23): its disk is full (507), it is read-only
+ * or recovering, it has no connection to spare (503 with Retry-After), or its files cannot be read
+ * or written (500). The message says what to do; the driver's words stay in `cause` and the log.
+ */
+export class StoreFaultError extends RerankerError {
+  constructor(code: 'STORE_FULL' | 'STORE_READ_ONLY' | 'STORE_RECOVERING' | 'STORE_CONNECTIONS_EXHAUSTED' | 'STORE_IO_ERROR', message: string, cause: unknown, retryAfter?: number) {
+    super(code, message, retryAfter === undefined ? { cause } : { cause, retryAfter });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { STATUS_BY_CODE, type ErrorCode } from './errors.js';
+import { STATUS_BY_CODE, STORE_ERROR_CODES, type ErrorCode, type StoreErrorCode } from './errors.js';
 
 /** Every metric the service exports, on one injected registry; names carry the prefix, times are seconds. */
 export const METRIC_PREFIX = 'reranker_';
@@ -84,6 +84,7 @@ export class Metrics {
   readonly workerRestarts: KnownCounter<{ reason: WorkerRestartReason }>;
   readonly batchIsolations: Counter<'model'>;
   readonly batchRetries: KnownCounter<{ outcome: 'answered' | 'failed' }>;
+  readonly storeErrors: KnownCounter<{ code: StoreErrorCode }>;
   readonly authFailures: KnownCounter<{ reason: AuthFailureReason }>;
   readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
@@ -107,6 +108,7 @@ export class Metrics {
     this.workerRestarts = new Counter({ name: `${p}worker_restarts_total`, help: 'Inference workers replaced after a crash or hang', labelNames: ['reason'], registers });
     this.batchIsolations = new Counter({ name: `${p}batch_isolations_total`, help: 'Batches ONNX Runtime refused whose requests were run again apart, so only the one it cannot score fails', labelNames: ['model'], registers });
     this.batchRetries = new Counter({ name: `${p}batch_retries_total`, help: 'Batches run once more on a fresh worker after their worker thread died, by outcome (answered, failed)', labelNames: ['outcome'], registers });
+    this.storeErrors = new Counter({ name: `${p}store_errors_total`, help: 'Failed document store calls by the code they answered (STORE_FULL, STORE_UNAVAILABLE, ...; INTERNAL when unclassified); the log keeps the driver message', labelNames: ['code'], registers });
     this.authFailures = new Counter({ name: `${p}auth_failures_total`, help: 'Requests refused for their API key, by reason (missing, invalid, forbidden)', labelNames: ['reason'], registers });
     this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
@@ -115,6 +117,7 @@ export class Metrics {
     for (const reason of WORKER_RESTART_REASONS) this.workerRestarts.inc({ reason }, 0);
     for (const reason of AUTH_FAILURE_REASONS) this.authFailures.inc({ reason }, 0);
     for (const outcome of ['answered', 'failed'] as const) this.batchRetries.inc({ outcome }, 0);
+    for (const code of STORE_ERROR_CODES) this.storeErrors.inc({ code }, 0);
   }
 
   /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */

@@ -117,7 +117,7 @@ export class Service {
     }
     const log = this.log('store');
     try {
-      return await openStore(this.config.store, { log });
+      return await openStore(this.config.store, { log, onError: (code) => this.metrics.storeErrors.inc({ code }) });
     } catch (err) {
       this.storeProblem = `The document store could not be opened: ${(err as Error).message}`;
       log.warn({ err: (err as Error).message }, 'no document store: /search and /collections answer 503 STORE_UNAVAILABLE');

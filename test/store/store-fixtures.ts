@@ -61,8 +61,8 @@ export async function adminSql(sql: string): Promise<void> {
 }
 
 /** A database of its own on STORE_TEST_URL's server, for a test whose public schema or listings no other test file may touch. */
-export async function privateDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  await adminSql(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+export async function privateDatabase(name: string, tablespace?: string): Promise<{ url: string; drop(): Promise<void> }> {
+  await adminSql(`CREATE DATABASE ${pg.escapeIdentifier(name)}${tablespace === undefined ? '' : ` TABLESPACE ${pg.escapeIdentifier(tablespace)}`}`);
   const url = new URL(STORE_TEST_URL);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => adminSql(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`) };

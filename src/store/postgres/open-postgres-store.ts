@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { StoreSettings } from '../../config.js';
-import { StoreUnavailableError } from '../../errors.js';
+import { RerankerError } from '../../errors.js';
 import type { OpenStoreOptions } from '../open-store-options.js';
 import { guard } from '../sql/pool-guard.js';
 import { SqlDocumentStore } from '../sql/sql-document-store.js';
@@ -48,12 +48,13 @@ export async function openPostgresStore(url: string, settings: StoreSettings, op
       await client.end().catch(() => undefined);
     }
   };
-  const runner = new SqlRunner(pool, { store, timeoutMs: settings.timeoutMs, cancel, log: opts.log });
+  const runner = new SqlRunner(pool, { store, timeoutMs: settings.timeoutMs, cancel, log: opts.log, onError: opts.onError });
   const documents = new SqlDocumentStore({ kind: 'postgres', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema });
   try {
     await documents.prepare();
   } catch (err) {
-    if (err instanceof StoreUnavailableError && isConnectionError(err.cause)) {
+    // Unreachable, recovering or out of connections: a state that passes, so the store opens and answers 503 meanwhile.
+    if (err instanceof RerankerError && err.statusCode === 503 && isConnectionError(err.cause)) {
       opts.log?.warn({ store, err: err.message }, 'the document store is unreachable; store calls answer 503 until it is back');
       return documents;
     }

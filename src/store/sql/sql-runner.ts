@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import pgvector from 'pgvector/pg';
-import { StoreTimeoutError } from '../../errors.js';
+import { RerankerError, STORE_ERROR_CODES, StoreTimeoutError, type StoreErrorCode } from '../../errors.js';
 import type { CallOptions, StoreLog } from '../document-store.js';
 import { isConnectionError, toStoreError } from './store-errors.js';
 
@@ -18,6 +18,8 @@ export interface SqlRunnerOptions {
    */
   cancel: ((pid: number) => Promise<void>) | undefined;
   log?: StoreLog | undefined;
+  /** Told the code of every failed call's answer (INTERNAL for an error nothing classifies); metrics count them. */
+  onError?: ((code: StoreErrorCode) => void) | undefined;
 }
 
 export interface RunOptions extends CallOptions {
@@ -140,10 +142,22 @@ export class SqlRunner {
         throw err;
       }
     } catch (err) {
-      throw toStoreError(err, this.opts.store);
+      const mapped = toStoreError(err, this.opts.store);
+      this.count(mapped);
+      throw mapped;
     } finally {
       interrupt.clear();
     }
+  }
+
+  private count(err: unknown): void {
+    if (this.opts.onError === undefined) return;
+    if (!(err instanceof RerankerError)) return this.opts.onError('INTERNAL');
+    const code = STORE_ERROR_CODES.find((c) => c === err.code);
+    if (code === undefined) return;
+    // The driver's own words, for whoever frees the disk; an unreachable store is logged where it is noticed.
+    if (code === 'STORE_FULL' || code === 'STORE_IO_ERROR' || code === 'STORE_READ_ONLY') this.opts.log?.warn({ err: err.cause instanceof Error ? err.cause.message : String(err.cause), code }, err.message);
+    this.opts.onError(code);
   }
 
   private async transaction<T>(lease: Lease, work: (client: pg.PoolClient) => Promise<T>, limit: number | null): Promise<T> {
