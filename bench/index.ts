@@ -6,7 +6,9 @@ import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine, theoreticalPeak } from './machine.js';
-import { renderMarkdown, replaceSection, type BenchReport } from './markdown.js';
+import { renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
+import { renderSoak, runSoak } from './soak.js';
+import { renderMemory, runMemoryBench } from './memory.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
 import { postgresAnswers, renderSearch, runSearchBench, type SearchReport } from './search.js';
@@ -49,11 +51,39 @@ async function ensureModel(dir: string): Promise<void> {
   }
 }
 
+/** The soak runs alone (it saturates the machine for its whole length) and has a section of its own in the markdown. */
+async function soak(opts: ReturnType<typeof parseBenchOptions>, modelDir: string): Promise<void> {
+  const embedderDir = path.resolve(opts.embedder);
+  await ensureEmbedder(embedderDir);
+  const postgresUrl = opts.storeUrl !== undefined && opts.soakStore === 'postgres' && (await postgresAnswers(opts.storeUrl)) ? opts.storeUrl : undefined;
+  if (opts.soakStore === 'postgres' && postgresUrl === undefined) throw new Error(`--soak-store postgres: no Postgres with pgvector answers at ${opts.storeUrl ?? '(none)'}`);
+  const report = await runSoak({ rerankerDir: modelDir, embedderDir, minutes: opts.soakMinutes, clients: opts.soakClients, postgresUrl, seed: opts.seed, cacheMb: opts.soakCacheMb, log });
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const markdown = [SOAK_MARKERS.start, `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${describeMachine()} with \`${command}\`.`, '', ...renderSoak(report), SOAK_MARKERS.end, ''].join('\n');
+  process.stdout.write(markdown);
+  if (opts.write !== undefined) {
+    const existing = existsSync(opts.write) ? await readFile(opts.write, 'utf8') : '';
+    await writeFile(opts.write, replaceSection(existing, markdown, SOAK_MARKERS));
+    log(`wrote the soak into ${opts.write}`);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseBenchOptions(process.argv);
   if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing; run `npm run build` first (npm run bench does)');
   const modelDir = path.resolve(opts.model);
   await ensureModel(modelDir);
+  if (opts.sections.includes('soak')) {
+    await soak(opts, modelDir);
+    if (opts.sections.length === 1) return;
+  }
+  if (opts.sections.includes('memory')) {
+    const embedderDir = path.resolve(opts.embedder);
+    await ensureEmbedder(embedderDir);
+    const lines = renderMemory(await runMemoryBench({ rerankerDir: modelDir, embedderDir, log }));
+    process.stdout.write(`### Where the memory goes (${describeMachine()})\n\n${lines.join('\n')}\n\n`);
+    if (opts.sections.every((s) => s === 'memory' || s === 'soak')) return;
+  }
   const work = prepareWorkload(modelDir, opts.queries, opts.seed);
   const arch = architectureOf(work.spec.folder.config);
   log(`${work.queries.length} queries x ${DOCS_PER_QUERY} documents, ${work.realTokens} tokens`);

@@ -150,9 +150,12 @@ export function renderMarkdown(r: BenchReport): string {
 }
 
 /** Replaces the marked section of a markdown file, or appends one. */
-export function replaceSection(document: string, section: string): string {
-  const start = document.indexOf(SECTION_START);
-  const end = document.indexOf(SECTION_END);
+export function replaceSection(document: string, section: string, markers: { start: string; end: string } = { start: SECTION_START, end: SECTION_END }): string {
+  const start = document.indexOf(markers.start);
+  const end = document.indexOf(markers.end);
   if (start < 0 || end < start) return `${document.trimEnd()}\n\n${section}`;
-  return `${document.slice(0, start)}${section.trimEnd()}${document.slice(end + SECTION_END.length)}`;
+  return `${document.slice(0, start)}${section.trimEnd()}${document.slice(end + markers.end.length)}`;
 }
+
+/** The soak's own markers: a soak run rewrites its section alone. */
+export const SOAK_MARKERS = { start: '<!-- bench:soak:start -->', end: '<!-- bench:soak:end -->' };

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 
 /** Parts of the benchmark that can run on their own (`--only`). */
-export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients'] as const;
+export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak'] as const;
 export type Section = (typeof SECTIONS)[number];
+/** What runs without --only: every section but the soak (20 minutes of its own) and the memory steps (their own markdown). */
+const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => s !== 'soak' && s !== 'memory');
 
 export interface BenchOptions {
   model: string;
@@ -18,6 +20,12 @@ export interface BenchOptions {
   gemmSeconds: number;
   accuracyQueries: number;
   write: string | undefined;
+  /** The soak's length and clients. */
+  soakMinutes: number;
+  soakClients: number;
+  soakCacheMb: number;
+  /** The soak's store: the embedded one (default) or --store-url's Postgres. */
+  soakStore: 'pglite' | 'postgres';
 }
 
 export const DEFAULT_MODEL_DIR = 'models/bench-minilm-l6';
@@ -29,6 +37,10 @@ function positive(flag: string, value: string): number {
   return n;
 }
 
+function badStore(value: string): never {
+  throw new Error(`--soak-store must be pglite or postgres, got ${value}`);
+}
+
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const cmd = new Command('bench')
     .description('benchmark this service against transformers.js and plain onnxruntime-node, fp32 and int8, on one generated workload')
@@ -36,15 +48,19 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--embedding-model <dir>', `embedding model folder (forged as embed-minilm-l6 when it is ${DEFAULT_EMBEDDER_DIR} and missing)`, DEFAULT_EMBEDDER_DIR)
     .option('--search-docs <n>', 'documents in the search section\'s generated collection (default 100000, 5000 with --quick)')
     .option('--store-url <url>', 'Postgres with pgvector for the search section (default: postgres://postgres@127.0.0.1:5432/test when it answers; none to skip)')
-    .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all)`)
+    .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all but memory and soak)`)
     .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
     .option('--seed <n>', 'workload seed', '1')
+    .option('--soak-minutes <n>', 'how long the soak runs (default 20, 3 with --quick)')
+    .option('--soak-clients <n>', 'closed-loop clients of the soak', '4')
+    .option('--soak-cache-mb <n>', 'the soak service\'s cache (--cache-max-bytes) in MiB; 0 for none', '64')
+    .option('--soak-store <store>', 'the soak\'s store: pglite (embedded, default) or postgres (--store-url)', 'pglite')
     .option('--quick', 'a shorter run (~15-20 minutes on 2 cores): fewer queries, 5,000 search documents, shorter GEMM timing, smaller accuracy check')
     .option('--write [file]', 'also rewrite the marked section of this markdown file (default BENCHMARKS.md)')
     .parse(argv);
-  const o = cmd.opts<{ model: string; embeddingModel: string; only?: string; queries?: string; searchDocs?: string; storeUrl?: string; seed: string; quick?: boolean; write?: string | boolean }>();
+  const o = cmd.opts<{ model: string; embeddingModel: string; only?: string; queries?: string; searchDocs?: string; storeUrl?: string; seed: string; quick?: boolean; write?: string | boolean; soakMinutes?: string; soakClients: string; soakStore: string; soakCacheMb: string }>();
   const quick = o.quick === true;
-  const sections = (o.only?.split(',').map((x) => x.trim()) ?? [...SECTIONS]) as Section[];
+  const sections = (o.only?.split(',').map((x) => x.trim()) ?? [...DEFAULT_SECTIONS]) as Section[];
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
   return {
     model: o.model,
@@ -58,5 +74,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     gemmSeconds: quick ? 1 : 3,
     accuracyQueries: quick ? 3 : 20,
     write: o.write === undefined || o.write === false ? undefined : o.write === true ? 'BENCHMARKS.md' : o.write,
+    soakMinutes: o.soakMinutes === undefined ? (quick ? 3 : 20) : positive('--soak-minutes', o.soakMinutes),
+    soakClients: positive('--soak-clients', o.soakClients),
+    soakCacheMb: o.soakCacheMb === '0' ? 0 : positive('--soak-cache-mb', o.soakCacheMb),
+    soakStore: o.soakStore === 'postgres' ? 'postgres' : o.soakStore === 'pglite' ? 'pglite' : badStore(o.soakStore),
   };
 }

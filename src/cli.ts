@@ -10,6 +10,7 @@ import { chooseOnnxFile } from './models/precision.js';
 import { cpuFeatures } from './runtime/cpu-features.js';
 import { renderOpenapi } from './openapi-export.js';
 import { runIngest } from './tools/ingest/ingest-command.js';
+import { runExport, runImport } from './tools/snapshot/snapshot-command.js';
 import { runOptimizeCommand } from './tools/optimize/command.js';
 import { REWRITES } from './graph/rewrites/index.js';
 import { runQuantizeCommand } from './tools/quantize/command.js';
@@ -186,6 +187,43 @@ addSettings(
       (msg) => process.stderr.write(`${msg}\n`),
     );
     process.stdout.write(`ingested ${totals.documents} documents into ${raw.collection} in ${totals.seconds.toFixed(1)} s (${(totals.documents / Math.max(totals.seconds, 1e-9)).toFixed(0)} documents/s)\n`);
+    process.exit(0);
+  } catch (err) {
+    fail(err);
+  }
+});
+
+const STORE_SETTINGS = ['store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'storeSchema', 'apiKey', 'adminApiKey'] as const;
+
+addSettings(
+  program
+    .command('export')
+    .description('write a collection (settings, documents, metadata, vectors) as an NDJSON snapshot, streamed; gzip when --out ends in .gz')
+    .requiredOption('--collection <name>', 'the collection to export')
+    .option('--out <file>', 'where to write it (- for stdout)', '-')
+    .option('--url <url>', 'a running service to export from (GET /collections/NAME/export); without it the store is opened here, which needs the service stopped when it uses the embedded store'),
+  [...STORE_SETTINGS],
+).action(async (raw: RawSettings & { collection: string; out: string; url?: string }) => {
+  try {
+    await runExport({ collection: raw.collection, out: raw.out, url: raw.url }, buildConfig(raw), (msg) => process.stderr.write(`${msg}\n`));
+    process.exit(0);
+  } catch (err) {
+    fail(err);
+  }
+});
+
+addSettings(
+  program
+    .command('import')
+    .description('read an NDJSON snapshot (from `reranker export`, plain or gzip) into a new or empty collection with its settings')
+    .argument('<file>', 'the snapshot (- for stdin)')
+    .option('--collection <name>', 'import under this name (default: the snapshot\'s; required with --url)')
+    .option('--url <url>', 'a running service to import through (POST /collections/NAME/import); without it the store is opened here'),
+  [...STORE_SETTINGS],
+).action(async (file: string, raw: RawSettings & { collection?: string; url?: string }) => {
+  try {
+    const result = await runImport({ file, collection: raw.collection, url: raw.url }, buildConfig(raw), (msg) => process.stderr.write(`${msg}\n`));
+    process.stdout.write(`imported ${result.documents} documents into ${result.collection}\n`);
     process.exit(0);
   } catch (err) {
     fail(err);

@@ -120,6 +120,11 @@ export class RerankerError extends Error {
   }
 }
 
+/** The same error with words before its message (e.g. how much of a bulk write was committed before it). */
+export function withMessagePrefix(err: RerankerError, prefix: string): RerankerError {
+  return new RerankerError(err.code, prefix + err.message, { cause: err.cause, ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }) });
+}
+
 export class InvalidRequestError extends RerankerError {
   constructor(message: string, code: 'INVALID_REQUEST' | 'EMPTY_QUERY' | 'EMPTY_DOCUMENTS' | 'EMPTY_INPUT' = 'INVALID_REQUEST') {
     super(code, message);

@@ -42,6 +42,9 @@ export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 /** Why the worker pool replaced a worker (engine/worker-pool.ts). */
 export const WORKER_RESTART_REASONS = ['crash', 'hang'] as const;
 export type WorkerRestartReason = (typeof WORKER_RESTART_REASONS)[number];
+/** The store pool's gauge (reranker_store_connections). */
+export const STORE_CONNECTION_STATES = ['total', 'idle', 'waiting'] as const;
+export type StoreConnectionState = (typeof STORE_CONNECTION_STATES)[number];
 export const CACHE_RESULTS = ['hit', 'miss'] as const;
 /** The value kind a model's cache scope stores (cache/codecs.ts). */
 export const CACHE_KIND_BY_MODEL = { reranker: 'score', embedder: 'vector' } as const;
@@ -85,6 +88,9 @@ export class Metrics {
   readonly batchIsolations: Counter<'model'>;
   readonly batchRetries: KnownCounter<{ outcome: 'answered' | 'failed' }>;
   readonly storeErrors: KnownCounter<{ code: StoreErrorCode }>;
+  readonly storeConnections: Gauge<'state'>;
+  /** Read at each scrape for reranker_store_connections; set once the store is open. */
+  storeConnectionsSource: (() => Record<StoreConnectionState, number>) | undefined;
   readonly authFailures: KnownCounter<{ reason: AuthFailureReason }>;
   readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
@@ -109,6 +115,16 @@ export class Metrics {
     this.batchIsolations = new Counter({ name: `${p}batch_isolations_total`, help: 'Batches ONNX Runtime refused whose requests were run again apart, so only the one it cannot score fails', labelNames: ['model'], registers });
     this.batchRetries = new Counter({ name: `${p}batch_retries_total`, help: 'Batches run once more on a fresh worker after their worker thread died, by outcome (answered, failed)', labelNames: ['outcome'], registers });
     this.storeErrors = new Counter({ name: `${p}store_errors_total`, help: 'Failed document store calls by the code they answered (STORE_FULL, STORE_UNAVAILABLE, ...; INTERNAL when unclassified); the log keeps the driver message', labelNames: ['code'], registers });
+    this.storeConnections = new Gauge({
+      name: `${p}store_connections`,
+      help: 'The document store\'s connection pool at scrape time: connections open (total), idle among them, callers waiting for one',
+      labelNames: ['state'],
+      registers,
+      collect: () => {
+        const now = this.storeConnectionsSource?.();
+        if (now !== undefined) for (const state of STORE_CONNECTION_STATES) this.storeConnections.set({ state }, now[state]);
+      },
+    });
     this.authFailures = new Counter({ name: `${p}auth_failures_total`, help: 'Requests refused for their API key, by reason (missing, invalid, forbidden)', labelNames: ['reason'], registers });
     this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });

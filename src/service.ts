@@ -117,7 +117,9 @@ export class Service {
     }
     const log = this.log('store');
     try {
-      return await openStore(this.config.store, { log, onError: (code) => this.metrics.storeErrors.inc({ code }) });
+      const store = await openStore(this.config.store, { log, onError: (code) => this.metrics.storeErrors.inc({ code }) });
+      if (store !== undefined) this.metrics.storeConnectionsSource = () => store.connections();
+      return store;
     } catch (err) {
       this.storeProblem = `The document store could not be opened: ${(err as Error).message}`;
       log.warn({ err: (err as Error).message }, 'no document store: /search and /collections answer 503 STORE_UNAVAILABLE');

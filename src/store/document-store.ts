@@ -159,6 +159,8 @@ export interface ScrollPage {
   /** The last id of the previous page; none for the first page. */
   after?: string | undefined;
   filter?: Filter | ParsedFilter | undefined;
+  /** Also each document's chunks with their embeddings (snapshots). */
+  vectors?: boolean | undefined;
 }
 
 export interface UpsertResult {
@@ -174,6 +176,8 @@ export interface DocumentStore {
 
   /** Throws StoreUnavailableError while the store cannot be reached; readiness checks use it. */
   ping(options?: CallOptions): Promise<void>;
+  /** The connection pool now: connections open, idle among them, and callers waiting for one. */
+  connections(): StoreConnections;
 
   /** Idempotent for the same settings; ConflictError COLLECTION_CONFLICT when they differ. */
   createCollection(def: CollectionDefinition, options?: CallOptions): Promise<Collection>;
@@ -216,6 +220,12 @@ export interface DocumentStore {
 
   /** Closes connections; for the embedded store also stops its worker and closes the data directory cleanly. */
   close(): Promise<void>;
+}
+
+export interface StoreConnections {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /** Optional per-stage timings in seconds: 'vector_search', 'lexical_search', 'upsert_batch', 'index_build'. */

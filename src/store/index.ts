@@ -19,6 +19,7 @@ export type {
   SearchHit,
   SearchOptions,
   SearchScope,
+  StoreConnections,
   StoredDocument,
   StoreLog,
   UpsertOptions,

@@ -79,6 +79,9 @@ const TRAFFIC: Call[] = [
   { route: 'patch /collections/{name}/documents/{id}', url: '/collections/dashboard/documents/d1', body: (r) => ({ metadata: { round: r } }), status: 200 },
   { route: 'post /collections/{name}/documents/delete', url: '/collections/dashboard/documents/delete', body: () => ({ filter: { round: -1 } }), status: 200 },
   { route: 'post /tokenize', body: (r) => ({ inputs: documents(r) }), status: 200 },
+  { route: 'get /collections/{name}/export', url: '/collections/dashboard/export', status: 200 },
+  // A snapshot is NDJSON; this client sends JSON, which the route refuses with a 400 that names the type.
+  { route: 'post /collections/{name}/import', url: '/collections/dashboard-copy/import', body: () => ({}), status: 400 },
   { route: 'delete /collections/{name}/documents', url: '/collections/dashboard/documents', body: () => ({ ids: ['d2'] }), status: 200 },
   { route: 'delete /collections/{name}', url: '/collections/dashboard', status: 200 },
   { route: 'get /health', status: 200 },

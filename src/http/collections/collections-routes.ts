@@ -2,12 +2,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { Config } from '../../config.js';
-import { InvalidArgumentError, NotFoundError, RerankerError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, RerankerError, withMessagePrefix } from '../../errors.js';
 import type { IngestDocument, IngestResult } from '../../pipelines/ingest-pipeline.js';
 import type { Service } from '../../service.js';
 import type { Collection, DocumentStore } from '../../store/index.js';
 import { ndjsonLines } from './ndjson.js';
 import { documentRoutes } from './document-routes.js';
+import { snapshotRoutes } from './snapshot-routes.js';
 import { commonShape, useErrorShape } from '../error-reply.js';
 import { requestSignal } from '../request-signal.js';
 import { AnyErrorBody } from '../error-schemas.js';
@@ -154,7 +155,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
           await ingest.finish(collection, signal);
         } catch (err) {
           // Batches before the failure are committed; say how many, so a client can resume.
-          if (err instanceof RerankerError && total.upserted > 0) throw withPrefix(err, `after ${total.upserted} documents were upserted: `);
+          if (err instanceof RerankerError && total.upserted > 0) throw withMessagePrefix(err, `after ${total.upserted} documents were upserted: `);
           throw err;
         }
       } else {
@@ -183,6 +184,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
   });
 
   documentRoutes(fastify, service, signalOf);
+  snapshotRoutes(fastify, service, config, signalOf);
 }
 
 function isNdjson(req: FastifyRequest): boolean {
@@ -201,7 +203,3 @@ function firstError(errors: readonly { instancePath?: string; message?: string }
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
-function withPrefix(err: RerankerError, prefix: string): RerankerError {
-  const copy = new RerankerError(err.code, prefix + err.message, { cause: err.cause, ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }) });
-  return copy;
-}

@@ -34,7 +34,7 @@ function selectDocuments(rel: Relation): string {
  * Up to `limit` documents matching the filter with ids after `after`, by id: keyset pagination, so a
  * scroll returns every document that exists throughout it exactly once, whatever is written meanwhile.
  */
-export async function scrollDocuments(c: pg.ClientBase, rel: Relation, filter: CompiledFilter, after: string | undefined, limit: number): Promise<StoredDocument[]> {
+export async function scrollDocuments(c: pg.ClientBase, rel: Relation, filter: CompiledFilter, after: string | undefined, limit: number, vectors = false): Promise<StoredDocument[]> {
   const p = new SqlParams(filter.values);
   const from = after === undefined ? 'TRUE' : `${rel.id} > ${p.add(after)}`;
   // The database's own collation, as the primary key's index has it, so a page is an index range scan.
@@ -42,7 +42,24 @@ export async function scrollDocuments(c: pg.ClientBase, rel: Relation, filter: C
     `${selectDocuments(rel)} WHERE ${firstChunk(rel)} AND ${filter.sql} AND ${from} ORDER BY ${rel.id} LIMIT ${p.add(limit)}`,
     p.values,
   );
-  return rows.map(documentOf);
+  const docs = rows.map(documentOf);
+  if (vectors && docs.length > 0) await attachChunks(c, rel, docs);
+  return docs;
+}
+
+/** Every chunk of these documents with its embedding, in chunk order, in one query. */
+async function attachChunks(c: pg.ClientBase, rel: Relation, docs: StoredDocument[]): Promise<void> {
+  // The runner registered pgvector's type parser, so embeddings arrive as number[].
+  const { rows } = await c.query<{ id: string; chunk: number; text: string; embedding: number[] }>(
+    `SELECT ${rel.id} AS id, ${rel.chunk} AS chunk, ${rel.text} AS text, ${rel.embedding} AS embedding FROM ${rel.from} WHERE ${rel.id} = ANY($1::text[]) ORDER BY 1, 2`,
+    [docs.map((d) => d.id)],
+  );
+  const byId = new Map(docs.map((d) => [d.id, d]));
+  for (const r of rows) {
+    const doc = byId.get(r.id);
+    if (doc === undefined) continue;
+    (doc.chunks ??= []).push({ index: r.chunk, text: r.text, embedding: Float32Array.from(r.embedding) });
+  }
 }
 
 /** The documents of these ids that exist, in the order asked (an id asked twice comes once). */

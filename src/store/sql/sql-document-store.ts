@@ -2,7 +2,7 @@ import pg from 'pg';
 import { ConflictError, InvalidArgumentError, RerankerError } from '../../errors.js';
 import { resolveDefinition } from '../collection-definition.js';
 import { checkDocumentId, checkMetadataObject } from '../document-input.js';
-import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, ScrollPage, SearchHit, SearchOptions, SearchScope, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from '../document-store.js';
+import type { CallOptions, Collection, CollectionDefinition, DocumentInput, DocumentStore, ObserveStage, ScrollPage, SearchHit, SearchOptions, SearchScope, StoreConnections, StoreLog, StoredDocument, UpsertOptions, UpsertResult } from '../document-store.js';
 import type { Filter, ParsedFilter } from '../filter-ast.js';
 import { toParsedFilter } from '../filter-parse.js';
 import { checkEfSearch, checkQuery, type SearchQuery } from '../search-request.js';
@@ -89,6 +89,11 @@ export class SqlDocumentStore implements DocumentStore {
   private async run<T>(work: (client: pg.PoolClient, facts: StoreFacts) => Promise<T>, options: CallOptions & { timeoutMs?: number | null } = {}): Promise<T> {
     const facts = await this.prepare(options);
     return this.runner.run((client) => work(client, facts), options);
+  }
+
+  connections(): StoreConnections {
+    const { pool } = this.opts;
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
   }
 
   async ping(options: CallOptions = {}): Promise<void> {
@@ -182,7 +187,7 @@ export class SqlDocumentStore implements DocumentStore {
     const filter = parsedOrNone(page.filter);
     return this.run(async (c) => {
       const rel = relationOf(await requireCollection(c, name));
-      return scrollDocuments(c, rel, compiledOver(rel, filter), page.after, page.limit);
+      return scrollDocuments(c, rel, compiledOver(rel, filter), page.after, page.limit, page.vectors === true);
     }, options);
   }
 
