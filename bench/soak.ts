@@ -179,7 +179,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const ticker = (async () => {
       while (!stopped) {
         await new Promise((r) => setTimeout(r, Math.min(60_000, Math.max(0, endAt - performance.now()))));
-        if (performance.now() >= endAt) stopped = true;
+        // A remainder under a second is the last minute's, not a minute of its own.
+        if (endAt - performance.now() < 1000) stopped = true;
         await sample();
       }
     })();

@@ -63,6 +63,10 @@ export class ModelSession {
       const options: ort.InferenceSession.SessionOptions = {
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
+        // Every batch has its own shape, and a memory pattern is planned (and its block taken from
+        // the arena) per shape: the soak's RSS grew 5x faster with it (issue 23, BENCHMARKS.md), at
+        // the same request rate. The arena itself stays: without it RSS was higher and grew as fast.
+        enableMemPattern: false,
         interOpNumThreads: 1,
         ...(settings.threads === undefined ? {} : { intraOpNumThreads: settings.threads }),
       };
