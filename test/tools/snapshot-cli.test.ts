@@ -75,6 +75,35 @@ describe('GET /collections/{name}/export and POST /collections/{name}/import', (
     expect(notOne.statusCode).toBe(422);
     expect(notOne.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('snapshot line 1') } });
 
+    // Hostile snapshots: each refused with a 4xx and a stable code, each into a collection of its own.
+    const header = out.split('\n')[0] as string;
+    const doc = (over: Record<string, unknown>) => JSON.stringify({ type: 'document', id: 'h', text: 'x', metadata: {}, chunks: [{ text: 'x', embedding: (JSON.parse(out.split('\n')[1] as string) as { chunks: { embedding: number[] }[] }).chunks[0]?.embedding }], ...over });
+    const hostile: [string, string][] = [
+      ['an id that is not a string', doc({ id: 12.5 })],
+      ['a NUL byte in the text', doc({ text: 'a\u0000b' })],
+      ['a NUL byte in a metadata key', doc({ metadata: { 'k\u0000': 1 } })],
+      ['an embedding of 100,000 numbers', doc({ chunks: [{ text: 'x', embedding: Array.from({ length: 100_000 }, () => 0.5) }] })],
+      ['an embedding of strings', doc({ chunks: [{ text: 'x', embedding: ['a', 'b'] }] })],
+      ['no chunks', doc({ chunks: 'none' })],
+      ['SQL in an id', doc({ id: "x'); DROP TABLE rr_collections; --" })],
+    ];
+    for (const [i, [what, line]] of hostile.entries()) {
+      const res = await ndjson(`/collections/hostile-${i}/import`, `${header}\n${line}\n{"type":"end","documents":1}\n`);
+      if (what === 'SQL in an id') {
+        expect(res.statusCode, `${what}: ${res.body}`).toBe(200);
+        continue;
+      }
+      expect(res.statusCode, `${what}: ${res.body}`).toBe(422);
+      expect(res.json(), what).toMatchObject({ error: { code: expect.stringMatching(/^(INVALID_ARGUMENT|DIMENSION_MISMATCH)$/), message: expect.any(String) } });
+    }
+    const badName = await ndjson("/collections/x';drop/import", out);
+    expect(badName.statusCode).toBeGreaterThanOrEqual(400);
+    expect(badName.statusCode).toBeLessThan(500);
+    // The service is whole: a valid import right after works, and the SQL-looking id is just an id.
+    const after = await ndjson('/collections/after-hostile/import', out);
+    expect(after.statusCode, after.body).toBe(200);
+    expect((await t.post('/collections/hostile-6/documents/get', { ids: ["x'); DROP TABLE rr_collections; --"] })).body.documents).toHaveLength(1);
+
     const missing = await t.app.inject({ method: 'GET', url: '/collections/nope/export' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: { code: 'COLLECTION_NOT_FOUND' } });
