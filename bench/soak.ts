@@ -46,6 +46,8 @@ export interface SoakMinute {
   heapUsedMb: number;
   /** Buffers and array buffers outside the V8 heap (the main thread's). */
   externalMb: number;
+  /** What the in-process cache tier holds (its own estimate, bounded by --cache-max-bytes). */
+  cacheMb: number;
   eventLoopP99Ms: number;
   connections: { total: number; idle: number; waiting: number };
   /** Backends the Postgres server shows for the service (application_name reranker); undefined on PGlite. */
@@ -168,13 +170,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         rssMb: rssMb(service.child.pid),
         heapUsedMb: (sums.get('reranker_nodejs_heap_size_used_bytes') ?? NaN) / 2 ** 20,
         externalMb: (sums.get('reranker_nodejs_external_memory_bytes') ?? NaN) / 2 ** 20,
+        cacheMb: (sums.get('reranker_cache_memory_bytes') ?? NaN) / 2 ** 20,
         eventLoopP99Ms: (sums.get('reranker_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
         connections: { total: sampleWith(text, 'reranker_store_connections', { state: 'total' }), idle: sampleWith(text, 'reranker_store_connections', { state: 'idle' }), waiting: sampleWith(text, 'reranker_store_connections', { state: 'waiting' }) },
         serverBackends: o.postgresUrl === undefined ? undefined : await postgresBackends(o.postgresUrl),
       };
       minutes.push(minute);
       const statuses = Object.entries(minute.statuses).map(([s, n]) => `${s}:${n}`).join(' ');
-      o.log(`soak minute ${minute.minute}: ${minute.requests} requests (${statuses}), RSS ${minute.rssMb.toFixed(0)} MB, heap ${minute.heapUsedMb.toFixed(0)} MB, external ${minute.externalMb.toFixed(0)} MB, loop p99 ${minute.eventLoopP99Ms.toFixed(1)} ms, store connections ${minute.connections.total}`);
+      o.log(`soak minute ${minute.minute}: ${minute.requests} requests (${statuses}), RSS ${minute.rssMb.toFixed(0)} MB, heap ${minute.heapUsedMb.toFixed(0)} MB, external ${minute.externalMb.toFixed(0)} MB, cache ${minute.cacheMb.toFixed(1)} MB, loop p99 ${minute.eventLoopP99Ms.toFixed(1)} ms, store connections ${minute.connections.total}`);
     };
     const ticker = (async () => {
       while (!stopped) {
@@ -233,13 +236,13 @@ export function renderSoak(r: SoakReport): string[] {
     `- RSS: ${r.startRssMb.toFixed(0)} MB after start and seeding; ${r.minutes[0]?.rssMb.toFixed(0)} MB after minute 1, ${r.minutes[r.warmupMinutes - 1]?.rssMb.toFixed(0) ?? '-'} MB after the ${r.warmupMinutes}-minute warm-up, ${r.minutes.at(-1)?.rssMb.toFixed(0)} MB at the end (max ${Math.max(...r.minutes.map((m) => m.rssMb)).toFixed(0)} MB).`,
     `- **RSS growth after warm-up: ${r.growthPer10kPercent.toFixed(2)}% per 10,000 requests** (least-squares slope of RSS over cumulative requests, minutes ${r.warmupMinutes + 1}-${r.minutes.length}).`,
     '',
-    `| minute | requests | 5xx | RSS MB | heap MB | external MB | loop p99 ms | store conns (idle/waiting)${r.store === 'postgres' ? ' | server backends' : ''} | ${ROUTES.map((x) => `${x} p50/p99 ms`).join(' | ')} |`,
-    `|---|---|---|---|---|---|---|---${r.store === 'postgres' ? '|---' : ''}|${ROUTES.map(() => '---').join('|')}|`,
+    `| minute | requests | 5xx | RSS MB | heap MB | external MB | cache MB | loop p99 ms | store conns (idle/waiting)${r.store === 'postgres' ? ' | server backends' : ''} | ${ROUTES.map((x) => `${x} p50/p99 ms`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|---|---${r.store === 'postgres' ? '|---' : ''}|${ROUTES.map(() => '---').join('|')}|`,
   ];
   for (const m of r.minutes) {
     const fives = Object.entries(m.statuses).filter(([s]) => s.startsWith('5') || s === '0').reduce((a, [, n]) => a + n, 0);
     const routes = ROUTES.map((x) => `${ms(m.latency[x]?.p50)}/${ms(m.latency[x]?.p99)}`).join(' | ');
-    lines.push(`| ${m.minute} | ${m.requests} | ${fives} | ${m.rssMb.toFixed(0)} | ${m.heapUsedMb.toFixed(0)} | ${m.externalMb.toFixed(0)} | ${m.eventLoopP99Ms.toFixed(1)} | ${m.connections.total} (${m.connections.idle}/${m.connections.waiting})${r.store === 'postgres' ? ` | ${m.serverBackends}` : ''} | ${routes} |`);
+    lines.push(`| ${m.minute} | ${m.requests} | ${fives} | ${m.rssMb.toFixed(0)} | ${m.heapUsedMb.toFixed(0)} | ${m.externalMb.toFixed(0)} | ${m.cacheMb.toFixed(1)} | ${m.eventLoopP99Ms.toFixed(1)} | ${m.connections.total} (${m.connections.idle}/${m.connections.waiting})${r.store === 'postgres' ? ` | ${m.serverBackends}` : ''} | ${routes} |`);
   }
   return lines;
 }

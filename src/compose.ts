@@ -45,7 +45,7 @@ export function modelSettings(config: Config): ModelSettings {
 export function loadModels(config: Config, opts: { reranker: boolean; log?: Log | undefined }): { registry: ModelRegistry; embedderProblem: string | undefined } {
   const settings = modelSettings(config);
   const models: LoadedModel[] = [];
-  if (opts.reranker) models.push(loadModel('reranker', KINDS, config.model, { onnxFile: config.onnxFile, maxLength: config.maxLength, servedName: config.servedModelName }, settings, opts.log));
+  if (opts.reranker) models.push(loadModel('reranker', KINDS, config.model, { onnxFile: config.onnxFile, maxLength: config.maxLength, servedName: config.servedModelName, template: config.rerankerTemplate, instruction: config.rerankerInstruction }, settings, opts.log));
   let embedderProblem: string | undefined;
   const dir = config.embedder.model;
   if (dir === undefined) {
@@ -78,7 +78,7 @@ async function cacheScope<V>(cache: TieredCache | undefined, model: LoadedModel,
 
 export async function rerankerReady(model: LoadedModel, engine: InferenceEngine, cache: TieredCache | undefined, metrics: Metrics): Promise<RerankerReady> {
   const scope = await cacheScope(cache, model, scoreCodec);
-  return { model, pipeline: new RerankPipeline(engine, model.id, model.spec.maxLength, scope, metrics) };
+  return { model, pipeline: new RerankPipeline(engine, model.id, model.spec.maxLength, scope, metrics, model.kind.usesInstruction ?? false) };
 }
 
 /** The embedder's pipeline; its width is whatever the graph and pooling produce, and the declared one must agree. */

@@ -92,6 +92,10 @@ export interface Config {
   strictModelName: boolean;
   host: string;
   port: number;
+  /** A decoder reranker's prompt template, when not the one its model_type implies. */
+  rerankerTemplate: string | undefined;
+  /** A decoder reranker's default instruction (the model card's when undefined). */
+  rerankerInstruction: string | undefined;
   maxLength: number | undefined;
   autoTruncate: boolean;
   truncationDirection: TruncationDirection;

@@ -91,6 +91,10 @@ export class Metrics {
   readonly storeConnections: Gauge<'state'>;
   /** Read at each scrape for reranker_store_connections; set once the store is open. */
   storeConnectionsSource: (() => Record<StoreConnectionState, number>) | undefined;
+  readonly cacheMemoryBytes: Gauge;
+  readonly cacheMemoryEntries: Gauge;
+  /** Read at each scrape for the memory tier's gauges; set when a memory tier is configured. */
+  cacheMemorySource: (() => { bytes: number; entries: number }) | undefined;
   readonly authFailures: KnownCounter<{ reason: AuthFailureReason }>;
   readonly modelInfo: Gauge<'role' | 'model' | 'onnx_file' | 'max_length' | 'version'>;
 
@@ -125,6 +129,9 @@ export class Metrics {
         if (now !== undefined) for (const state of STORE_CONNECTION_STATES) this.storeConnections.set({ state }, now[state]);
       },
     });
+    // Both gauges read the tier at scrape time, so a soak can tell a cache filling to its budget from a leak.
+    this.cacheMemoryBytes = new Gauge({ name: `${p}cache_memory_bytes`, help: 'Bytes the in-process cache tier holds, by the estimate --cache-max-bytes bounds', registers, collect: () => this.cacheMemoryBytes.set(this.cacheMemorySource?.().bytes ?? 0) });
+    this.cacheMemoryEntries = new Gauge({ name: `${p}cache_memory_entries`, help: 'Entries (scores and vectors) the in-process cache tier holds', registers, collect: () => this.cacheMemoryEntries.set(this.cacheMemorySource?.().entries ?? 0) });
     this.authFailures = new Counter({ name: `${p}auth_failures_total`, help: 'Requests refused for their API key, by reason (missing, invalid, forbidden)', labelNames: ['reason'], registers });
     this.modelInfo = new Gauge({ name: `${p}model_info`, help: 'The served models, one series per role (value is always 1)', labelNames: ['role', 'model', 'onnx_file', 'max_length', 'version'], registers });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });

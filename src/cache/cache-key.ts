@@ -7,6 +7,8 @@ import type { TextTruncation } from '../text/text-encoder.js';
 export interface PairKeySettings extends TruncationOptions {
   /** Tokens per pair after every cap (the model's limit and --max-length). */
   maxLength: number;
+  /** A decoder reranker's instruction, when the request gave one (the default is in the model's identity). */
+  instruction?: string | undefined;
 }
 
 /** Everything besides the text that changes its embedding. */
@@ -48,7 +50,7 @@ async function keysWithPrefix(prefix: Buffer, count: number, text: (i: number) =
  */
 export function pairKeys(identity: string, query: string, documents: PackedTexts, s: PairKeySettings): Promise<string[]> {
   const prefix = createHash('sha256')
-    .update(JSON.stringify(['pair', identity, s.maxLength, s.direction, s.maxTokensPerDoc ?? null, s.truncate, query]))
+    .update(JSON.stringify(['pair', identity, s.maxLength, s.direction, s.maxTokensPerDoc ?? null, s.truncate, query, ...(s.instruction === undefined ? [] : [s.instruction])]))
     .digest();
   return keysWithPrefix(prefix, textCount(documents), (i) => textBytes(documents, i));
 }

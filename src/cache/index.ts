@@ -17,7 +17,11 @@ export { TieredCache } from './tiered-cache.js';
 /** The cache the settings ask for: memory, Redis, both, or none (undefined). */
 export function createCache(settings: CacheSettings, deps: { metrics: Metrics; log: Log }): TieredCache | undefined {
   const tiers: CacheTier[] = [];
-  if (settings.maxBytes > 0) tiers.push(new MemoryTier({ maxBytes: settings.maxBytes, ttlMs: settings.ttlSeconds * 1000 }));
+  if (settings.maxBytes > 0) {
+    const memory = new MemoryTier({ maxBytes: settings.maxBytes, ttlMs: settings.ttlSeconds * 1000 });
+    deps.metrics.cacheMemorySource = () => ({ bytes: memory.bytes, entries: memory.entries });
+    tiers.push(memory);
+  }
   if (settings.redisUrl !== undefined) {
     tiers.push(
       new RedisTier({

@@ -43,7 +43,7 @@ const POSITION_OFFSET_FAMILIES = new Set(['roberta', 'xlm-roberta', 'camembert',
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'sentencepiece.bpe.model', 'added_tokens.json'];
 
 /** The task an ONNX file was exported for, named in the fix when it is missing. */
-export type ExportTask = 'text-classification' | 'feature-extraction';
+export type ExportTask = 'text-classification' | 'feature-extraction' | 'text-generation-with-past';
 
 /** transformers writes int(1e30) when a tokenizer has no length limit of its own. */
 const UNLIMITED = 1e18;

@@ -37,7 +37,7 @@ export interface LoadedModel<S extends ModelSpec = ModelSpec> {
 
 /** A folder read as `kind` and planned for the engine; the identity is hashed on first use and kept. */
 export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log): LoadedModel<S> {
-  const plan = graphPlan(spec.folder.onnxPath, settings.graphRewrites ? kind.rewrites : [], log);
+  const plan = graphPlan(spec.folder.onnxPath, settings.graphRewrites ? (kind.rewritesFor?.(spec) ?? kind.rewrites) : [], log);
   checkTokenRange(spec, plan.tokenRows);
   const limits = batchBudget(kind.budgets, plan.precision, settings.limits);
   let identity: Promise<string> | undefined;

@@ -11,6 +11,8 @@ export interface RerankJob {
   /** Packed as soon as the request is parsed (see text/packed-texts.ts). */
   documents: PackedTexts;
   truncation: TruncationOptions;
+  /** A decoder reranker's instruction (its default when undefined); other models ignore it. */
+  instruction?: string | undefined;
   signal?: AbortSignal | undefined;
   /** Default: read and write. */
   cache?: CachePolicy | undefined;
@@ -39,13 +41,16 @@ export class RerankPipeline {
     private readonly maxLength: number,
     private readonly cache: CacheScope<number> | undefined,
     private readonly metrics?: Metrics | undefined,
+    /** Whether the model's template reads the instruction: only then is it part of the cache key. */
+    private readonly usesInstruction = false,
   ) {}
 
   async run(job: RerankJob): Promise<RerankScores> {
     const timings: StageTimings = {};
     const count = textCount(job.documents);
     const raw = new Float32Array(count);
-    const split = await splitByCache(this.cache, job.cache ?? READ_WRITE, count, (identity) => pairKeys(identity, job.query, job.documents, { ...job.truncation, maxLength: this.maxLength }), {
+    const instruction = this.usesInstruction ? job.instruction : undefined;
+    const split = await splitByCache(this.cache, job.cache ?? READ_WRITE, count, (identity) => pairKeys(identity, job.query, job.documents, { ...job.truncation, maxLength: this.maxLength, instruction }), {
       model: 'reranker',
       metrics: this.metrics,
       timings,
@@ -55,7 +60,7 @@ export class RerankPipeline {
     let tokens = 0;
     if (misses.length > 0) {
       const documents = misses.length === count ? job.documents : selectTexts(job.documents, misses);
-      const result = await this.engine.run(this.model, { kind: 'pairs', query: job.query, documents, truncation: job.truncation }, job.signal);
+      const result = await this.engine.run(this.model, { kind: 'pairs', query: job.query, documents, truncation: job.truncation, instruction }, job.signal);
       misses.forEach((i, j) => {
         raw[i] = result.output[j] as number;
       });

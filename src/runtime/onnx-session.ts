@@ -29,8 +29,33 @@ export type { HeadSettings };
 export type SessionOutput = HeadOutput;
 
 const FLOAT_TYPES = new Set(['float32', 'float16']);
-/** Every input `run` feeds; token_type_ids only when the graph declares it. */
-const FED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
+/** Every input `run` feeds; token_type_ids and position_ids only when the graph declares them. */
+const FED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids', 'position_ids']);
+/** A text-generation export's key/value cache: fed empty, since every sequence is read whole in one run. */
+const PAST_INPUT = /^past_key_values\.\d+\.(key|value)$/;
+
+/** An empty cache input: [batch, kv_heads, 0, head_dim] of the graph's element type. */
+interface PastInput {
+  name: string;
+  type: 'float32' | 'float16';
+  kvHeads: number;
+  headDim: number;
+}
+
+function pastInputs(session: ort.InferenceSession, settings: SessionSettings): PastInput[] {
+  const past: PastInput[] = [];
+  for (const meta of session.inputMetadata) {
+    if (!PAST_INPUT.test(meta.name)) continue;
+    const shape = meta.isTensor ? meta.shape : [];
+    const [, kvHeads, , headDim] = shape;
+    const type = meta.isTensor ? meta.type : 'unknown';
+    if (typeof kvHeads !== 'number' || typeof headDim !== 'number' || shape.length !== 4 || (type !== 'float32' && type !== 'float16')) {
+      fail(settings, `its cache input ${meta.name} is ${type} [${shape.join(', ')}]; this service feeds float32 or float16 [batch, kv_heads, past, head_dim] with the heads and head size fixed`, 'Export the model with optimum-cli export onnx --task text-generation-with-past.');
+    }
+    past.push({ name: meta.name, type, kvHeads, headDim });
+  }
+  return past;
+}
 
 function fail(settings: SessionSettings, problem: string, fix: string): never {
   throw new ModelLoadError(settings.onnxPath, problem, fix);
@@ -53,6 +78,8 @@ export class ModelSession {
     private readonly session: ort.InferenceSession,
     private readonly settings: SessionSettings,
     readonly hasTypeIds: boolean,
+    private readonly hasPositionIds: boolean,
+    private readonly past: readonly PastInput[],
     private readonly output: ort.InferenceSession.TensorValueMetadata,
     private readonly head: Head,
   ) {}
@@ -83,20 +110,22 @@ export class ModelSession {
       }
     }
     // An input we never feed (position_ids, a past key cache) would fail every request; refuse the file now.
-    const unfed = session.inputNames.filter((name) => !FED_INPUTS.has(name));
+    const unfed = session.inputNames.filter((name) => !FED_INPUTS.has(name) && !PAST_INPUT.test(name));
     if (unfed.length > 0) {
       await session.release();
-      fail(settings, `the graph needs inputs this service does not feed: ${unfed.join(', ')}`, 'Export the model with optimum-cli export onnx, whose encoder graphs take only input_ids, attention_mask and token_type_ids.');
+      fail(settings, `the graph needs inputs this service does not feed: ${unfed.join(', ')}`, 'Export the model with optimum-cli export onnx: encoder graphs take input_ids, attention_mask and token_type_ids; text-generation graphs also position_ids and past_key_values.*.');
     }
     const head = createHead(settings.head);
     let output: ort.InferenceSession.TensorValueMetadata;
+    let past: PastInput[];
     try {
       output = pickOutput(session, settings, head);
+      past = pastInputs(session, settings);
     } catch (err) {
       await session.release();
       throw err;
     }
-    return new ModelSession(session, settings, session.inputNames.includes('token_type_ids'), output, head);
+    return new ModelSession(session, settings, session.inputNames.includes('token_type_ids'), session.inputNames.includes('position_ids'), past, output, head);
   }
 
   /** The output the head reads, and its element type (float32 or float16). */
@@ -113,6 +142,9 @@ export class ModelSession {
       attention_mask: new ort.Tensor('int64', t.attentionMask, dims),
     };
     if (this.hasTypeIds) feeds['token_type_ids'] = new ort.Tensor('int64', t.tokenTypeIds, dims);
+    // Batches are right-padded, so every sequence's positions count from 0 at column 0.
+    if (this.hasPositionIds) feeds['position_ids'] = new ort.Tensor('int64', positionIds(t.batch, t.seqLen), dims);
+    for (const p of this.past) feeds[p.name] = new ort.Tensor(p.type, p.type === 'float32' ? new Float32Array(0) : new Uint16Array(0), [t.batch, p.kvHeads, 0, p.headDim]);
     const out = await this.session.run(feeds, [this.output.name]);
     const tensor = out[this.output.name];
     if (tensor === undefined) throw new Error(`session returned no ${this.output.name}`);
@@ -124,6 +156,12 @@ export class ModelSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+function positionIds(batch: number, seqLen: number): BigInt64Array {
+  const ids = new BigInt64Array(batch * seqLen);
+  for (let row = 0; row < batch; row++) for (let i = 0; i < seqLen; i++) ids[row * seqLen + i] = BigInt(i);
+  return ids;
 }
 
 /** A NaN or infinite value must never be cached or sent; the request fails instead. */

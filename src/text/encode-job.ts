@@ -9,7 +9,8 @@ import type { TextTokenizer } from './tokenizer.js';
  * packed-texts.ts): a job waits on the main thread, and only the tokenizer threads make strings of it.
  */
 export type EncodeJob =
-  | { kind: 'pairs'; query: string; documents: PackedTexts; truncation: TruncationOptions }
+  /** `instruction` reaches the templates that have one (decoder rerankers); cross-encoders ignore it. */
+  | { kind: 'pairs'; query: string; documents: PackedTexts; truncation: TruncationOptions; instruction?: string | undefined }
   | { kind: 'texts'; texts: PackedTexts; truncation: TextTruncation };
 
 export function jobSize(job: EncodeJob): number {

@@ -13,16 +13,36 @@ function isBreak(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
-/** The longest head of `text` that ends just before a break inside the last half of `window` characters. */
-function head(text: string, window: number): string | undefined {
-  for (let i = window; i > window / 2; i--) if (isBreak(text.charCodeAt(i))) return text.slice(0, i);
+/**
+ * Where a text may be cut so that its pieces tokenize as parts of the whole. 'whitespace': at any
+ * space, tab or newline (WordPiece and SentencePiece split there and no normaliser joins across).
+ * 'byte-level': GPT-2-style regexes attach a space to the word after it and newlines to the
+ * punctuation before them, so only a space or tab between two non-whitespace characters is a
+ * boundary, and a tail keeps that space.
+ */
+export type CutRule = 'whitespace' | 'byte-level';
+
+const WHITESPACE = /\s/u;
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+function cuttable(text: string, i: number, rule: CutRule): boolean {
+  if (rule === 'whitespace') return isBreak(text.charCodeAt(i));
+  return isSpace(text.charCodeAt(i)) && i > 0 && i + 1 < text.length && !WHITESPACE.test(text.charAt(i - 1)) && !WHITESPACE.test(text.charAt(i + 1));
+}
+
+/** The longest head of `text` that ends just before a boundary inside the last half of `window` characters. */
+function head(text: string, window: number, rule: CutRule): string | undefined {
+  for (let i = window; i > window / 2; i--) if (cuttable(text, i, rule)) return text.slice(0, i);
   return undefined;
 }
 
-/** The longest tail of `text` that starts just after a break inside the first half of its last `window` characters. */
-function tail(text: string, window: number): string | undefined {
+/** The longest tail of `text` that starts at a boundary inside the first half of its last `window` characters. */
+function tail(text: string, window: number, rule: CutRule): string | undefined {
   const start = text.length - window;
-  for (let i = start; i < start + window / 2; i++) if (isBreak(text.charCodeAt(i))) return text.slice(i + 1);
+  for (let i = start; i < start + window / 2; i++) if (cuttable(text, i, rule)) return text.slice(rule === 'byte-level' ? i : i + 1);
   return undefined;
 }
 
@@ -40,9 +60,9 @@ function tail(text: string, window: number): string | undefined {
  * The result is the full tokenization when the text is short, else a prefix (right) or suffix
  * (left) of it with at least `need` ids.
  */
-export function encodeBounded(text: string, need: number, direction: TruncationDirection, encode: (text: string) => number[]): number[] {
+export function encodeBounded(text: string, need: number, direction: TruncationDirection, encode: (text: string) => number[], rule: CutRule = 'whitespace'): number[] {
   for (let window = Math.max(MIN_WINDOW, need * CHARS_PER_TOKEN); window < text.length; window *= 4) {
-    const piece = direction === 'right' ? head(text, window) : tail(text, window);
+    const piece = direction === 'right' ? head(text, window, rule) : tail(text, window, rule);
     if (piece === undefined) continue;
     const ids = encode(piece);
     if (ids.length >= need) return ids;

@@ -28,6 +28,8 @@ export class TextTokenizer {
   /** One past the largest id the tokenizer can produce: its vocabulary and added tokens. */
   readonly idLimit: number;
   private readonly tokenizer: Tokenizer;
+  /** Ids of tokenizer.json's added tokens (special or not): matched as literal strings, not by the model. */
+  private readonly added: ReadonlySet<number>;
   /** SentencePiece's charsmap (and any normaliser steps before it), run here instead of by the library. */
   private readonly prenormalize: (text: string) => string;
 
@@ -43,6 +45,16 @@ export class TextTokenizer {
     }
     this.padId = this.resolvePadId(files);
     this.idLimit = idLimitOf(files.tokenizerJson);
+    this.added = new Set(((files.tokenizerJson['added_tokens'] as { id?: unknown }[] | undefined) ?? []).flatMap((t) => (typeof t.id === 'number' ? [t.id] : [])));
+  }
+
+  isAddedToken(id: number): boolean {
+    return this.added.has(id);
+  }
+
+  /** A token's id in the vocabulary or among the added tokens; undefined when it has none. */
+  idOf(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token) ?? undefined;
   }
 
   /** The pair layout (the cross-encoder's). */

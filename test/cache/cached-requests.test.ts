@@ -64,6 +64,17 @@ describe('pair-score cache through the API', () => {
     expect((await rerank(unseen)).usage.cached_pairs).toBe(0);
   });
 
+  it('reports what the memory tier holds: entries and bytes grow by what a request stores, within the budget', async () => {
+    const entries = await metric('reranker_cache_memory_entries');
+    const bytes = await metric('reranker_cache_memory_bytes');
+    await rerank(docs.slice(0, 7).map((d) => `gauge ${d}`));
+    expect(await metric('reranker_cache_memory_entries')).toBe(entries + 7);
+    const grown = (await metric('reranker_cache_memory_bytes')) - bytes;
+    // Each entry costs its key (a hex digest) and a number beyond the fixed per-entry estimate.
+    expect(grown).toBeGreaterThan(7 * 112);
+    expect(grown).toBeLessThan(7 * 400);
+  });
+
   it('keys on truncation settings: another max_tokens_per_doc is not a hit', async () => {
     const documents = docs.slice(0, 4).map((d) => `truncation ${d}`);
     await rerank(documents);
@@ -78,6 +89,7 @@ describe('with the cache disabled', () => {
     try {
       for (let i = 0; i < 2; i++) {
         const res = await off.app.inject({ method: 'POST', url: '/v2/rerank', payload: { query, documents: docs.slice(0, 3) } });
+        expect(sample((await off.app.inject({ method: 'GET', url: '/metrics' })).body, 'reranker_cache_memory_entries')).toBe(0);
         expect(res.json().usage.cached_pairs).toBe(0);
       }
     } finally {

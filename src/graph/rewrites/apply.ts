@@ -12,7 +12,8 @@ export interface RewriteResult {
 export function runRewrite(model: ModelProto, name: string, precision: GraphPrecision): RewriteResult {
   const rewrite = rewriteNamed(name);
   if (!rewrite.precisions.includes(precision)) return { name, applied: 0, reason: `only for ${rewrite.precisions.join(' and ')} graphs; this one is ${precision}` };
-  const outcome = rewrite.apply(model, precision);
+  const colon = name.indexOf(':');
+  const outcome = rewrite.apply(model, precision, colon < 0 ? undefined : name.slice(colon + 1));
   return { name, applied: outcome.applied, reason: outcome.reason };
 }
 

@@ -1,4 +1,5 @@
 import { firstTokenHead } from './first-token-head.js';
+import { scoreHead } from './score-head.js';
 import { int8AttentionCore, multiHeadAttention, packedQkvAttention, qAttention } from './fused-attention.js';
 import { biasGelu, fastGelu, skipLayerNorm } from './fused-elementwise.js';
 import type { GraphRewrite } from './rewrite.js';
@@ -28,6 +29,13 @@ export const REWRITES: readonly GraphRewrite[] = [
     precisions: ['fp32', 'int8'],
     apply: firstTokenHead,
   },
+  {
+    name: 'score-head',
+    summary: "a decoder reranker's LM head computes the answer tokens' logits (score-head:<ids>) at the last real token only",
+    stage: 'exported',
+    precisions: ['fp32', 'int8'],
+    apply: scoreHead,
+  },
   { name: 'skip-layer-norm', summary: 'residual Add + LayerNormalization (and a bias Add) as SkipLayerNormalization', stage: 'fused', precisions: ['fp32', 'int8'], apply: skipLayerNorm },
   { name: 'multi-head-attention', summary: 'the attention core (head split, scores, mask, softmax, context, merge) as MultiHeadAttention', stage: 'exported', precisions: ['fp32', 'int8'], apply: multiHeadAttention },
   { name: 'qattention', summary: 'int8 Q/K/V projections and the attention core as one QAttention', stage: 'fused', precisions: ['int8'], apply: qAttention },
@@ -37,8 +45,10 @@ export const REWRITES: readonly GraphRewrite[] = [
   { name: 'fast-gelu', summary: 'int8: erf GELU as the tanh approximation FastGelu', stage: 'fused', precisions: ['int8'], apply: fastGelu },
 ];
 
+/** A rewrite by name; `name:args` names one with arguments (score-head:2152,9693), which `apply` receives. */
 export function rewriteNamed(name: string): GraphRewrite {
-  const r = REWRITES.find((x) => x.name === name);
+  const base = name.split(':')[0];
+  const r = REWRITES.find((x) => x.name === base);
   if (r === undefined) throw new Error(`unknown graph rewrite ${name} (known: ${REWRITES.map((x) => x.name).join(', ')})`);
   return r;
 }

@@ -14,7 +14,7 @@ export interface GraphRewrite {
   stage: 'exported' | 'fused';
   precisions: readonly GraphPrecision[];
   /** Modifies the model in place; says how many places changed, or why none did. */
-  apply(model: ModelProto, precision: GraphPrecision): RewriteOutcome;
+  apply(model: ModelProto, precision: GraphPrecision, args?: string): RewriteOutcome;
 }
 
 export interface RewriteOutcome {

@@ -56,7 +56,7 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
     const returnDocuments = body.return_documents ?? returnDocumentsDefault;
     const { documents, echo } = takeDocuments(body.documents, body.rank_fields, config.limits, returnDocuments);
     const truncation = { direction: truncationDirection(body.truncation_direction, config.truncationDirection), truncate: true, maxTokensPerDoc: body.max_tokens_per_doc };
-    const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents, truncation }, req, reply);
+    const { raw, tokens, cachedPairs } = await run(ready, { query: body.query, documents, truncation, instruction: body.instruction }, req, reply);
     return cohereShape({
       model: body.model ?? ready.model.servedName,
       apiVersion,
@@ -76,7 +76,7 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
     const documents = packTexts(body.texts);
     const echo = body.return_text === true ? textEchoes(body.texts, documents) : undefined;
     releaseParsedDocuments(body.texts);
-    const { raw } = await run(ready, { query: body.query, documents, truncation }, req, reply);
+    const { raw } = await run(ready, { query: body.query, documents, truncation, instruction: body.instruction }, req, reply);
     return teiShape(reportedScores(raw, body.raw_scores ?? false), echo);
   }
 

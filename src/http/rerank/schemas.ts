@@ -3,6 +3,8 @@ import { MAX_ITEMS_PER_REQUEST } from '../../config.js';
 
 /** Fields one request may rank on; each is read once per document, so duplicates are refused too. */
 export const MAX_RANK_FIELDS = 100;
+/** An instruction is a sentence or two; a long one would only crowd the document out of the prompt. */
+export const MAX_INSTRUCTION_CHARS = 4096;
 
 /**
  * The API contract. Validation, TypeScript types and openapi.yaml all come from these schemas.
@@ -31,6 +33,7 @@ export const RerankRequest = Type.Object(
     max_tokens_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Truncate each document to this many tokens before pairing.' })),
     model: Type.Optional(Type.String({ description: 'Accepted as given while one model is served (see --strict-model-name).' })),
     raw_scores: Type.Optional(Type.Boolean({ description: 'Report the raw model score (logit) instead of a probability.' })),
+    instruction: Type.Optional(Type.String({ maxLength: MAX_INSTRUCTION_CHARS, description: "Our extension: the task instruction of a decoder reranker's prompt (Qwen3-Reranker's `<Instruct>`); default --reranker-instruction, else the model card's. Cross-encoders ignore it." })),
     truncation_direction: Type.Optional(Type.Union([Type.Literal('right'), Type.Literal('left'), Type.Literal('Right'), Type.Literal('Left')])),
   },
   { title: 'RerankRequest', description: 'Cohere (v1, v2) and Jina rerank request.' },
@@ -44,6 +47,7 @@ export const TeiRerankRequest = Type.Object(
     raw_scores: Type.Optional(Type.Boolean({ description: 'Report raw logits instead of probabilities (default false).' })),
     return_text: Type.Optional(Type.Boolean({ description: 'Echo each text in its result (default false).' })),
     truncate: Type.Optional(Type.Boolean({ description: 'Truncate over-long pairs; when absent, --auto-truncate decides.' })),
+    instruction: Type.Optional(Type.String({ maxLength: MAX_INSTRUCTION_CHARS, description: "Our extension: the task instruction of a decoder reranker's prompt (Qwen3-Reranker's `<Instruct>`); default --reranker-instruction, else the model card's. Cross-encoders ignore it." })),
     truncation_direction: Type.Optional(Type.Union([Type.Literal('Right'), Type.Literal('Left'), Type.Literal('right'), Type.Literal('left')])),
   },
   { title: 'TeiRerankRequest', description: 'Hugging Face text-embeddings-inference rerank request (chosen when the body has `texts`).' },

@@ -9,6 +9,9 @@ import type { BatchBudgets } from './encoder-budgets.js';
 export interface LoadOptions {
   onnxFile?: string | undefined;
   maxLength?: number | undefined;
+  /** Decoder rerankers: the prompt template (--reranker-template) and default instruction (--reranker-instruction). */
+  template?: string | undefined;
+  instruction?: string | undefined;
 }
 
 /** What every kind reads from its folder; a kind adds its own fields. */
@@ -40,6 +43,10 @@ export interface ModelKind<S extends ModelSpec = ModelSpec> {
   sessionHead(spec: S): HeadSettings;
   /** Graph rewrites applied at load by default: the ones that measured faster for this kind (graph/rewrites/). */
   readonly rewrites: readonly string[];
+  /** The rewrites for one folder, when they depend on it (a rewrite's arguments after a colon); default `rewrites`. */
+  rewritesFor?(spec: S): string[];
+  /** Whether its template reads a request's `instruction` (cache keys include it only then). */
+  readonly usesInstruction?: boolean;
   readonly budgets: BatchBudgets;
   /** A tiny job run once on every worker before the service reports ready. */
   readonly warmUp: EncodeJob;

