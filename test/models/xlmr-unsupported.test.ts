@@ -93,14 +93,14 @@ describe('what the service cannot serve is refused by name (issue 13)', () => {
     }
   });
 
-  it('a graph that needs an input the service does not feed (position_ids)', async () => {
+  it('a graph that needs an input the service does not feed (encoder_hidden_states)', async () => {
     const model = decodeModel(readFileSync(join(dir, 'onnx/model.onnx')));
     const inputs = model.graph?.input ?? [];
-    inputs.push({ ...inputs[0], name: 'position_ids' });
+    inputs.push({ ...inputs[0], name: 'encoder_hidden_states' });
     writeFileSync(join(dir, 'onnx/with-positions.onnx'), encodeModel(model));
     const spec = loadCrossEncoder(dir, { onnxFile: 'onnx/with-positions.onnx' });
     const create = ModelSession.create({ onnxPath: spec.folder.onnxPath, padId: spec.tokenizer.padId, head: spec.head, label: 'reranker' });
     await expect(create).rejects.toBeInstanceOf(ModelLoadError);
-    await expect(create).rejects.toThrow(/the graph needs inputs this service does not feed: position_ids/);
+    await expect(create).rejects.toThrow(/the graph needs inputs this service does not feed: encoder_hidden_states/);
   });
 });

@@ -4,7 +4,9 @@ import { loadEmbedder } from '../../src/models/kinds/embedder.js';
 import { encodeBounded } from '../../src/text/precut.js';
 import { applyTemplate } from '../../src/text/template.js';
 import { cut, longestFirstLengths, type TruncationDirection } from '../../src/text/truncation.js';
-import { forgedModel } from '../support/forged-model.js';
+import { loadDecoderReranker } from '../../src/models/kinds/decoder-reranker.js';
+import { PROMPT_TEMPLATES } from '../../src/text/prompt-templates.js';
+import { forgedDecoder, forgedModel } from '../support/forged-model.js';
 
 const XLMR = new URL('../fixtures/hf/xlmr-st-cls/', import.meta.url).pathname;
 
@@ -61,6 +63,44 @@ describe('the character pre-cut never changes what the model reads', () => {
         }
       }
     }
+  });
+
+  it("a decoder's prompt under a byte-level tokenizer (Qwen's): the cut body equals the whole body's ids cut", async () => {
+    const spec = loadDecoderReranker(await forgedDecoder(), { maxLength: 200 });
+    const { tokenizer, encoder } = spec;
+    const instruction = PROMPT_TEMPLATES['qwen3-reranker'].defaultInstruction;
+    // Byte-level regexes attach a space to the next word and newlines to the punctuation before them.
+    const extra = ['end.\n\nNext', 'it\'s', ' \u3000 ', '😀🚀', 'a,\n', '--\n\n', '\t\tx', '1 2 3'];
+    const docs = texts(40, 7).map((t, i) => (i % 3 === 0 ? t.split(' ').map((w, j) => (j % 5 === 0 ? `${w}${extra[j % extra.length]}` : w)).join(' ') : t));
+    for (const direction of ['right', 'left'] as TruncationDirection[]) {
+      for (const doc of docs) {
+        const ours = encoder.encodePair('a query', doc, { direction, truncate: true }, instruction);
+        const body = cut(tokenizer.encode(`<Instruct>: ${instruction}\n<Query>: a query\n<Document>: ${doc}`), encoder.budget, direction);
+        const expected = [...encoder.prefixIds, ...body, ...encoder.suffixIds];
+        expect(Array.from(ours.ids), `${direction} ${doc.length} chars`).toEqual(expected);
+      }
+    }
+  });
+
+  it('byte-level cuts: every head is a prefix and every tail a suffix of the whole text\'s ids; whitespace cuts are not', async () => {
+    const { tokenizer } = loadDecoderReranker(await forgedDecoder(), {});
+    const encode = (t: string): number[] => tokenizer.encode(t);
+    const hazards = 'Done.\n\nThen  two  spaces, tabs\tand\ttabs; it\'s 1 2 3 — end!\n(next) ';
+    const text = hazards.repeat(60);
+    const whole = encode(text);
+    const broken = { head: 0, tail: 0 };
+    for (let need = 1; need < 600; need += 7) {
+      const head = encodeBounded(text, need, 'right', encode, 'byte-level');
+      expect(head, `head for ${need}`).toEqual(whole.slice(0, head.length));
+      const tail = encodeBounded(text, need, 'left', encode, 'byte-level');
+      expect(tail, `tail for ${need}`).toEqual(whole.slice(whole.length - tail.length));
+      const loose = encodeBounded(text, need, 'right', encode, 'whitespace');
+      if (loose.join() !== whole.slice(0, loose.length).join()) broken.head++;
+      const looseTail = encodeBounded(text, need, 'left', encode, 'whitespace');
+      if (looseTail.join() !== whole.slice(whole.length - looseTail.length).join()) broken.tail++;
+    }
+    // Why the rule exists: cutting this text at any whitespace gives other ids at the cut.
+    expect(broken.head + broken.tail).toBeGreaterThan(0);
   });
 
   it('reads only the head of a long text', () => {

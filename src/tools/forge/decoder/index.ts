@@ -17,11 +17,13 @@ export interface DecoderForgeOptions {
   /** Default true: past_key_values inputs and present outputs, as optimum's text-generation-with-past export has them. */
   pastKeyValues?: boolean;
   onnxPath?: string;
+  /** Overrides the preset: false writes a separate lm_head (lm_head.weight_t) instead of reusing the embeddings. */
+  tieWordEmbeddings?: boolean;
 }
 
 /** Writes a Hugging Face-layout causal-LM reranker folder (config.json, the Qwen tokenizer, onnx/model.onnx) with seeded weights. */
 export async function forgeDecoder(opts: DecoderForgeOptions): Promise<{ dir: string; onnxFile: string; preset: DecoderPreset }> {
-  const preset = DECODER_PRESETS[opts.preset];
+  const preset = { ...DECODER_PRESETS[opts.preset], ...(opts.tieWordEmbeddings === undefined ? {} : { tieWordEmbeddings: opts.tieWordEmbeddings }) };
   const seed = opts.seed ?? 42;
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const weightBytes = 4 * preset.hiddenSize * (preset.vocabSize * (preset.tieWordEmbeddings ? 1 : 2) + preset.numHiddenLayers * (2 * preset.numAttentionHeads * preset.headDim + 2 * preset.numKeyValueHeads * preset.headDim + 3 * preset.intermediateSize));
