@@ -53,7 +53,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--seed <n>', 'workload seed', '1')
     .option('--soak-minutes <n>', 'how long the soak runs (default 20, 3 with --quick)')
     .option('--soak-clients <n>', 'closed-loop clients of the soak', '4')
-    .option('--soak-cache-mb <n>', 'the soak service\'s cache (--cache-max-bytes) in MiB; 0 for none', '64')
+    .option('--soak-cache-mb <n>', 'the soak service\'s cache (--cache-max-bytes) in MiB, small enough to fill within the warm-up; 0 for none', '16')
     .option('--soak-store <store>', 'the soak\'s store: pglite (embedded, default) or postgres (--store-url)', 'pglite')
     .option('--quick', 'a shorter run (~15-20 minutes on 2 cores): fewer queries, 5,000 search documents, shorter GEMM timing, smaller accuracy check')
     .option('--write [file]', 'also rewrite the marked section of this markdown file (default BENCHMARKS.md)')

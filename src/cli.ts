@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { addSettings, buildConfig, type RawSettings } from './config.js';
 import { ConfigError, ModelLoadError, NotReadyError } from './errors.js';
 import { forgeModel, PRESETS, type ForgePresetName } from './tools/forge/index.js';
+import { DECODER_PRESETS, forgeDecoder, isDecoderPresetName } from './tools/forge/decoder/index.js';
 import { pullModel } from './hub/index.js';
 import { localFolderFor, resolveModelFolder } from './hub/model-source.js';
 import { chooseOnnxFile } from './models/precision.js';
@@ -65,15 +66,17 @@ addSettings(program.command('serve', { isDefault: true }).description('serve the
 
 program
   .command('forge')
-  .description('write a BERT or XLM-R cross-encoder, or a sentence-transformers embedder (embed-* presets), with seeded weights in Hugging Face layout (test and benchmark fixture)')
+  .description('write a BERT or XLM-R cross-encoder, a sentence-transformers embedder (embed-* presets) or a Qwen3 decoder reranker (qwen3-reranker-* presets, the real Qwen tokenizer) with seeded weights in Hugging Face layout (test and benchmark fixture)')
   .requiredOption('--out <dir>', 'folder to write')
-  .addOption(new Option('--preset <name>', 'model shape').choices(Object.keys(PRESETS)).default('tiny'))
+  .addOption(new Option('--preset <name>', 'model shape').choices([...Object.keys(PRESETS), ...Object.keys(DECODER_PRESETS)]).default('tiny'))
   .option('--seed <n>', 'weight seed', '42')
   .option('--num-labels <n>', 'classifier outputs', '1')
-  .action(async (opts: { out: string; preset: ForgePresetName; seed: string; numLabels: string }) => {
+  .action(async (opts: { out: string; preset: string; seed: string; numLabels: string }) => {
     try {
       const started = Date.now();
-      const result = await forgeModel({ out: opts.out, preset: opts.preset, seed: Number(opts.seed), numLabels: Number(opts.numLabels) });
+      const result = isDecoderPresetName(opts.preset)
+        ? await forgeDecoder({ out: opts.out, preset: opts.preset, seed: Number(opts.seed) })
+        : await forgeModel({ out: opts.out, preset: opts.preset as ForgePresetName, seed: Number(opts.seed), numLabels: Number(opts.numLabels) });
       process.stdout.write(`forged ${opts.preset} (seed ${opts.seed}) into ${result.dir} in ${Date.now() - started} ms\n`);
     } catch (err) {
       fail(err);

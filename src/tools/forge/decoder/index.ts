@@ -28,7 +28,7 @@ export async function forgeDecoder(opts: DecoderForgeOptions): Promise<{ dir: st
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const weightBytes = 4 * preset.hiddenSize * (preset.vocabSize * (preset.tieWordEmbeddings ? 1 : 2) + preset.numHiddenLayers * (2 * preset.numAttentionHeads * preset.headDim + 2 * preset.numKeyValueHeads * preset.headDim + 3 * preset.intermediateSize));
   // One protobuf holds at most 2 GB; larger models need ONNX external data, which the forge does not write.
-  if (weightBytes > 1.9e9) throw new Error(`${preset.name} has ${(weightBytes / 1e9).toFixed(2)} GB of fp32 weights, more than one ONNX protobuf holds; the forge writes no external data`);
+  if (weightBytes > 2.0e9) throw new Error(`${preset.name} has ${(weightBytes / 1e9).toFixed(2)} GB of fp32 weights, more than one ONNX protobuf holds; the forge writes no external data`);
   const dir = path.resolve(opts.out);
   const onnxFile = path.resolve(dir, opts.onnxPath ?? 'onnx/model.onnx');
   await mkdir(path.dirname(onnxFile), { recursive: true });

