@@ -6,8 +6,9 @@ import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine, theoreticalPeak } from './machine.js';
-import { renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
+import { DECODER_MARKERS, renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
 import { renderSoak, runSoak } from './soak.js';
+import { renderDecoder, runDecoderBench } from './decoder.js';
 import { renderMemory, runMemoryBench } from './memory.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
@@ -51,6 +52,18 @@ async function ensureModel(dir: string): Promise<void> {
   }
 }
 
+/** A section with markdown of its own: printed, and written between its markers with --write. */
+async function writeOwnSection(opts: ReturnType<typeof parseBenchOptions>, markers: { start: string; end: string }, lines: string[], what: string): Promise<void> {
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const markdown = [markers.start, `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${describeMachine()} with \`${command}\`.`, '', ...lines, markers.end, ''].join('\n');
+  process.stdout.write(markdown);
+  if (opts.write !== undefined) {
+    const existing = existsSync(opts.write) ? await readFile(opts.write, 'utf8') : '';
+    await writeFile(opts.write, replaceSection(existing, markdown, markers));
+    log(`wrote the ${what} into ${opts.write}`);
+  }
+}
+
 /** The soak runs alone (it saturates the machine for its whole length) and has a section of its own in the markdown. */
 async function soak(opts: ReturnType<typeof parseBenchOptions>, modelDir: string): Promise<void> {
   const embedderDir = path.resolve(opts.embedder);
@@ -77,12 +90,17 @@ async function main(): Promise<void> {
     await soak(opts, modelDir);
     if (opts.sections.length === 1) return;
   }
+  if (opts.sections.includes('decoder')) {
+    const report = await runDecoderBench({ dir: path.resolve('models/bench-qwen3-0.6b-20l'), wordsFrom: modelDir, pairs: 20, rounds: 1, log });
+    await writeOwnSection(opts, DECODER_MARKERS, renderDecoder(report), 'decoder reranker');
+    if (opts.sections.every((s) => s === 'decoder' || s === 'soak')) return;
+  }
   if (opts.sections.includes('memory')) {
     const embedderDir = path.resolve(opts.embedder);
     await ensureEmbedder(embedderDir);
     const lines = renderMemory(await runMemoryBench({ rerankerDir: modelDir, embedderDir, log }));
     process.stdout.write(`### Where the memory goes (${describeMachine()})\n\n${lines.join('\n')}\n\n`);
-    if (opts.sections.every((s) => s === 'memory' || s === 'soak')) return;
+    if (opts.sections.every((s) => s === 'memory' || s === 'soak' || s === 'decoder')) return;
   }
   const work = prepareWorkload(modelDir, opts.queries, opts.seed);
   const arch = architectureOf(work.spec.folder.config);

@@ -159,3 +159,4 @@ export function replaceSection(document: string, section: string, markers: { sta
 
 /** The soak's own markers: a soak run rewrites its section alone. */
 export const SOAK_MARKERS = { start: '<!-- bench:soak:start -->', end: '<!-- bench:soak:end -->' };
+export const DECODER_MARKERS = { start: '<!-- bench:decoder:start -->', end: '<!-- bench:decoder:end -->' };

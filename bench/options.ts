@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 
 /** Parts of the benchmark that can run on their own (`--only`). */
-export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak'] as const;
+export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak', 'decoder'] as const;
 export type Section = (typeof SECTIONS)[number];
-/** What runs without --only: every section but the soak (20 minutes of its own) and the memory steps (their own markdown). */
-const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => s !== 'soak' && s !== 'memory');
+/** Sections with markdown of their own, run only when --only names them: the soak (20 minutes), the memory steps, the decoder reranker (a 1.9 GB model, ~15 minutes). */
+const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder'];
+/** What runs without --only. */
+const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => !OWN_SECTIONS.includes(s));
 
 export interface BenchOptions {
   model: string;
@@ -48,7 +50,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--embedding-model <dir>', `embedding model folder (forged as embed-minilm-l6 when it is ${DEFAULT_EMBEDDER_DIR} and missing)`, DEFAULT_EMBEDDER_DIR)
     .option('--search-docs <n>', 'documents in the search section\'s generated collection (default 100000, 5000 with --quick)')
     .option('--store-url <url>', 'Postgres with pgvector for the search section (default: postgres://postgres@127.0.0.1:5432/test when it answers; none to skip)')
-    .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all but memory and soak)`)
+    .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all but ${OWN_SECTIONS.join(', ')})`)
     .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
     .option('--seed <n>', 'workload seed', '1')
     .option('--soak-minutes <n>', 'how long the soak runs (default 20, 3 with --quick)')

@@ -1,6 +1,9 @@
 import { planBatches } from '../../engine/batch-plan.js';
-import { loadCrossEncoder } from '../../models/kinds/cross-encoder.js';
+import { KINDS } from '../../models/kinds/index.js';
+import { loadModel } from '../../models/registry.js';
 import { ModelSession } from '../../runtime/onnx-session.js';
+import { createEncoder } from '../../text/encoders.js';
+import { packTexts } from '../../text/packed-texts.js';
 import type { EncodedPair } from '../../text/pair-encoder.js';
 import { kendallTauB, spearman, topKOverlap } from './rank-agreement.js';
 import { generateWorkload, wordsFromTokenizerJson } from './synthetic-workload.js';
@@ -71,11 +74,17 @@ async function scoreQuery(session: ModelSession, pairs: EncodedPair[]): Promise<
  * machine slows both alike; the timings are a side product, not a benchmark.
  */
 export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckResult> {
-  const spec = loadCrossEncoder(opts.dir, { onnxFile: opts.referenceFile });
-  const candidatePath = loadCrossEncoder(opts.dir, { onnxFile: opts.candidateFile }).folder.onnxPath;
-  const settings = { head: spec.head, padId: spec.tokenizer.padId, threads: opts.threads, label: 'reranker' };
-  const reference = await ModelSession.create({ ...settings, onnxPath: spec.folder.onnxPath });
-  const candidate = await ModelSession.create({ ...settings, onnxPath: candidatePath });
+  // Whatever kind the folder is (a cross-encoder, a decoder reranker), read and run as the service does it,
+  // with the rewrites it applies at load (a decoder's full LM head would not fit a batch's logits in memory).
+  const load = (onnxFile: string) => loadModel('reranker', KINDS, opts.dir, { onnxFile }, { graphRewrites: true, limits: {} });
+  const reference = load(opts.referenceFile);
+  const spec = reference.spec;
+  const encoder = createEncoder(reference.kind.encoder(spec), spec.tokenizer);
+  const session = (model: ReturnType<typeof load>) =>
+    ModelSession.create({ head: model.engine.session.head, padId: spec.tokenizer.padId, threads: opts.threads, label: 'reranker', onnxPath: model.engine.session.onnxPath, rewrites: model.engine.session.rewrites, rewrittenPath: model.engine.session.rewrittenPath });
+  const referenceSession = await session(reference);
+  const candidateSession = await session(load(opts.candidateFile));
+  const encodePairs = (query: string, documents: string[]): EncodedPair[] => encoder.encodeJob({ kind: 'pairs', query, documents: packTexts(documents), truncation: { direction: 'right', truncate: true } });
   let progress: Progress = NO_PROGRESS;
   try {
     const k = opts.topK ?? 10;
@@ -84,11 +93,10 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
       docsPerQuery: opts.docsPerQuery ?? 100,
       seed: opts.seed ?? 1,
     });
-    const truncation = { direction: 'right' as const, truncate: true };
     // ONNX Runtime sets up lazily on the first run; keep that out of both timings.
-    const warm = [spec.encoder.encodePair(spec.encoder.encodeQuery('warm up'), 'warm up the session', truncation)];
-    await reference.run(warm);
-    await candidate.run(warm);
+    const warm = encodePairs('warm up', ['warm up the session']);
+    await referenceSession.run(warm);
+    await candidateSession.run(warm);
 
     let maxAbsDiff = 0;
     let sumAbsDiff = 0;
@@ -102,16 +110,15 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
     const tau: number[] = [];
     const overlap: number[] = [];
     for (const [q, item] of workload.entries()) {
-      const queryIds = spec.encoder.encodeQuery(item.query);
-      const encoded = item.documents.map((d) => spec.encoder.encodePair(queryIds, d, truncation));
+      const encoded = encodePairs(item.query, item.documents);
       let a: QueryRun;
       let b: QueryRun;
       if (q % 2 === 0) {
-        a = await scoreQuery(reference, encoded);
-        b = await scoreQuery(candidate, encoded);
+        a = await scoreQuery(referenceSession, encoded);
+        b = await scoreQuery(candidateSession, encoded);
       } else {
-        b = await scoreQuery(candidate, encoded);
-        a = await scoreQuery(reference, encoded);
+        b = await scoreQuery(candidateSession, encoded);
+        a = await scoreQuery(referenceSession, encoded);
       }
       referenceSeconds += a.seconds;
       candidateSeconds += b.seconds;
@@ -143,7 +150,7 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
     };
   } finally {
     progress.stop();
-    await reference.release();
-    await candidate.release();
+    await referenceSession.release();
+    await candidateSession.release();
   }
 }
