@@ -60,7 +60,7 @@ export async function ensureDecoder(dir: string, log: (msg: string) => void): Pr
 }
 
 /** One query and `pairs` documents of ~260 words each (~300 tokens with the prompt), seeded. */
-function workload(wordsFrom: string, pairs: number, seed: number): { query: string; documents: string[] } {
+export function decoderWorkload(wordsFrom: string, pairs: number, seed: number): { query: string; documents: string[] } {
   const words = wordsFromTokenizerJson(JSON.parse(readFileSync(path.join(wordsFrom, 'tokenizer.json'), 'utf8')) as Record<string, unknown>);
   const rand = mulberry32(seed);
   const text = (n: number): string => Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(' ');
@@ -88,7 +88,8 @@ async function timed(concurrency: number, rounds: number, send: () => Promise<un
 
 async function ours(dir: string, file: string, work: { query: string; documents: string[] }, o: DecoderBenchOptions, extra: string[] = [], levels = [1, 8]): Promise<{ runs: DecoderRun[]; scores: number[] }> {
   const dtype = file === FP32 ? 'fp32' : 'int8';
-  const service = await startService(dir, file, extra);
+  // Eight requests of 20 pairs are minutes of fp32 work on two cores: more than startService's --max-queue-ms, which would answer 429.
+  const service = await startService(dir, file, [...extra, '--max-queue-ms', '900000']);
   try {
     const scores = await rerank(service.url, work);
     const runs: DecoderRun[] = [];
@@ -149,7 +150,7 @@ async function transformersJs(dir: string, work: { query: string; documents: str
 
 export async function runDecoderBench(o: DecoderBenchOptions): Promise<DecoderReport> {
   await ensureDecoder(o.dir, o.log);
-  const work = workload(o.wordsFrom, o.pairs, 7);
+  const work = decoderWorkload(o.wordsFrom, o.pairs, 7);
   const spec = loadDecoderReranker(o.dir, {});
   const lengths = work.documents.map((d) => spec.encoder.encodePair(work.query, d, { direction: 'right', truncate: true }, spec.encoder.template.defaultInstruction).ids.length);
   const fp32 = await ours(o.dir, FP32, work, o);
