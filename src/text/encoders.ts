@@ -15,7 +15,7 @@ export type EncoderRecipe =
   /** An embedding model's single-text template; `lowercase` is sentence-transformers' do_lower_case. */
   | { template: 'single'; files: TokenizerFiles; maxLength: number; lowercase: boolean }
   /** A decoder reranker's prompt (text/prompt-templates.ts) with its default instruction. */
-  | { template: 'prompt'; prompt: PromptTemplateName; files: TokenizerFiles; maxLength: number; instruction?: string | undefined };
+  | { template: 'prompt'; prompt: PromptTemplateName; files: TokenizerFiles; maxLength: number; positions?: number | undefined; instruction?: string | undefined };
 
 /** The one place an encoder is built from its recipe, on whichever thread tokenizes. */
 export function createEncoder(recipe: EncoderRecipe, tokenizer = new TextTokenizer(recipe.files)): SequenceEncoder {
@@ -25,6 +25,6 @@ export function createEncoder(recipe: EncoderRecipe, tokenizer = new TextTokeniz
     case 'single':
       return new TextEncoder(tokenizer, recipe.maxLength, recipe.lowercase);
     case 'prompt':
-      return new PromptEncoder(tokenizer, recipe.maxLength, recipe.prompt, recipe.instruction);
+      return new PromptEncoder(tokenizer, recipe.maxLength, recipe.prompt, recipe.instruction, recipe.positions);
   }
 }

@@ -3,38 +3,56 @@ import type { EncodeJob, SequenceEncoder } from './encode-job.js';
 import { textAt, textCount } from './packed-texts.js';
 import type { TruncationOptions } from './pair-encoder.js';
 import { encodeBounded } from './precut.js';
-import { PROMPT_TEMPLATES, type PromptTemplate, type PromptTemplateName } from './prompt-templates.js';
+import { PROMPT_TEMPLATES, type BodyTemplate, type PromptTemplate, type PromptTemplateName, type QueryDocumentTemplate } from './prompt-templates.js';
 import type { EncodedSequence } from './sequence.js';
 import { textOfTokens } from './text-of-tokens.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { cut } from './truncation.js';
 
 /**
- * A decoder reranker's template: prefix ids + body ids + suffix ids, exactly as the model cards
- * build them. The body (instruction, query and document formatted as one string) is tokenized
- * alone and cut to what the prefix and suffix leave of the max length; `max_tokens_per_doc` cuts
- * the document's text first, at the end of its N-th token, so the body is tokenized as the card
- * tokenizes it (splicing ids would tokenize the boundary differently).
+ * A decoder reranker's template (text/prompt-templates.ts), exactly as the model cards build the
+ * ids: every fixed part and every text part is tokenized alone and the ids joined, the text parts
+ * cut as the card cuts them. `max_tokens_per_doc` cuts the document's text first, at the end of its
+ * N-th token, so the parts are formatted and tokenized as the card tokenizes them (splicing ids
+ * would tokenize the boundary differently).
  */
 export class PromptEncoder implements SequenceEncoder {
   readonly template: PromptTemplate;
   readonly prefixIds: number[];
   readonly suffixIds: number[];
-  /** Tokens left for the body. */
+  /** The longest sequence this encoder writes, fixed parts included. */
+  readonly sequenceMax: number;
+  /** 'body': tokens left for the body. 'query-document': the card's max_length for the query and document parts. */
   readonly budget: number;
+  private readonly sepIds: number[] = [];
+  private readonly taskIds: number[] = [];
 
+  /**
+   * `maxLength` is the card's max_length: the whole sequence for Qwen3-Reranker, the query and
+   * document parts for mxbai-rerank-v2. `positions` bounds the whole sequence (the position table).
+   */
   constructor(
     readonly tokenizer: TextTokenizer,
-    readonly maxLength: number,
+    maxLength: number,
     template: PromptTemplateName,
     /** The instruction when a request gives none (--reranker-instruction, else the card's). */
     readonly defaultInstruction?: string | undefined,
+    private readonly positions = Infinity,
   ) {
     this.template = PROMPT_TEMPLATES[template];
     this.prefixIds = tokenizer.encode(this.template.prefix);
     this.suffixIds = tokenizer.encode(this.template.suffix);
-    this.budget = maxLength - this.prefixIds.length - this.suffixIds.length;
-    if (this.budget < 8) throw new Error(`max length ${maxLength} leaves no room for a query and a document after the ${template} prompt (${this.prefixIds.length + this.suffixIds.length} tokens)`);
+    if (this.template.layout === 'body') {
+      this.sequenceMax = Math.min(maxLength, positions);
+      this.budget = this.sequenceMax - this.prefixIds.length - this.suffixIds.length;
+    } else {
+      this.sepIds = tokenizer.encode(this.template.sep);
+      this.taskIds = tokenizer.encode(this.template.task);
+      const fixed = this.prefixIds.length + this.taskIds.length + this.suffixIds.length + this.sepIds.length;
+      this.budget = Math.min(maxLength, positions - fixed);
+      this.sequenceMax = this.budget + fixed;
+    }
+    if (this.budget < 8) throw new Error(`max length ${maxLength} leaves no room for a query and a document after the ${template} prompt (${this.sequenceMax - this.budget} tokens)`);
   }
 
   encodeJob(job: EncodeJob): EncodedSequence[] {
@@ -45,19 +63,43 @@ export class PromptEncoder implements SequenceEncoder {
 
   encodePair(query: string, document: string, opts: TruncationOptions, instruction: string): EncodedSequence {
     const doc = opts.maxTokensPerDoc === undefined ? document : this.cutDocument(document, opts);
-    const body = this.template.body(instruction, query, doc);
-    const need = opts.truncate ? this.budget + 1 : Infinity;
-    const ids = encodeBounded(body, need, opts.direction, (t) => this.tokenizer.encode(t), 'byte-level');
-    if (!opts.truncate && ids.length > this.budget) {
-      const total = ids.length + this.prefixIds.length + this.suffixIds.length;
-      throw new LimitExceededError(`Input validation error: a pair has ${total} tokens with the ${this.template.name} prompt, over the model's limit of ${this.maxLength}; send truncate: true or shorten it.`, 'INPUT_TOO_LONG');
+    const ids = this.template.layout === 'body' ? this.bodyIds(this.template, instruction, query, doc, opts) : this.pairIds(this.template, instruction, query, doc, opts);
+    return { ids: Int32Array.from(ids), typeIds: new Uint8Array(ids.length) };
+  }
+
+  /** Qwen3-Reranker: the body tokenized alone and cut to what the prefix and suffix leave. */
+  private bodyIds(t: BodyTemplate, instruction: string, query: string, doc: string, opts: TruncationOptions): number[] {
+    const body = this.encodeCut(t.body(instruction, query, doc), this.budget, opts);
+    return [...this.prefixIds, ...body, ...this.suffixIds];
+  }
+
+  /**
+   * mxbai-rerank-v2: the query part cut to 3/4 of the max length; the document part to what the
+   * position table leaves (at most the max length); then the pair (query, sep + document) cut
+   * only in its second part to the max length; the task and the chat turn around it.
+   */
+  private pairIds(t: QueryDocumentTemplate, instruction: string, query: string, doc: string, opts: TruncationOptions): number[] {
+    const fixed = this.sequenceMax - this.budget;
+    const queryIds = this.encodeCut(t.query(instruction, query), Math.floor((this.budget * 3) / 4), opts);
+    const docMax = Math.min(this.positions - queryIds.length - fixed, this.budget);
+    const docIds = this.encodeCut(t.document(doc), docMax, opts);
+    const second = [...this.sepIds, ...docIds];
+    const kept = queryIds.length + second.length > this.budget ? this.cutOrRefuse(second, this.budget - queryIds.length, opts) : second;
+    return [...this.prefixIds, ...queryIds, ...kept, ...this.sepIds, ...this.taskIds, ...this.suffixIds];
+  }
+
+  /** A text's ids cut to `keep` (a 413 instead with truncate: false), without tokenizing more of a long text than matters. */
+  private encodeCut(text: string, keep: number, opts: TruncationOptions): number[] {
+    const ids = encodeBounded(text, opts.truncate ? keep + 1 : Infinity, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
+    return this.cutOrRefuse(ids, keep, opts);
+  }
+
+  private cutOrRefuse(ids: number[], keep: number, opts: TruncationOptions): number[] {
+    if (ids.length <= keep) return ids;
+    if (!opts.truncate) {
+      throw new LimitExceededError(`Input validation error: a pair is over the model's limit of ${this.sequenceMax} tokens with the ${this.template.name} prompt; send truncate: true or shorten it.`, 'INPUT_TOO_LONG');
     }
-    const kept = cut(ids, this.budget, opts.direction);
-    const all = new Int32Array(this.prefixIds.length + kept.length + this.suffixIds.length);
-    all.set(this.prefixIds, 0);
-    all.set(kept, this.prefixIds.length);
-    all.set(this.suffixIds, this.prefixIds.length + kept.length);
-    return { ids: all, typeIds: new Uint8Array(all.length) };
+    return cut(ids, keep, opts.direction);
   }
 
   private cutDocument(document: string, opts: TruncationOptions): string {

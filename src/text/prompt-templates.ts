@@ -1,32 +1,65 @@
 /**
- * The prompts decoder rerankers were trained with, as their model cards publish them: a fixed
- * prefix and suffix around a body that holds the instruction, the query and the document. The
- * score is read from the next-token logits of two answer tokens at the end (`answers`: the
- * negative, then the positive).
+ * The prompts decoder rerankers were trained with, as their model cards publish them. The score is
+ * read from the next-token logits of two answer tokens at the end (`answers`: the negative, then
+ * the positive). Two layouts:
+ * - 'body' (Qwen3-Reranker): prefix + body(instruction, query, document) + suffix, the body cut to
+ *   what the prefix and suffix leave of the max length.
+ * - 'query-document' (mxbai-rerank-v2): prefix + query part + sep + document part + sep + task +
+ *   suffix, the query part cut to 3/4 of the max length and the document part to the rest; the max
+ *   length counts the query and document parts only, as that card's code does.
  */
-export type PromptTemplateName = 'qwen3-reranker';
+export type PromptTemplateName = 'qwen3-reranker' | 'mxbai-rerank-v2';
 
-export interface PromptTemplate {
+interface TemplateBase {
   name: PromptTemplateName;
   prefix: string;
   suffix: string;
-  /** The card's default instruction, used when neither the request nor --reranker-instruction gives one. */
+  /** The card's default instruction ('' for none), used when neither the request nor --reranker-instruction gives one. */
   defaultInstruction: string;
-  body(instruction: string, query: string, document: string): string;
   /** The answer tokens whose logits make the score: [negative, positive]. */
   answers: readonly [string, string];
 }
+
+export interface BodyTemplate extends TemplateBase {
+  layout: 'body';
+  body(instruction: string, query: string, document: string): string;
+}
+
+export interface QueryDocumentTemplate extends TemplateBase {
+  layout: 'query-document';
+  sep: string;
+  /** The task text between the pair and the suffix. */
+  task: string;
+  query(instruction: string, query: string): string;
+  document(document: string): string;
+}
+
+export type PromptTemplate = BodyTemplate | QueryDocumentTemplate;
 
 export const PROMPT_TEMPLATES: Record<PromptTemplateName, PromptTemplate> = {
   // Qwen/Qwen3-Reranker-0.6B's model card: P(yes) over {no, yes} at the last position.
   'qwen3-reranker': {
     name: 'qwen3-reranker',
+    layout: 'body',
     prefix:
       '<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be "yes" or "no".<|im_end|>\n<|im_start|>user\n',
     suffix: '<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
     defaultInstruction: 'Given a web search query, retrieve relevant passages that answer the query',
     body: (instruction, query, document) => `<Instruct>: ${instruction}\n<Query>: ${query}\n<Document>: ${document}`,
     answers: ['no', 'yes'],
+  },
+  // mixedbread-ai/mxbai-rerank-base-v2 / -large-v2 (their published mxbai_rerank_v2.py): logit("1") - logit("0").
+  'mxbai-rerank-v2': {
+    name: 'mxbai-rerank-v2',
+    layout: 'query-document',
+    prefix: '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n',
+    suffix: '<|im_end|>\n<|im_start|>assistant\n',
+    sep: '\n',
+    task: 'You are a search relevance expert who evaluates how well documents match search queries. For each query-document pair, carefully analyze the semantic relationship between them, then provide your binary relevance judgment (0 for not relevant, 1 for relevant).\nRelevance:',
+    defaultInstruction: '',
+    query: (instruction, query) => (instruction === '' ? `query: ${query}` : `instruction: ${instruction}\nquery: ${query}`),
+    document: (document) => `document: ${document}`,
+    answers: ['0', '1'],
   },
 };
 

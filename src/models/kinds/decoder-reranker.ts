@@ -9,12 +9,14 @@ import { DECODER_BUDGETS } from './decoder-budgets.js';
 import type { LoadOptions, ModelKind, ModelSpec } from './kind.js';
 
 /** Causal-LM architectures that load as rerankers, and the prompt each implies by model_type. */
-const CAUSAL_ARCHITECTURES = ['Qwen3ForCausalLM'];
-const TEMPLATE_BY_MODEL_TYPE: Record<string, PromptTemplateName> = { qwen3: 'qwen3-reranker' };
-/** The model cards' max_length; --max-length may lower it, the position table bounds it. */
+const CAUSAL_ARCHITECTURES = ['Qwen3ForCausalLM', 'Qwen2ForCausalLM'];
+const TEMPLATE_BY_MODEL_TYPE: Record<string, PromptTemplateName> = { qwen3: 'qwen3-reranker', qwen2: 'mxbai-rerank-v2' };
+/** The model cards' max_length; --max-length may lower it, the position table bounds the sequence. */
 const DEFAULT_MAX_LENGTH = 8192;
 
 export interface DecoderRerankerSpec extends ModelSpec {
+  /** The card's max_length (8192, or --max-length): the whole sequence for Qwen3-Reranker, the query and document parts for mxbai-rerank-v2. */
+  cardMaxLength: number;
   template: PromptTemplateName;
   /** The default instruction, when --reranker-instruction sets one. */
   instruction: string | undefined;
@@ -55,14 +57,14 @@ export function loadDecoderReranker(dir: string, opts: LoadOptions): DecoderRera
     if (id === undefined) throw new ModelLoadError(folder.tokenizer.source, `the ${template} prompt reads the logit of "${token}", which the tokenizer has no single token for`, 'Use the tokenizer files of the model repository.');
     return id;
   }) as [number, number];
-  const maxLength = Math.min(DEFAULT_MAX_LENGTH, positionLimit(folder.config) ?? Infinity, opts.maxLength ?? Infinity);
+  const cardMaxLength = Math.min(DEFAULT_MAX_LENGTH, opts.maxLength ?? Infinity);
   let encoder: PromptEncoder;
   try {
-    encoder = new PromptEncoder(tokenizer, maxLength, template, opts.instruction);
+    encoder = new PromptEncoder(tokenizer, cardMaxLength, template, opts.instruction, positionLimit(folder.config) ?? Infinity);
   } catch (err) {
     throw new ModelLoadError(folder.dir, (err as Error).message, 'Raise --max-length.');
   }
-  return { folder, tokenizer, maxLength, template, instruction: opts.instruction, encoder, head: { kind: 'token-logits', answers } };
+  return { folder, tokenizer, maxLength: encoder.sequenceMax, cardMaxLength, template, instruction: opts.instruction, encoder, head: { kind: 'token-logits', answers } };
 }
 
 /**
@@ -77,7 +79,7 @@ export const decoderReranker: ModelKind<DecoderRerankerSpec> = {
   // Every causal LM is claimed, so one this service cannot run is refused with its name instead of failing as a classifier.
   recognises: (config) => architectures(config).some((a) => a.endsWith('ForCausalLM')),
   load: loadDecoderReranker,
-  encoder: (spec) => ({ template: 'prompt', prompt: spec.template, files: spec.folder.tokenizer, maxLength: spec.maxLength, instruction: spec.instruction }),
+  encoder: (spec) => ({ template: 'prompt', prompt: spec.template, files: spec.folder.tokenizer, maxLength: spec.cardMaxLength, positions: positionLimit(spec.folder.config), instruction: spec.instruction }),
   sessionHead: (spec) => spec.head,
   rewrites: ['score-head'],
   rewritesFor: (spec) => [`score-head:${spec.head.answers.join(',')}`],
@@ -85,5 +87,5 @@ export const decoderReranker: ModelKind<DecoderRerankerSpec> = {
   budgets: DECODER_BUDGETS,
   warmUp: { kind: 'pairs', query: 'warm up', documents: packTexts(['warm up the session']), truncation: { direction: 'right', truncate: true } },
   identity: (spec) => ({ files: [spec.folder.onnxPath, ...spec.folder.tokenizerPaths], settings: { maxLength: spec.maxLength, head: spec.head, template: spec.template, instruction: spec.instruction ?? null } }),
-  info: (spec) => ({ model_type: { reranker: { template: spec.template, architectures: architectures(spec.folder.config) } }, instruction: spec.instruction ?? PROMPT_TEMPLATES[spec.template].defaultInstruction }),
+  info: (spec) => ({ model_type: { reranker: { template: spec.template, architectures: architectures(spec.folder.config) } }, instruction: spec.instruction ?? (PROMPT_TEMPLATES[spec.template].defaultInstruction || null) }),
 };

@@ -22,16 +22,18 @@ export async function writeQwenTokenizerFiles(dir: string): Promise<void> {
   await copyFile(from.tokenizerConfig, path.join(dir, 'tokenizer_config.json'));
 }
 
-/** config.json shaped like Qwen/Qwen3-Reranker-0.6B's (a causal LM: the reranker reads its yes/no logits). */
+/** config.json shaped like Qwen/Qwen3-Reranker-0.6B's, or mxbai-rerank-base-v2's for qwen2 (causal LMs: the reranker reads two answer logits). */
 export function buildDecoderConfigJson(preset: DecoderPreset, seed: number): Record<string, unknown> {
   const qwen3 = preset.family === 'qwen3';
+  if (!qwen3 && preset.headDim * preset.numAttentionHeads !== preset.hiddenSize) throw new Error(`a qwen2 preset's head_dim must be hidden / heads, got ${preset.headDim}`);
   return {
     architectures: [qwen3 ? 'Qwen3ForCausalLM' : 'Qwen2ForCausalLM'],
     attention_bias: !qwen3,
     attention_dropout: 0.0,
     bos_token_id: 151643,
     eos_token_id: qwen3 ? 151645 : 151643,
-    head_dim: preset.headDim,
+    // Qwen2 has no head_dim field: it is hidden_size / num_attention_heads.
+    ...(qwen3 ? { head_dim: preset.headDim } : {}),
     hidden_act: 'silu',
     hidden_size: preset.hiddenSize,
     initializer_range: 0.02,

