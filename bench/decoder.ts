@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
-import { loadDecoderReranker } from '../src/models/kinds/decoder-reranker.js';
+import { answerIds, loadDecoderReranker } from '../src/models/kinds/decoder-reranker.js';
 import { sigmoid } from '../src/runtime/heads/activation.js';
 import { forgeDecoder, type DecoderPresetName } from '../src/tools/forge/decoder/index.js';
 import { mulberry32 } from '../src/tools/forge/prng.js';
@@ -114,7 +114,7 @@ async function transformersJs(dir: string, work: { query: string; documents: str
   const model = await AutoModelForCausalLM.from_pretrained(path.basename(path.resolve(dir)), { dtype: 'fp32', device: 'cpu' });
   // The same ids the card builds (prefix + cut body + suffix); the template is the card's, so ours can build them.
   const spec = loadDecoderReranker(dir, {});
-  const [no, yes] = spec.head.answers;
+  const [no, yes] = answerIds(spec);
   const sequences = work.documents.map((d) => Array.from(spec.encoder.encodePair(work.query, d, { direction: 'right', truncate: true }, spec.encoder.template.defaultInstruction).ids));
   const longest = Math.max(...sequences.map((s) => s.length));
   const ids = new BigInt64Array(sequences.length * longest).fill(BigInt(spec.tokenizer.padId));

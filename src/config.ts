@@ -35,7 +35,7 @@ export const SETTINGS = {
   strictModelName: { flag: '--strict-model-name <bool>', env: 'STRICT_MODEL_NAME', help: 'answer 422 when a request names another model', fallback: 'false' },
   host: { flag: '--host <addr>', env: 'HOST', help: 'address to listen on', fallback: '0.0.0.0' },
   port: { flag: '--port <n>', env: 'PORT', help: 'port to listen on', fallback: '8080' },
-  rerankerTemplate: { flag: '--reranker-template <name>', env: 'RERANKER_TEMPLATE', help: "a decoder reranker's prompt: qwen3-reranker (default for model_type qwen3) or mxbai-rerank-v2 (for qwen2)" },
+  rerankerTemplate: { flag: '--reranker-template <name>', env: 'RERANKER_TEMPLATE', help: "a decoder reranker's prompt: qwen3-reranker (default for model_type qwen3), mxbai-rerank-v2 (for qwen2) or qwen3-reranker-seq-cls (for Qwen3ForSequenceClassification)" },
   rerankerInstruction: { flag: '--reranker-instruction <text>', env: 'RERANKER_INSTRUCTION', help: "a decoder reranker's default instruction when a request sends none (default: the model card's)" },
   maxLength: { flag: '--max-length <n>', env: 'MAX_LENGTH', help: 'cap on tokens per pair (never above the model limit)' },
   autoTruncate: { flag: '--auto-truncate <bool>', env: 'AUTO_TRUNCATE', help: 'truncate over-long pairs when a TEI request does not say', fallback: 'true' },

@@ -3,11 +3,11 @@ import type { EncodeJob, SequenceEncoder } from './encode-job.js';
 import { textAt, textCount } from './packed-texts.js';
 import type { TruncationOptions } from './pair-encoder.js';
 import { encodeBounded } from './precut.js';
-import { PROMPT_TEMPLATES, type BodyTemplate, type PromptTemplate, type PromptTemplateName, type QueryDocumentTemplate } from './prompt-templates.js';
+import { PROMPT_TEMPLATES, type BodyTemplate, type PairPartsTemplate, type PromptTemplate, type PromptTemplateName, type QueryDocumentTemplate } from './prompt-templates.js';
 import type { EncodedSequence } from './sequence.js';
 import { textOfTokens } from './text-of-tokens.js';
 import type { TextTokenizer } from './tokenizer.js';
-import { cut } from './truncation.js';
+import { cut, longestFirstLengths } from './truncation.js';
 
 /**
  * A decoder reranker's template (text/prompt-templates.ts), exactly as the model cards build the
@@ -42,7 +42,7 @@ export class PromptEncoder implements SequenceEncoder {
     this.template = PROMPT_TEMPLATES[template];
     this.prefixIds = tokenizer.encode(this.template.prefix);
     this.suffixIds = tokenizer.encode(this.template.suffix);
-    if (this.template.layout === 'body') {
+    if (this.template.layout === 'body' || this.template.layout === 'pair-parts') {
       this.sequenceMax = Math.min(maxLength, positions);
       this.budget = this.sequenceMax - this.prefixIds.length - this.suffixIds.length;
     } else {
@@ -63,7 +63,8 @@ export class PromptEncoder implements SequenceEncoder {
 
   encodePair(query: string, document: string, opts: TruncationOptions, instruction: string): EncodedSequence {
     const doc = opts.maxTokensPerDoc === undefined ? document : this.cutDocument(document, opts);
-    const ids = this.template.layout === 'body' ? this.bodyIds(this.template, instruction, query, doc, opts) : this.pairIds(this.template, instruction, query, doc, opts);
+    const t = this.template;
+    const ids = t.layout === 'body' ? this.bodyIds(t, instruction, query, doc, opts) : t.layout === 'query-document' ? this.pairIds(t, instruction, query, doc, opts) : this.partsIds(t, instruction, query, doc, opts);
     return { ids: Int32Array.from(ids), typeIds: new Uint8Array(ids.length) };
   }
 
@@ -86,6 +87,15 @@ export class PromptEncoder implements SequenceEncoder {
     const second = [...this.sepIds, ...docIds];
     const kept = queryIds.length + second.length > this.budget ? this.cutOrRefuse(second, this.budget - queryIds.length, opts) : second;
     return [...this.prefixIds, ...queryIds, ...kept, ...this.sepIds, ...this.taskIds, ...this.suffixIds];
+  }
+
+  /** A converted sequence classifier: the two texts tokenized alone, cut longest_first as the tokenizers library cuts a pair. */
+  private partsIds(t: PairPartsTemplate, instruction: string, query: string, doc: string, opts: TruncationOptions): number[] {
+    const enough = this.budget + 1;
+    const first = encodeBounded(t.first(instruction, query), opts.truncate ? enough : Infinity, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
+    const second = encodeBounded(t.second(doc), opts.truncate ? enough : Infinity, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
+    const [keepFirst, keepSecond] = longestFirstLengths(first.length, second.length, this.budget, this.sequenceMax);
+    return [...this.cutOrRefuse(first, keepFirst, opts), ...this.cutOrRefuse(second, keepSecond, opts)];
   }
 
   /** A text's ids cut to `keep` (a 413 instead with truncate: false), without tokenizing more of a long text than matters. */

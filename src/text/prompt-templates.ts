@@ -8,7 +8,7 @@
  *   suffix, the query part cut to 3/4 of the max length and the document part to the rest; the max
  *   length counts the query and document parts only, as that card's code does.
  */
-export type PromptTemplateName = 'qwen3-reranker' | 'mxbai-rerank-v2';
+export type PromptTemplateName = 'qwen3-reranker' | 'mxbai-rerank-v2' | 'qwen3-reranker-seq-cls';
 
 interface TemplateBase {
   name: PromptTemplateName;
@@ -34,17 +34,28 @@ export interface QueryDocumentTemplate extends TemplateBase {
   document(document: string): string;
 }
 
-export type PromptTemplate = BodyTemplate | QueryDocumentTemplate;
+/** A text pair as sentence-transformers' CrossEncoder tokenizes it: two texts, each tokenized alone, cut longest_first together. */
+export interface PairPartsTemplate extends TemplateBase {
+  layout: 'pair-parts';
+  first(instruction: string, query: string): string;
+  second(document: string): string;
+}
+
+export type PromptTemplate = BodyTemplate | QueryDocumentTemplate | PairPartsTemplate;
+
+const QWEN3_SYSTEM =
+  '<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be "yes" or "no".<|im_end|>\n<|im_start|>user\n';
+const QWEN3_ASSISTANT = '<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n';
+const QWEN3_INSTRUCTION = 'Given a web search query, retrieve relevant passages that answer the query';
 
 export const PROMPT_TEMPLATES: Record<PromptTemplateName, PromptTemplate> = {
   // Qwen/Qwen3-Reranker-0.6B's model card: P(yes) over {no, yes} at the last position.
   'qwen3-reranker': {
     name: 'qwen3-reranker',
     layout: 'body',
-    prefix:
-      '<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be "yes" or "no".<|im_end|>\n<|im_start|>user\n',
-    suffix: '<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
-    defaultInstruction: 'Given a web search query, retrieve relevant passages that answer the query',
+    prefix: QWEN3_SYSTEM,
+    suffix: QWEN3_ASSISTANT,
+    defaultInstruction: QWEN3_INSTRUCTION,
     body: (instruction, query, document) => `<Instruct>: ${instruction}\n<Query>: ${query}\n<Document>: ${document}`,
     answers: ['no', 'yes'],
   },
@@ -60,6 +71,18 @@ export const PROMPT_TEMPLATES: Record<PromptTemplateName, PromptTemplate> = {
     query: (instruction, query) => (instruction === '' ? `query: ${query}` : `instruction: ${instruction}\nquery: ${query}`),
     document: (document) => `document: ${document}`,
     answers: ['0', '1'],
+  },
+  // Qwen3-Reranker converted to Qwen3ForSequenceClassification (one logit: yes - no): its card's format_queries /
+  // format_document texts, given to sentence-transformers' CrossEncoder as a pair.
+  'qwen3-reranker-seq-cls': {
+    name: 'qwen3-reranker-seq-cls',
+    layout: 'pair-parts',
+    prefix: '',
+    suffix: '',
+    defaultInstruction: QWEN3_INSTRUCTION,
+    first: (instruction, query) => `${QWEN3_SYSTEM}<Instruct>: ${instruction}\n<Query>: ${query}\n`,
+    second: (document) => `<Document>: ${document}${QWEN3_ASSISTANT}`,
+    answers: ['no', 'yes'],
   },
 };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecoderRerankerSpec } from '../../src/models/kinds/decoder-reranker.js';
+import { answerIds, type DecoderRerankerSpec } from '../../src/models/kinds/decoder-reranker.js';
 import { KINDS } from '../../src/models/kinds/index.js';
 import { loadModel } from '../../src/models/registry.js';
 import { PROMPT_TEMPLATES, type QueryDocumentTemplate } from '../../src/text/prompt-templates.js';
@@ -40,7 +40,7 @@ async function raw(payload: Record<string, unknown>): Promise<number[]> {
 describe('a Qwen2ForCausalLM folder reranks with mxbai-rerank-v2\'s prompt', () => {
   it('is read as the decoder kind, answers logit("1") - logit("0"), and lays the ids out as the card\'s code does', () => {
     expect(spec.template).toBe('mxbai-rerank-v2');
-    expect(spec.head.answers).toEqual([spec.tokenizer.idOf('0'), spec.tokenizer.idOf('1')]);
+    expect(answerIds(spec)).toEqual([spec.tokenizer.idOf('0'), spec.tokenizer.idOf('1')]);
     const enc = (t: string) => spec.tokenizer.encode(t);
     const ids = Array.from(spec.encoder.encodePair('q?', 'a doc', right, '').ids);
     expect(ids).toEqual([...enc(MXBAI.prefix), ...enc('query: q?'), ...enc('\n'), ...enc('document: a doc'), ...enc('\n'), ...enc(MXBAI.task), ...enc(MXBAI.suffix)]);
@@ -51,12 +51,12 @@ describe('a Qwen2ForCausalLM folder reranks with mxbai-rerank-v2\'s prompt', () 
   it('scores equal the float64 reference (1e-4), a batch equals each pair alone (1e-5), an instruction changes them', async () => {
     const together = await raw({ query, documents });
     documents.forEach((d, i) => {
-      const [no, yes] = reference.lastLogits(Array.from(spec.encoder.encodePair(query, d, right, '').ids), spec.head.answers) as [number, number];
+      const [no, yes] = reference.lastLogits(Array.from(spec.encoder.encodePair(query, d, right, '').ids), answerIds(spec)) as [number, number];
       expect(Math.abs((together[i] as number) - (yes - no)), d).toBeLessThan(1e-4);
     });
     for (const [i, d] of documents.entries()) expect(Math.abs(((await raw({ query, documents: [d] }))[0] as number) - (together[i] as number))).toBeLessThan(1e-5);
     const instructed = await raw({ query, documents, instruction: 'Find passages about rivers' });
-    const [no, yes] = reference.lastLogits(Array.from(spec.encoder.encodePair(query, documents[0] as string, right, 'Find passages about rivers').ids), spec.head.answers) as [number, number];
+    const [no, yes] = reference.lastLogits(Array.from(spec.encoder.encodePair(query, documents[0] as string, right, 'Find passages about rivers').ids), answerIds(spec)) as [number, number];
     expect(Math.abs((instructed[0] as number) - (yes - no))).toBeLessThan(1e-4);
     expect(instructed).not.toEqual(together);
   });

@@ -39,7 +39,7 @@ describe('what a decoder folder cannot be served as is refused at load, by name'
     const dir = await withConfig((c) => {
       c['model_type'] = 'qwen3_custom';
     });
-    expect(() => load(dir)).toThrow(/no reranker prompt is known for model_type qwen3_custom.*--reranker-template \(qwen3-reranker, mxbai-rerank-v2\)/s);
+    expect(() => load(dir)).toThrow(/no reranker prompt is known for model_type qwen3_custom.*--reranker-template \(qwen3-reranker, mxbai-rerank-v2, qwen3-reranker-seq-cls\)/s);
     expect(load(dir, { template: 'qwen3-reranker' }).kind.name).toBe('decoder-reranker');
     expect(() => load(dir, { template: 'chatml' })).toThrow(/--reranker-template chatml is not a known prompt/);
   });

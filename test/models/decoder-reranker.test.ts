@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS } from '../../src/models/kinds/index.js';
-import type { DecoderRerankerSpec } from '../../src/models/kinds/decoder-reranker.js';
+import { answerIds, type DecoderRerankerSpec } from '../../src/models/kinds/decoder-reranker.js';
 import { loadModel } from '../../src/models/registry.js';
 import { sigmoid } from '../../src/runtime/heads/activation.js';
 import { PROMPT_TEMPLATES } from '../../src/text/prompt-templates.js';
@@ -37,7 +37,7 @@ afterAll(async () => app?.close());
 
 /** The reference's raw score (logit(yes) - logit(no) at the last token) for the ids the service builds. */
 function referenceRaw(ids: ArrayLike<number>): number {
-  const [no, yes] = reference.lastLogits(Array.from(ids), spec.head.answers) as [number, number];
+  const [no, yes] = reference.lastLogits(Array.from(ids), answerIds(spec)) as [number, number];
   return yes - no;
 }
 
@@ -59,7 +59,7 @@ describe('a Qwen3ForCausalLM folder loads as a decoder reranker', () => {
     expect(model.kind.name).toBe('decoder-reranker');
     expect(spec.template).toBe('qwen3-reranker');
     // "no" then "yes" in the Qwen vocabulary (the card's token_false_id / token_true_id).
-    expect(spec.head.answers).toEqual([2152, 9693]);
+    expect(answerIds(spec)).toEqual([2152, 9693]);
     expect(spec.maxLength).toBe(8192);
     expect(model.engine.session.rewrites).toEqual(['score-head:2152,9693']);
   });

@@ -23,6 +23,13 @@ export interface DecoderGraphSpec {
   weights: Map<string, FloatTensor>;
   /** Declare past_key_values inputs and present outputs (optimum's text-generation-with-past). */
   pastKeyValues: boolean;
+  /**
+   * 'lm': the LM head over every position (a causal LM). 'score': a converted sequence classifier
+   * (Qwen3ForSequenceClassification): one logit from `score.weight_t` at each sequence's last token
+   * that is not `padId`, found as transformers finds it.
+   */
+  head?: 'lm' | 'score';
+  padId?: number;
 }
 
 function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfoProto {
@@ -120,17 +127,31 @@ export function buildDecoderModel(spec: DecoderGraphSpec): ModelProto {
   let hidden = g.scoped('embed_tokens', () => g.op('Gather', [DECODER_NAMES.embed, 'input_ids']));
   for (let i = 0; i < preset.numHiddenLayers; i++) hidden = g.scoped(`layers.${i}`, () => layer(hidden, i, DECODER_NAMES.layer(i)));
   const normed = g.scoped('norm', () => rmsNorm(g, hidden, DECODER_NAMES.norm, preset.rmsNormEps));
-  g.scoped('lm_head', () => {
-    const weight = preset.tieWordEmbeddings ? g.op('Transpose', [DECODER_NAMES.embed], { perm: ints([1, 0]) }) : DECODER_NAMES.lmHead;
-    g.op('MatMul', [normed, weight], {}, 'logits');
-  });
+  if (spec.head === 'score') {
+    g.scoped('score', () => {
+      // transformers: the last position whose token is not the pad token ((positions * non_pad).argmax(-1)).
+      const shape = g.op('Shape', ['input_ids']);
+      const seqLen = g.op('Gather', [shape, g.int64Const(1)], { axis: int(0) });
+      const batch = g.op('Gather', [shape, g.int64Const(0)], { axis: int(0) });
+      const nonPad = g.op('Cast', [g.op('Not', [g.op('Equal', ['input_ids', g.int64Const(spec.padId ?? 151643)])])], { to: int(DataType.INT64) });
+      const last = g.op('ArgMax', [g.op('Mul', [nonPad, g.op('Range', [g.int64Const(0), seqLen, g.int64Const(1)])])], { axis: int(-1), keepdims: int(0) });
+      const rows = g.op('Add', [g.op('Mul', [g.op('Range', [g.int64Const(0), batch, g.int64Const(1)]), seqLen]), last]);
+      const pooled = g.op('Gather', [g.op('Reshape', [normed, g.int64Const([-1, preset.hiddenSize])]), rows], { axis: int(0) });
+      g.op('MatMul', [pooled, DECODER_NAMES.score], {}, 'logits');
+    });
+  } else {
+    g.scoped('lm_head', () => {
+      const weight = preset.tieWordEmbeddings ? g.op('Transpose', [DECODER_NAMES.embed], { perm: ints([1, 0]) }) : DECODER_NAMES.lmHead;
+      g.op('MatMul', [normed, weight], {}, 'logits');
+    });
+  }
 
   const inputs = [
     tensorInfo('input_ids', DataType.INT64, ['batch_size', 'sequence_length']),
     tensorInfo('attention_mask', DataType.INT64, ['batch_size', 'total_sequence_length']),
     tensorInfo('position_ids', DataType.INT64, ['batch_size', 'sequence_length']),
   ];
-  const outputs = [tensorInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', preset.vocabSize])];
+  const outputs = [spec.head === 'score' ? tensorInfo('logits', DataType.FLOAT, ['batch_size', 1]) : tensorInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', preset.vocabSize])];
   if (spec.pastKeyValues) {
     for (let i = 0; i < preset.numHiddenLayers; i++) {
       for (const part of ['key', 'value']) {

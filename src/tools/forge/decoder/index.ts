@@ -19,7 +19,13 @@ export interface DecoderForgeOptions {
   onnxPath?: string;
   /** Overrides the preset: false writes a separate lm_head (lm_head.weight_t) instead of reusing the embeddings. */
   tieWordEmbeddings?: boolean;
+  /** 'sequence-classification': a Qwen3ForSequenceClassification conversion (one logit, yes - no), no cache inputs. */
+  task?: 'causal-lm' | 'sequence-classification';
 }
+
+/** Qwen's ids of "no" and "yes", and of <|endoftext|>, its pad token. */
+const NO_YES: [number, number] = [2152, 9693];
+const PAD_ID = 151643;
 
 /** Writes a Hugging Face-layout causal-LM reranker folder (config.json, the Qwen tokenizer, onnx/model.onnx) with seeded weights. */
 export async function forgeDecoder(opts: DecoderForgeOptions): Promise<{ dir: string; onnxFile: string; preset: DecoderPreset }> {
@@ -33,8 +39,12 @@ export async function forgeDecoder(opts: DecoderForgeOptions): Promise<{ dir: st
   const onnxFile = path.resolve(dir, opts.onnxPath ?? 'onnx/model.onnx');
   await mkdir(path.dirname(onnxFile), { recursive: true });
   await writeQwenTokenizerFiles(dir);
-  const model = buildDecoderModel({ preset, weights: generateDecoderWeights(preset, seed), pastKeyValues: opts.pastKeyValues ?? true });
+  const classifier = opts.task === 'sequence-classification';
+  const weights = generateDecoderWeights(preset, seed, classifier ? NO_YES : undefined);
+  const model = buildDecoderModel({ preset, weights, pastKeyValues: !classifier && (opts.pastKeyValues ?? true), head: classifier ? 'score' : 'lm', padId: PAD_ID });
   await writeFile(onnxFile, encodeModel(model));
-  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(buildDecoderConfigJson(preset, seed), null, 2)}\n`);
+  const config = buildDecoderConfigJson(preset, seed);
+  const classifierFields = { architectures: ['Qwen3ForSequenceClassification'], id2label: { '0': 'LABEL_0' }, label2id: { LABEL_0: 0 }, pad_token_id: PAD_ID };
+  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(classifier ? { ...config, ...classifierFields } : config, null, 2)}\n`);
   return { dir, onnxFile, preset };
 }

@@ -13,6 +13,8 @@ export const DECODER_NAMES = {
   norm: 'model.norm.weight',
   /** Only when the embeddings are not tied: lm_head.weight transposed, [hidden, vocab]. */
   lmHead: 'lm_head.weight_t',
+  /** A converted sequence classifier's one-logit head, [hidden, 1]. */
+  score: 'score.weight_t',
   layer(i: number) {
     const p = `model.layers.${i}`;
     return {
@@ -58,8 +60,13 @@ function normal(seed: number, name: string, dims: number[], std: number, mean = 
   return { dims, data };
 }
 
-/** Every learned weight of a forged decoder, by state_dict name. */
-export function generateDecoderWeights(preset: DecoderPreset, seed: number): Map<string, FloatTensor> {
+/**
+ * Every learned weight of a forged decoder, by state_dict name. With `scoreRows` [negative,
+ * positive] the model is a converted sequence classifier: its one-logit head is the LM head's
+ * positive row less its negative row, as Qwen3-Reranker's seq-cls conversions are made, so its
+ * logit is the causal model's logit(yes) - logit(no).
+ */
+export function generateDecoderWeights(preset: DecoderPreset, seed: number, scoreRows?: [number, number]): Map<string, FloatTensor> {
   const H = preset.hiddenSize;
   const I = preset.intermediateSize;
   const qWidth = preset.numAttentionHeads * preset.headDim;
@@ -92,5 +99,11 @@ export function generateDecoderWeights(preset: DecoderPreset, seed: number): Map
   }
   add(DECODER_NAMES.norm, [H], s.normGainStd, s.finalNormGain);
   if (!preset.tieWordEmbeddings) dense(DECODER_NAMES.lmHead, H, preset.vocabSize);
+  if (scoreRows !== undefined) {
+    const [negative, positive] = scoreRows;
+    const head = (w.get(preset.tieWordEmbeddings ? DECODER_NAMES.embed : DECODER_NAMES.lmHead) as FloatTensor).data;
+    const row = (r: number, h: number): number => (preset.tieWordEmbeddings ? head[r * H + h] : head[h * preset.vocabSize + r]) as number;
+    w.set(DECODER_NAMES.score, { dims: [H, 1], data: Float32Array.from({ length: H }, (_, h) => row(positive, h) - row(negative, h)) });
+  }
   return w;
 }
