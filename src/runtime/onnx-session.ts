@@ -101,7 +101,12 @@ export class ModelSession {
       else if (settings.rewrittenPath !== undefined && existsSync(settings.rewrittenPath)) session = await ort.InferenceSession.create(settings.rewrittenPath, options);
       else session = await ort.InferenceSession.create(rewrittenGraph(settings.onnxPath, settings.rewrites), options);
     } catch (err) {
-      fail(settings, `ONNX Runtime cannot load it (${(err as Error).message})`, 'Download the ONNX file again or pick another with --onnx-file.');
+      const message = (err as Error).message;
+      const operator = unknownOperator(message);
+      if (operator !== undefined) {
+        fail(settings, `it uses the operator ${operator}, which this ONNX Runtime (onnxruntime-node ${ort.env.versions.common}, CPU) does not implement`, "Use an export made of standard ONNX operators (optimum-cli export onnx) or of ONNX Runtime's own contrib operators.");
+      }
+      fail(settings, `ONNX Runtime cannot load it (${message})`, 'Download the ONNX file again or pick another with --onnx-file.');
     }
     for (const input of ['input_ids', 'attention_mask']) {
       if (!session.inputNames.includes(input)) {
@@ -156,6 +161,11 @@ export class ModelSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** The operator ONNX Runtime says it has no schema or kernel for, from its load error. */
+function unknownOperator(message: string): string | undefined {
+  return /([\w.]*:\w+)\(-?\d+\) is not a registered function\/op/.exec(message)?.[1] ?? /Could not find an implementation for (\w+)\(\d+\)/.exec(message)?.[1];
 }
 
 function positionIds(batch: number, seqLen: number): BigInt64Array {

@@ -49,3 +49,22 @@ describe('what a decoder folder cannot be served as is refused at load, by name'
     expect(() => load(dir, { maxLength: 40 })).toThrow(/leaves no room for a query and a document after the qwen3-reranker prompt.*Raise --max-length/s);
   });
 });
+
+describe('an operator ONNX Runtime does not implement', () => {
+  it('is refused at load naming the operator and its domain', async () => {
+    const { decodeModel, encodeModel } = await import('../../src/graph/onnx-proto.js');
+    const { ModelSession } = await import('../../src/runtime/onnx-session.js');
+    const dir = await withConfig(() => undefined);
+    const model = decodeModel(readFileSync(join(dir, 'onnx/model.onnx')));
+    const node = model.graph?.node?.find((n) => n.opType === 'Softmax');
+    if (node === undefined || node === null) throw new Error('no Softmax');
+    node.opType = 'FusedAttentionX';
+    node.domain = 'com.example';
+    model.opsetImport = [...(model.opsetImport ?? []), { domain: 'com.example', version: 1 }];
+    writeFileSync(join(dir, 'onnx/model.onnx'), encodeModel(model));
+    const spec = load(dir).spec;
+    const create = ModelSession.create({ onnxPath: spec.folder.onnxPath, padId: spec.tokenizer.padId, head: spec.head, label: 'reranker' });
+    await expect(create).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(create).rejects.toThrow(/uses the operator com\.example:FusedAttentionX, which this ONNX Runtime \(onnxruntime-node 1\.\d+\.\d+, CPU\) does not implement/);
+  });
+});
