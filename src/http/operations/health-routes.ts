@@ -37,7 +37,7 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
       model_id: model.servedName,
       onnx_file: shownOnnxFile(spec.folder.dir, spec.folder.onnxPath),
       // A reranker kind's own fields: its labels (the schema names them).
-      ...(model.kind.info(spec) as Pick<InfoResponse, 'model_type' | 'num_labels'>),
+      ...(model.kind.info(spec) as Pick<InfoResponse, 'model_type' | 'num_labels' | 'prompt'>),
       max_input_length: spec.maxLength,
       max_client_batch_size: config.limits.maxDocuments,
       max_batch_tokens: limits.maxBatchTokens,

@@ -12,6 +12,16 @@ export const InfoResponse = Type.Object(
     onnx_file: Type.String({ description: 'The ONNX file, relative to the model folder (no host paths are shown).' }),
     model_type: Type.Object({ reranker: Type.Object({ id2label: Type.Record(Type.String(), Type.String()) }) }),
     num_labels: Type.Integer(),
+    prompt: Type.Optional(
+      Type.Object(
+        {
+          template: Type.String(),
+          architectures: Type.Array(Type.String()),
+          instruction: Type.Union([Type.String(), Type.Null()], { description: 'The instruction used when a request sends none; null when the template has no default.' }),
+        },
+        { description: 'Only for a decoder (LLM) reranker: its prompt template (see README, LLM rerankers).' },
+      ),
+    ),
     max_input_length: Type.Integer({ description: 'Tokens per pair, special tokens included.' }),
     max_client_batch_size: Type.Integer({ description: 'Documents per request.' }),
     max_batch_tokens: Type.Integer(),

@@ -108,5 +108,10 @@ export const decoderReranker: ModelKind<DecoderRerankerSpec> = {
   budgets: DECODER_BUDGETS,
   warmUp: { kind: 'pairs', query: 'warm up', documents: packTexts(['warm up the session']), truncation: { direction: 'right', truncate: true } },
   identity: (spec) => ({ files: [spec.folder.onnxPath, ...spec.folder.tokenizerPaths], settings: { maxLength: spec.maxLength, head: spec.head, template: spec.template, instruction: spec.instruction ?? null } }),
-  info: (spec) => ({ model_type: { reranker: { template: spec.template, architectures: architectures(spec.folder.config) } }, instruction: spec.instruction ?? (PROMPT_TEMPLATES[spec.template].defaultInstruction || null) }),
+  // TEI's /info fields as a one-logit reranker has them, and the prompt.
+  info: (spec) => ({
+    model_type: { reranker: { id2label: { '0': 'LABEL_0' } } },
+    num_labels: 1,
+    prompt: { template: spec.template, architectures: architectures(spec.folder.config), instruction: spec.instruction ?? (PROMPT_TEMPLATES[spec.template].defaultInstruction || null) },
+  }),
 };
