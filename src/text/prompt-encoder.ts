@@ -85,23 +85,27 @@ export class PromptEncoder implements SequenceEncoder {
     const docMax = Math.min(this.positions - queryIds.length - fixed, this.budget);
     const docIds = this.encodeCut(t.document(doc), docMax, opts);
     const second = [...this.sepIds, ...docIds];
-    const kept = queryIds.length + second.length > this.budget ? this.cutOrRefuse(second, this.budget - queryIds.length, opts) : second;
+    const kept = this.cutOrRefuse(second, this.budget - queryIds.length, opts);
     return [...this.prefixIds, ...queryIds, ...kept, ...this.sepIds, ...this.taskIds, ...this.suffixIds];
   }
 
   /** A converted sequence classifier: the two texts tokenized alone, cut longest_first as the tokenizers library cuts a pair. */
   private partsIds(t: PairPartsTemplate, instruction: string, query: string, doc: string, opts: TruncationOptions): number[] {
-    const enough = this.budget + 1;
-    const first = encodeBounded(t.first(instruction, query), opts.truncate ? enough : Infinity, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
-    const second = encodeBounded(t.second(doc), opts.truncate ? enough : Infinity, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
+    const need = opts.truncate ? this.budget + 1 : Infinity;
+    const first = this.encode(t.first(instruction, query), need, opts);
+    const second = this.encode(t.second(doc), need, opts);
     const [keepFirst, keepSecond] = longestFirstLengths(first.length, second.length, this.budget, this.sequenceMax);
     return [...this.cutOrRefuse(first, keepFirst, opts), ...this.cutOrRefuse(second, keepSecond, opts)];
   }
 
   /** A text's ids cut to `keep` (a 413 instead with truncate: false), without tokenizing more of a long text than matters. */
   private encodeCut(text: string, keep: number, opts: TruncationOptions): number[] {
-    const ids = encodeBounded(text, opts.truncate ? keep + 1 : Infinity, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
-    return this.cutOrRefuse(ids, keep, opts);
+    return this.cutOrRefuse(this.encode(text, opts.truncate ? keep + 1 : Infinity, opts), keep, opts);
+  }
+
+  /** Ids of a text, at least `need` of them when it has that many (precut.ts, with the byte-level cut rule). */
+  private encode(text: string, need: number, opts: Pick<TruncationOptions, 'direction'>): number[] {
+    return encodeBounded(text, need, opts.direction, (s) => this.tokenizer.encode(s), 'byte-level');
   }
 
   private cutOrRefuse(ids: number[], keep: number, opts: TruncationOptions): number[] {
@@ -114,8 +118,7 @@ export class PromptEncoder implements SequenceEncoder {
 
   private cutDocument(document: string, opts: TruncationOptions): string {
     const n = opts.maxTokensPerDoc as number;
-    const ids = encodeBounded(document, n + 1, opts.direction, (t) => this.tokenizer.encode(t), 'byte-level');
-    if (ids.length <= n) return document;
+    if (this.encode(document, n + 1, opts).length <= n) return document;
     return textOfTokens(this.tokenizer, document, n, opts.direction);
   }
 }

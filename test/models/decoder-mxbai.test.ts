@@ -6,6 +6,7 @@ import { KINDS } from '../../src/models/kinds/index.js';
 import { loadModel } from '../../src/models/registry.js';
 import { PROMPT_TEMPLATES, type QueryDocumentTemplate } from '../../src/text/prompt-templates.js';
 import { DecoderReference, type DecoderConfig } from '../support/decoder-reference.js';
+import { rerankScores } from '../helpers/rerank-scores.js';
 import { forgedDecoder } from '../support/forged-model.js';
 import { testApp, type TestApp } from '../support/test-app.js';
 
@@ -29,13 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-async function raw(payload: Record<string, unknown>): Promise<number[]> {
-  const res = await app.app.inject({ method: 'POST', url: '/v2/rerank', payload: { raw_scores: true, ...payload } });
-  expect(res.statusCode, res.body).toBe(200);
-  const out: number[] = [];
-  for (const r of res.json<{ results: { index: number; relevance_score: number }[] }>().results) out[r.index] = r.relevance_score;
-  return out;
-}
+const raw = (payload: Record<string, unknown>): Promise<number[]> => rerankScores(app.app, { raw_scores: true, ...payload });
 
 describe('a Qwen2ForCausalLM folder reranks with mxbai-rerank-v2\'s prompt', () => {
   it('is read as the decoder kind, answers logit("1") - logit("0"), and lays the ids out as the card\'s code does', () => {

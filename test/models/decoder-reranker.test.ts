@@ -7,6 +7,7 @@ import { loadModel } from '../../src/models/registry.js';
 import { sigmoid } from '../../src/runtime/heads/activation.js';
 import { PROMPT_TEMPLATES } from '../../src/text/prompt-templates.js';
 import { DecoderReference, type DecoderConfig } from '../support/decoder-reference.js';
+import { rerankScores, scoresByIndex } from '../helpers/rerank-scores.js';
 import { forgedDecoder } from '../support/forged-model.js';
 import { testApp, type TestApp } from '../support/test-app.js';
 
@@ -41,17 +42,7 @@ function referenceRaw(ids: ArrayLike<number>): number {
   return yes - no;
 }
 
-async function rerank(payload: Record<string, unknown>, url = '/v2/rerank') {
-  const res = await app.app.inject({ method: 'POST', url, payload });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ results: { index: number; relevance_score: number }[]; usage?: { cached_pairs?: number } }>();
-}
-
-function byIndex(results: { index: number; relevance_score: number }[]): number[] {
-  const out: number[] = [];
-  for (const r of results) out[r.index] = r.relevance_score;
-  return out;
-}
+const rerank = (payload: Record<string, unknown>, url?: string): Promise<number[]> => rerankScores(app.app, payload, url);
 
 describe('a Qwen3ForCausalLM folder loads as a decoder reranker', () => {
   it('is read as the decoder kind with the card\'s prompt, answer tokens and limits', () => {
@@ -79,8 +70,8 @@ describe('a Qwen3ForCausalLM folder loads as a decoder reranker', () => {
 
 describe('scores equal an independent float64 forward pass', () => {
   it('for a batch of mixed lengths, multilingual text and emoji (raw within 1e-4, P(yes) too)', async () => {
-    const raw = byIndex((await rerank({ query, documents, raw_scores: true })).results);
-    const probs = byIndex((await rerank({ query, documents })).results);
+    const raw = await rerank({ query, documents, raw_scores: true });
+    const probs = await rerank({ query, documents });
     documents.forEach((d, i) => {
       const want = referenceRaw(spec.encoder.encodePair(query, d, { direction: 'right', truncate: true }, QWEN3.defaultInstruction).ids);
       expect(Math.abs((raw[i] as number) - want), d).toBeLessThan(1e-4);
@@ -91,19 +82,19 @@ describe('scores equal an independent float64 forward pass', () => {
   });
 
   it('a batch scores each pair as it scores alone (1e-5)', async () => {
-    const together = byIndex((await rerank({ query, documents, raw_scores: true })).results);
+    const together = await rerank({ query, documents, raw_scores: true });
     for (const [i, d] of documents.entries()) {
-      const alone = byIndex((await rerank({ query, documents: [d], raw_scores: true })).results);
+      const alone = await rerank({ query, documents: [d], raw_scores: true });
       expect(Math.abs((alone[0] as number) - (together[i] as number))).toBeLessThan(1e-5);
     }
   });
 
   it('the Jina and TEI shapes of /rerank give the same scores', async () => {
-    const cohere = byIndex((await rerank({ query, documents, raw_scores: true })).results);
-    const jina = byIndex((await rerank({ query, documents, raw_scores: true }, '/rerank')).results);
+    const cohere = await rerank({ query, documents, raw_scores: true });
+    const jina = await rerank({ query, documents, raw_scores: true }, '/rerank');
     const res = await app.app.inject({ method: 'POST', url: '/rerank', payload: { query, texts: documents, raw_scores: true } });
     expect(res.statusCode).toBe(200);
-    const tei = byIndex(res.json<{ index: number; score: number }[]>().map((r) => ({ index: r.index, relevance_score: r.score })));
+    const tei = scoresByIndex(res.json<{ index: number; score: number }[]>().map((r) => ({ index: r.index, relevance_score: r.score })));
     expect(jina).toEqual(cohere);
     expect(tei).toEqual(cohere);
   });
@@ -115,7 +106,7 @@ describe('scores equal an independent float64 forward pass', () => {
         const res = await cached.app.inject({ method: 'POST', url: '/v2/rerank', payload: { query, documents, raw_scores: true, ...(instruction === undefined ? {} : { instruction }) } });
         expect(res.statusCode).toBe(200);
         const body = res.json<{ results: { index: number; relevance_score: number }[]; usage: { cached_pairs: number } }>();
-        return { scores: byIndex(body.results), cached: body.usage.cached_pairs };
+        return { scores: scoresByIndex(body.results), cached: body.usage.cached_pairs };
       };
       const plain = await ask();
       const judged = await ask('Judge whether the passage names a capital city');
@@ -160,7 +151,7 @@ describe('truncation, as the card does it', () => {
     const cutText = 'Rivers flow to the';
     expect(spec.tokenizer.encode(cutText)).toEqual(firstFive);
     expect(Array.from(pair.ids)).toEqual(Array.from(spec.encoder.encodePair(query, cutText, { direction: 'right', truncate: true }, QWEN3.defaultInstruction).ids));
-    const raw = byIndex((await rerank({ query, documents: [doc], raw_scores: true, max_tokens_per_doc: n })).results);
+    const raw = await rerank({ query, documents: [doc], raw_scores: true, max_tokens_per_doc: n });
     expect(Math.abs((raw[0] as number) - referenceRaw(pair.ids))).toBeLessThan(1e-4);
   });
 });
@@ -169,9 +160,8 @@ describe('the score-head rewrite', () => {
   it('gives the full graph\'s scores (1e-4) with logits of two columns at the last token', async () => {
     const full = await testApp({ model: dir, workers: '1', graphRewrites: 'false', cacheMaxBytes: '0' });
     try {
-      const res = await full.app.inject({ method: 'POST', url: '/v2/rerank', payload: { query, documents, raw_scores: true } });
-      const unrewritten = byIndex(res.json<{ results: { index: number; relevance_score: number }[] }>().results);
-      const rewritten = byIndex((await rerank({ query, documents, raw_scores: true })).results);
+      const unrewritten = await rerankScores(full.app, { query, documents, raw_scores: true });
+      const rewritten = await rerank({ query, documents, raw_scores: true });
       rewritten.forEach((r, i) => expect(Math.abs(r - (unrewritten[i] as number))).toBeLessThan(1e-4));
     } finally {
       await full.close();

@@ -6,6 +6,7 @@ import { KINDS } from '../../src/models/kinds/index.js';
 import { loadModel } from '../../src/models/registry.js';
 import { PROMPT_TEMPLATES, type PairPartsTemplate } from '../../src/text/prompt-templates.js';
 import { DecoderReference, type DecoderConfig } from '../support/decoder-reference.js';
+import { rerankScores } from '../helpers/rerank-scores.js';
 import { forgedDecoder } from '../support/forged-model.js';
 import { testApp, type TestApp } from '../support/test-app.js';
 
@@ -27,13 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-async function raw(docs: string[]): Promise<number[]> {
-  const res = await app.app.inject({ method: 'POST', url: '/v2/rerank', payload: { query, documents: docs, raw_scores: true } });
-  expect(res.statusCode, res.body).toBe(200);
-  const out: number[] = [];
-  for (const r of res.json<{ results: { index: number; relevance_score: number }[] }>().results) out[r.index] = r.relevance_score;
-  return out;
-}
+const raw = (docs: string[]): Promise<number[]> => rerankScores(app.app, { query, documents: docs, raw_scores: true });
 
 describe('Qwen3ForSequenceClassification (a converted Qwen3-Reranker): a classifier read at the last real token', () => {
   it('loads with the conversion card\'s pair of texts, a one-logit classifier head and no score-head rewrite', () => {

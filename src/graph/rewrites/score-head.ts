@@ -1,5 +1,5 @@
 import { GraphIndex, intsAttr, topologicalOrder } from '../graph-index.js';
-import { DataType, floatTensor, int64Tensor, onnx, readFloatTensor, tensorDims, type AttributeProto, type ModelProto, type NodeProto } from '../onnx-proto.js';
+import { DataType, floatTensor, int64Tensor, onnx, readFloatTensor, tensorDims, toNumber, type AttributeProto, type ModelProto, type NodeProto } from '../onnx-proto.js';
 import type { GraphPrecision } from '../precision.js';
 import { unchanged, type RewriteOutcome } from './rewrite.js';
 
@@ -53,7 +53,7 @@ export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: 
   };
   const int64 = (values: number[], scalar = false): string => g.addInitializer(int64Tensor(g.fresh('/score_head/const'), scalar ? [] : [values.length], values));
   const axes1 = int64([1]);
-  const lengths = Number(toNumberOrZero(opset)) >= 13
+  const lengths = toNumber(opset) >= 13
     ? node('ReduceSum', ['attention_mask', axes1], [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }])
     : node('ReduceSum', ['attention_mask'], [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]);
   const last = node('Sub', [lengths, int64([1], true)]);
@@ -87,11 +87,6 @@ export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: 
   return { applied: 1 };
 }
 
-function toNumberOrZero(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v !== null && typeof v === 'object' && 'toNumber' in v && typeof v.toNumber === 'function') return Number(v.toNumber());
-  return 0;
-}
 
 /** Whether a graph already had the rewrite (its head reads the gathered last token). */
 export function hasScoreHead(model: ModelProto): boolean {

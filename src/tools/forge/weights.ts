@@ -34,7 +34,8 @@ export const INIT_SCALES = {
   classifierGain: 5.0,
 } as const;
 
-function normal(seed: number, name: string, dims: number[], std: number, mean = 0): FloatTensor {
+/** A seeded tensor of N(mean, std) values, its stream named by the tensor (prng.ts). */
+export function normal(seed: number, name: string, dims: number[], std: number, mean = 0): FloatTensor {
   const size = dims.reduce((a, b) => a * b, 1);
   const data = new Float32Array(size);
   const next = tensorStream(seed, name);

@@ -1,5 +1,4 @@
-import { tensorStream } from '../prng.js';
-import type { FloatTensor } from '../weights.js';
+import { normal, type FloatTensor } from '../weights.js';
 import type { DecoderPreset } from './presets.js';
 
 /**
@@ -52,13 +51,6 @@ export const DECODER_INIT = {
   biasStd: 0.05,
 } as const;
 
-function normal(seed: number, name: string, dims: number[], std: number, mean = 0): FloatTensor {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(size);
-  const next = tensorStream(seed, name);
-  for (let i = 0; i < size; i++) data[i] = mean + std * next();
-  return { dims, data };
-}
 
 /**
  * Every learned weight of a forged decoder, by state_dict name. With `scoreRows` [negative,
