@@ -1,10 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { answerIds, loadDecoderReranker } from '../src/models/kinds/decoder-reranker.js';
 import { sigmoid } from '../src/runtime/heads/activation.js';
 import { forgeDecoder, type DecoderPresetName } from '../src/tools/forge/decoder/index.js';
 import { mulberry32 } from '../src/tools/forge/prng.js';
+import { checkScores, type ScoreCheckResult } from '../src/tools/quantize/score-check.js';
 import { wordsFromTokenizerJson } from '../src/tools/quantize/synthetic-workload.js';
 import { startService } from './service-contender.js';
 
@@ -15,7 +17,7 @@ import { startService } from './service-contender.js';
  * request is `pairs` pairs of ~300 tokens; every contender scores the same requests.
  */
 
-export const DECODER_PRESET: DecoderPresetName = 'qwen3-reranker-0.6b-20l';
+export const DECODER_PRESET: DecoderPresetName = 'qwen3-reranker-0.6b';
 const FP32 = 'onnx/model.onnx';
 const INT8 = 'onnx/model_quantized.onnx';
 
@@ -45,6 +47,8 @@ export interface DecoderReport {
   /** Largest |P(yes)| difference, ours against transformers.js, fp32, over one request. */
   agreement: number;
   headRewrite: { fp32: number; int8: number };
+  /** int8 against fp32 on the score check's workload (issue 20: 10 queries x 100 documents). */
+  drift: ScoreCheckResult;
 }
 
 export async function ensureDecoder(dir: string, log: (msg: string) => void): Promise<void> {
@@ -67,13 +71,28 @@ export function decoderWorkload(wordsFrom: string, pairs: number, seed: number):
   return { query: text(8), documents: Array.from({ length: pairs }, () => text(190 + Math.floor(rand() * 40))) };
 }
 
-async function rerank(url: string, body: object): Promise<number[]> {
-  const res = await fetch(`${url}/v2/rerank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`POST /v2/rerank answered ${res.status}: ${await res.text()}`);
-  const json = (await res.json()) as { results: { index: number; relevance_score: number }[] };
-  const scores: number[] = [];
-  for (const r of json.results) scores[r.index] = r.relevance_score;
-  return scores;
+/**
+ * POST /v2/rerank over node:http: eight 20-pair requests of the full 0.6B on two cores take ~6 minutes
+ * fp32, past fetch's (undici's) fixed 300 s wait for response headers, which node:http does not have.
+ */
+export function rerank(url: string, body: object): Promise<number[]> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/v2/rerank`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) return reject(new Error(`POST /v2/rerank answered ${res.statusCode}: ${text}`));
+        const scores: number[] = [];
+        for (const r of (JSON.parse(text) as { results: { index: number; relevance_score: number }[] }).results) scores[r.index] = r.relevance_score;
+        resolve(scores);
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** `concurrency` closed-loop clients sending the same request `rounds` times each. */
@@ -159,6 +178,8 @@ export async function runDecoderBench(o: DecoderBenchOptions): Promise<DecoderRe
   const fullFp32 = await ours(o.dir, FP32, work, o, ['--graph-rewrites', 'false'], [1]);
   const fullInt8 = await ours(o.dir, INT8, work, o, ['--graph-rewrites', 'false'], [1]);
   const tjs = await transformersJs(o.dir, work, o);
+  o.log('int8 drift: 10 queries x 100 documents, fp32 and int8');
+  const drift = await checkScores({ dir: o.dir, referenceFile: FP32, candidateFile: INT8, queries: 10, docsPerQuery: 100, seed: 1, threads: 2 });
   const agreement = Math.max(...fp32.scores.map((s, i) => Math.abs(s - (tjs.scores[i] as number))));
   const rate = (runs: DecoderRun[]): number => {
     const r = runs.find((x) => x.concurrency === 1) as DecoderRun;
@@ -171,13 +192,14 @@ export async function runDecoderBench(o: DecoderBenchOptions): Promise<DecoderRe
     runs: [...fp32.runs, ...int8.runs, ...fullFp32.runs, ...fullInt8.runs, ...tjs.runs],
     agreement,
     headRewrite: { fp32: rate(fp32.runs) / rate(fullFp32.runs), int8: rate(int8.runs) / rate(fullInt8.runs) },
+    drift,
   };
 }
 
 export function renderDecoder(r: DecoderReport): string[] {
   const tjs = (c: number) => r.runs.find((x) => x.contender.startsWith('transformers.js') && x.concurrency === c);
   const lines = [
-    `### Decoder reranker: ${r.preset} (Qwen3-Reranker-0.6B's layers and vocabulary, 20 of its 28 layers), requests of ${r.pairsPerRequest} pairs (concurrency 8: eight such requests at once), ${r.meanTokens.toFixed(0)} tokens per pair on average`,
+    `### Decoder reranker: ${r.preset} (Qwen3-Reranker-0.6B's shape: 28 layers, its vocabulary, 2.4 GB of fp32 weights as external data; seeded weights), requests of ${r.pairsPerRequest} pairs (concurrency 8: eight such requests at once), ${r.meanTokens.toFixed(0)} tokens per pair on average`,
     '',
     '| contender | precision | concurrency | pairs/s | vs transformers.js fp32 |',
     '|---|---|---|---|---|',
@@ -189,5 +211,9 @@ export function renderDecoder(r: DecoderReport): string[] {
   }
   lines.push('', `- The score-head rewrite (two LM-head rows at the last token): ${r.headRewrite.fp32.toFixed(2)}x fp32, ${r.headRewrite.int8.toFixed(2)}x int8 at concurrency 1, against the same service with --graph-rewrites false.`);
   lines.push(`- Agreement: P(yes) of ours (fp32) and of transformers.js differ by at most ${r.agreement.toExponential(1)} on the request's pairs.`);
+  const d = r.drift;
+  lines.push(
+    `- int8 drift (the score check, ${d.queries} queries x ${d.pairs / d.queries} documents, raw scores logit(yes) - logit(no)): max |int8 - fp32| ${d.maxAbsDiff.toFixed(2)}, mean ${d.meanAbsDiff.toFixed(2)}, against a spread (std) of ${d.referenceStd.toFixed(2)}; Spearman mean ${d.spearman.mean.toFixed(3)} (min ${d.spearman.min.toFixed(3)}), Kendall mean ${d.kendall.mean.toFixed(3)}, top-${d.topK} overlap mean ${d.topKOverlap.mean.toFixed(2)} (min ${d.topKOverlap.min.toFixed(2)}). Seeded weights: this says what dynamic int8 does to this forged model, not to the trained one.`,
+  );
   return lines;
 }

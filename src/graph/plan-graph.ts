@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { hasExternalData } from './external-data.js';
 import { decodeModel, encodeModel, type ModelProto } from './onnx-proto.js';
 import { applyExportedRewrites } from './rewrites/apply.js';
 import type { GraphPrecision } from './precision.js';
@@ -17,6 +18,12 @@ export interface GraphPlan {
   notes: string[];
   /** The rewritten copy, when rewrites applied and `cacheDir` was given. */
   rewrittenPath?: string | undefined;
+  /**
+   * The model's folder when its weights are in external data files: ONNX Runtime then loads the
+   * rewritten graph from bytes with this folder as where the data lives (a copy elsewhere cannot
+   * name the original files).
+   */
+  externalDataDir?: string | undefined;
   /** Rows of the token embedding table (the initializer a Gather reads with input_ids); undefined when the graph does not show it plainly. */
   tokenRows: number | undefined;
 }
@@ -45,11 +52,13 @@ export function planGraph(onnxPath: string, rewrites: readonly string[], cacheDi
   const model = decodeModel(readFileSync(onnxPath));
   // Read before the rewrites, which leave the embedding as it is but need not keep it findable.
   const tokenRows = tokenEmbeddingRows(model);
-  const { precision, results } = applyExportedRewrites(model, rewrites);
+  const dir = path.dirname(path.resolve(onnxPath));
+  const { precision, results } = applyExportedRewrites(model, rewrites, { dir });
   const applied = results.filter((r) => r.applied > 0).map((r) => r.name);
   // A file `reranker optimize` wrote already has its rewrites: nothing to say about those.
   const missed = results.filter((r) => r.applied === 0 && !r.reason?.startsWith('already applied'));
   const plan: GraphPlan = { precision, rewrites: applied, notes: missed.map((r) => `${r.name}: ${r.reason ?? 'did not match'}`), tokenRows };
+  if (hasExternalData(model)) plan.externalDataDir = dir;
   if (applied.length === 0 || cacheDir === undefined) return plan;
   const { mtimeMs, size } = statSync(onnxPath);
   const key = createHash('sha256').update(JSON.stringify([path.resolve(onnxPath), mtimeMs, size, applied, REWRITE_VERSION])).digest('hex').slice(0, 24);
@@ -71,7 +80,7 @@ export function planGraph(onnxPath: string, rewrites: readonly string[], cacheDi
 /** The file with `rewrites` applied, as bytes for ONNX Runtime: the fallback when no rewritten copy is on disk. */
 export function rewrittenGraph(onnxPath: string, rewrites: readonly string[]): Uint8Array {
   const model = decodeModel(readFileSync(onnxPath));
-  const { results } = applyExportedRewrites(model, rewrites);
+  const { results } = applyExportedRewrites(model, rewrites, { dir: path.dirname(path.resolve(onnxPath)) });
   const missed = results.find((r) => r.applied === 0);
   if (missed !== undefined) throw new Error(`graph rewrite ${missed.name} no longer matches ${onnxPath}: ${missed.reason ?? ''}`);
   return encodeModel(model);

@@ -75,7 +75,7 @@ export async function pullModel(opts: PullOptions): Promise<PullResult> {
     else if (file.required) throw notFound(opts.repoId, revision, file.path, null);
   }
   const onnx = await findOnnx(http, endpoint, at, onnxRequested, log);
-  remotes.push(onnx);
+  remotes.push(onnx, ...(await findExternalData(http, endpoint, at, onnx.path)));
   const missing = missingRequired(new Set(remotes.map((r) => r.path)), onnx.path);
   if (missing) {
     throw new HubError('HUB_NOT_FOUND', `${opts.repoId}@${revision} lacks files needed to serve it: ${missing}.`);
@@ -169,6 +169,24 @@ async function findOnnx(
       'Pass the ONNX file path inside the repository explicitly, or export the model to ONNX first.',
   );
 }
+
+/**
+ * The weights of a graph over protobuf's 2 GB live beside it: `model.onnx_data` (onnx's and
+ * optimum's name), and for the largest exports also `model.onnx_data_1`, `_2`... (the hub's
+ * onnx-community repos split them so). Each is HEADed in turn until one is missing.
+ */
+async function findExternalData(http: HubHttp, endpoint: string, at: (path: string) => FileLocation, onnxPath: string): Promise<RemoteFile[]> {
+  const found: RemoteFile[] = [];
+  for (let i = 0; i < MAX_DATA_FILES; i++) {
+    const remote = await headFile(http, endpoint, at(i === 0 ? `${onnxPath}_data` : `${onnxPath}_data_${i}`));
+    if (!remote) break;
+    found.push(remote);
+  }
+  return found;
+}
+
+/** More shards than any export writes (a 2 GB shard each): a bound on the HEADs, not a limit users meet. */
+const MAX_DATA_FILES = 64;
 
 /**
  * A file already at its final name is kept when it matches what the hub announces right now. When

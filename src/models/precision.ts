@@ -62,7 +62,7 @@ export async function chooseOnnxFile(dir: string, precision: Precision, onnxFile
     // Written under a temporary name and renamed, so an interrupted start never leaves half a file to reuse.
     const partial = `${target}.${process.pid}.partial`;
     try {
-      await quantizeOnnxFile(source, partial);
+      await quantizeOnnxFile(source, partial, {}, { dataFile: `${path.basename(target)}_data` });
       await rename(partial, target);
     } finally {
       await rm(partial, { force: true });

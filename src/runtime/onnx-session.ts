@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { ModelLoadError, ModelOutputInvalidError } from '../errors.js';
 import { rewrittenGraph } from '../graph/plan-graph.js';
@@ -22,6 +22,8 @@ export interface SessionSettings {
   rewrites?: readonly string[] | undefined;
   /** A copy of the file with `rewrites` already applied (planGraph writes it); loaded by path when it exists. */
   rewrittenPath?: string | undefined;
+  /** The original file's folder when its weights are external data (GraphPlan.externalDataDir). */
+  externalDataDir?: string | undefined;
 }
 
 export type { HeadSettings };
@@ -98,7 +100,12 @@ export class ModelSession {
         ...(settings.threads === undefined ? {} : { intraOpNumThreads: settings.threads }),
       };
       if (!settings.rewrites?.length) session = await ort.InferenceSession.create(settings.onnxPath, options);
-      else if (settings.rewrittenPath !== undefined && existsSync(settings.rewrittenPath)) session = await ort.InferenceSession.create(settings.rewrittenPath, options);
+      else if (settings.externalDataDir !== undefined) {
+        // The rewritten graph holds no weights (they stay in the original folder's data files), so
+        // its bytes are small; ONNX Runtime finds the data through the folder named here.
+        const bytes = settings.rewrittenPath !== undefined && existsSync(settings.rewrittenPath) ? readFileSync(settings.rewrittenPath) : rewrittenGraph(settings.onnxPath, settings.rewrites);
+        session = await ort.InferenceSession.create(bytes, { ...options, extra: { session: { model_external_initializers_file_folder_path: settings.externalDataDir } } });
+      } else if (settings.rewrittenPath !== undefined && existsSync(settings.rewrittenPath)) session = await ort.InferenceSession.create(settings.rewrittenPath, options);
       else session = await ort.InferenceSession.create(rewrittenGraph(settings.onnxPath, settings.rewrites), options);
     } catch (err) {
       const message = (err as Error).message;

@@ -195,6 +195,29 @@ describe('pull against a loopback stand-in for the Hugging Face hub (the real hu
     expect(existsSync(join(dest, 'onnx/model.onnx.incomplete'))).toBe(true);
   });
 
+  it('brings the external data files of a graph over 2 GB (model.onnx_data, _data_1), verified and recorded, and none that are not there', async () => {
+    seedRepo(hub);
+    const shards = [seededBytes(200 * 1024, 7), seededBytes(100 * 1024, 8)];
+    hub.addFile(REPO, 'main', 'onnx/model.onnx_data', shards[0] as Buffer, { lfs: true });
+    hub.addFile(REPO, 'main', 'onnx/model.onnx_data_1', shards[1] as Buffer, { lfs: true });
+    const result = await pullModel(opts());
+    expect(result.files.map((f) => f.path)).toEqual(expect.arrayContaining(['onnx/model.onnx', 'onnx/model.onnx_data', 'onnx/model.onnx_data_1']));
+    await expectSameBytes(join(dest, 'onnx/model.onnx_data'), shards[0] as Buffer);
+    await expectSameBytes(join(dest, 'onnx/model.onnx_data_1'), shards[1] as Buffer);
+    const manifest = JSON.parse(await readFile(join(dest, MANIFEST_NAME), 'utf8'));
+    expect(manifest.files['onnx/model.onnx_data_1']).toMatchObject({ size: 100 * 1024, sha256: sha256(shards[1] as Buffer) });
+    // The search stopped at the first shard the hub does not have.
+    expect(hub.requests.some((r) => r.url.endsWith('/onnx/model.onnx_data_2') && r.status === 404)).toBe(true);
+    expect(hub.requests.some((r) => r.url.endsWith('/onnx/model.onnx_data_3'))).toBe(false);
+
+    // A damaged shard is found by the offline check and fetched again, alone.
+    await writeFile(join(dest, 'onnx/model.onnx_data_1'), Buffer.from('damaged'));
+    hub.resetCounters();
+    const again = await pullModel(opts());
+    expect(again.files.filter((f) => f.downloaded).map((f) => f.path)).toEqual(['onnx/model.onnx_data_1']);
+    await expectSameBytes(join(dest, 'onnx/model.onnx_data_1'), shards[1] as Buffer);
+  });
+
   it('falls back to a root model.onnx only when no ONNX file was asked for', async () => {
     seedRepo(hub, REPO, 'main', 'model.onnx');
     await expectHubError(pullModel(opts({ onnxFile: 'onnx/model.onnx' })), 'HUB_NOT_FOUND');

@@ -14,7 +14,12 @@ export interface GraphRewrite {
   stage: 'exported' | 'fused';
   precisions: readonly GraphPrecision[];
   /** Modifies the model in place; says how many places changed, or why none did. */
-  apply(model: ModelProto, precision: GraphPrecision, args?: string): RewriteOutcome;
+  apply(model: ModelProto, precision: GraphPrecision, args?: string, source?: GraphSource): RewriteOutcome;
+}
+
+/** Where the graph came from: external data files are read relative to its folder. */
+export interface GraphSource {
+  dir?: string | undefined;
 }
 
 export interface RewriteOutcome {

@@ -1,7 +1,8 @@
 import { GraphIndex, intsAttr, topologicalOrder } from '../graph-index.js';
-import { DataType, floatTensor, int64Tensor, onnx, readFloatTensor, tensorDims, toNumber, type AttributeProto, type ModelProto, type NodeProto } from '../onnx-proto.js';
+import { readTensorBytes } from '../external-data.js';
+import { DataType, floatTensor, int64Tensor, onnx, tensorDims, toNumber, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../onnx-proto.js';
 import type { GraphPrecision } from '../precision.js';
-import { unchanged, type RewriteOutcome } from './rewrite.js';
+import { unchanged, type GraphSource, type RewriteOutcome } from './rewrite.js';
 
 /**
  * A decoder reranker reads two next-token logits at one position; a text-generation export's LM
@@ -16,7 +17,7 @@ import { unchanged, type RewriteOutcome } from './rewrite.js';
  * tie_word_embeddings). The rows are the same arithmetic on the same row of the hidden state, so
  * scores equal the full head's up to the GEMM's summation order.
  */
-export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: string): RewriteOutcome {
+export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: string, source: GraphSource = {}): RewriteOutcome {
   const rows = args === undefined || args === '' ? undefined : args.split(',').map(Number);
   if (rows !== undefined && rows.some((r) => !Number.isInteger(r) || r < 0)) return unchanged(`rows ${args} are not token ids`);
   if (hasScoreHead(model)) return unchanged('already applied: the head reads the last token only');
@@ -38,7 +39,7 @@ export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: 
     table = perm?.join() === '1,0' ? g.initializers.get(transposed?.input?.[0] ?? '') : undefined;
     if (table === undefined) return unchanged("the LM head's weight is neither an initializer nor the transpose of one");
   }
-  if (table.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return unchanged('the LM head is in external data');
+  if (table.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL && source.dir === undefined) return unchanged('the LM head is in external data and the model folder is not known');
   if (table.dataType !== DataType.FLOAT) return unchanged('the LM head is not float32');
   const dims = tensorDims(table);
   if (dims.length !== 2) return unchanged('the LM head is not a matrix');
@@ -67,13 +68,7 @@ export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: 
 
   let weight = weightName;
   if (rows !== undefined) {
-    const data = readFloatTensor(table);
-    const picked = new Float32Array(hiddenSize * rows.length);
-    for (let h = 0; h < hiddenSize; h++) {
-      rows.forEach((r, j) => {
-        picked[h * rows.length + j] = (transposed === undefined ? data[h * vocab + r] : data[r * hiddenSize + h]) as number;
-      });
-    }
+    const picked = pickRows(table, rows, hiddenSize, vocab, transposed !== undefined, source.dir);
     weight = g.addInitializer(floatTensor(g.fresh('/score_head/rows'), [hiddenSize, rows.length], picked));
   }
   head.input = [lastHidden, weight];
@@ -87,6 +82,24 @@ export function scoreHead(model: ModelProto, _precision: GraphPrecision, args?: 
   return { applied: 1 };
 }
 
+
+/**
+ * The head's `rows` as [hidden, rows]. A tied table [vocab, hidden] gives each row as one
+ * contiguous read, so two rows of a 600 MB external table cost two small reads.
+ */
+function pickRows(table: TensorProto, rows: number[], hiddenSize: number, vocab: number, tied: boolean, dir: string | undefined): Float32Array {
+  const picked = new Float32Array(hiddenSize * rows.length);
+  if (tied) {
+    rows.forEach((r, j) => {
+      const row = new Float32Array(readTensorBytes(table, dir, r * hiddenSize * 4, hiddenSize * 4).buffer);
+      for (let h = 0; h < hiddenSize; h++) picked[h * rows.length + j] = row[h] as number;
+    });
+    return picked;
+  }
+  const data = new Float32Array(readTensorBytes(table, dir, 0, hiddenSize * vocab * 4).buffer);
+  for (let h = 0; h < hiddenSize; h++) rows.forEach((r, j) => { picked[h * rows.length + j] = data[h * vocab + r] as number; });
+  return picked;
+}
 
 /** Whether a graph already had the rewrite (its head reads the gathered last token). */
 export function hasScoreHead(model: ModelProto): boolean {

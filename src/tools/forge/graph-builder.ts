@@ -55,6 +55,14 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Adds a node of ONNX Runtime's contrib domain (com.microsoft) with the named outputs. */
+  contribOp(opType: string, inputs: string[], attrs: Record<string, AttrValue>, outputs: string[]): string[] {
+    const name = `${this.scopeName}/${opType}_${this.counter++}`;
+    const attribute = Object.entries(attrs).map(([k, v]) => toAttribute(k, v));
+    this.nodes.push({ name, opType, domain: 'com.microsoft', input: inputs, output: outputs, attribute });
+    return outputs;
+  }
+
   addFloat(name: string, dims: number[], data: Float32Array): string {
     this.initializers.push(floatTensor(name, dims, data));
     return name;

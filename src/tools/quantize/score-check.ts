@@ -81,7 +81,7 @@ export async function checkScores(opts: ScoreCheckOptions): Promise<ScoreCheckRe
   const spec = reference.spec;
   const encoder = createEncoder(reference.kind.encoder(spec), spec.tokenizer);
   const session = (model: ReturnType<typeof load>) =>
-    ModelSession.create({ head: model.engine.session.head, padId: spec.tokenizer.padId, threads: opts.threads, label: 'reranker', onnxPath: model.engine.session.onnxPath, rewrites: model.engine.session.rewrites, rewrittenPath: model.engine.session.rewrittenPath });
+    ModelSession.create({ ...model.engine.session, padId: spec.tokenizer.padId, threads: opts.threads, label: 'reranker' });
   const referenceSession = await session(reference);
   const candidateSession = await session(load(opts.candidateFile));
   const encodePairs = (query: string, documents: string[]): EncodedPair[] => encoder.encodeJob({ kind: 'pairs', query, documents: packTexts(documents), truncation: { direction: 'right', truncate: true } });

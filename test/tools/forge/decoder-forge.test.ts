@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,24 @@ describe('forge: Qwen3 decoder rerankers (issue 20)', () => {
     await session.release();
   });
 
-  it('refuses a shape whose weights one protobuf cannot hold', async () => {
-    await expect(forgeDecoder({ out: join(tmpdir(), 'never-written'), preset: 'qwen3-reranker-0.6b' })).rejects.toThrow(/2\.38 GB of fp32 weights, more than one ONNX protobuf holds/);
+  it('writes the weights as external data beside the graph when asked (as it must for the 0.6B), a file ONNX Runtime reads by path', async () => {
+    const inline = await forgeDecoder({ out: join(tmpdir(), `forge-inline-${process.pid}`), preset: 'qwen3-reranker-tiny', pastKeyValues: false });
+    const external = await forgeDecoder({ out: join(tmpdir(), `forge-external-${process.pid}`), preset: 'qwen3-reranker-tiny', pastKeyValues: false, externalData: true });
+    const feeds = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from([9693n, 2152n, 151644n]), [1, 3]),
+      attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n]), [1, 3]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n]), [1, 3]),
+    };
+    const logits = async (file: string) => {
+      const session = await ort.InferenceSession.create(file);
+      const out = (await session.run(feeds)).logits?.data as Float32Array;
+      await session.release();
+      return out;
+    };
+    expect(existsSync(`${external.onnxFile}_data`)).toBe(true);
+    expect(existsSync(`${inline.onnxFile}_data`)).toBe(false);
+    expect(Buffer.from((await logits(external.onnxFile)).buffer).equals(Buffer.from((await logits(inline.onnxFile)).buffer))).toBe(true);
+    rmSync(inline.dir, { recursive: true, force: true });
+    rmSync(external.dir, { recursive: true, force: true });
   });
 });

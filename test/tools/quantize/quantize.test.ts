@@ -143,9 +143,10 @@ describe('per-channel weight scales (--per-channel)', () => {
     const { initializers } = await readGraph(out);
     const scale = initializers.get(`${r.quantized[0]?.weight}_scale`);
     expect(scale?.dims?.map(Number)).toEqual([r.quantized[0]?.dims[1]]);
-    const check = await checkScores({ dir, referenceFile: 'onnx/model.onnx', candidateFile: path.relative(dir, out), queries: 2, seed: 1, threads: 1 });
+    const check = await checkScores({ dir, referenceFile: 'onnx/model.onnx', candidateFile: path.relative(dir, out), queries: 5, seed: 1, threads: 1 });
     // How close it lands depends on the CPU (see QuantizeOptions.perChannel): nearer fp32 than per
-    // tensor with VNNI, further on AVX2 alone (Spearman min 0.952 on AMD EPYC Zen 3 at 10 queries).
+    // tensor with VNNI, further on AVX2 alone (Spearman min 0.952 on AMD EPYC Zen 3 at 10 queries). Five
+    // queries, not two: on Zen 3 two gave a top-10 overlap of 0.65, five 0.78 (a mean over 2 is one unlucky query).
     expect(check.maxAbsDiff).toBeGreaterThan(0);
     expect(check.spearman.min).toBeGreaterThan(0.9);
     expect(check.topKOverlap.mean).toBeGreaterThanOrEqual(0.7);

@@ -30,6 +30,13 @@ export interface DecoderGraphSpec {
    */
   head?: 'lm' | 'score';
   padId?: number;
+  /**
+   * 'decomposed' (optimum's plain export) or 'gqa': ONNX Runtime's fused
+   * com.microsoft.GroupQueryAttention, as onnx-community's Qwen3-Reranker files carry it (their
+   * export ran ONNX Runtime's level-2 fusions). Its key lengths come from attention_mask
+   * (seqlens_k = sum - 1), so it reads right-padded batches; rotary stays outside it here.
+   */
+  attention?: 'decomposed' | 'gqa';
 }
 
 function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfoProto {
@@ -78,8 +85,15 @@ export function buildDecoderModel(spec: DecoderGraphSpec): ModelProto {
     return [g.op('Unsqueeze', [g.op('Cos', [emb]), g.int64Const([1])]), g.op('Unsqueeze', [g.op('Sin', [emb]), g.int64Const([1])])];
   });
 
+  const gqa = spec.attention === 'gqa';
+  const lengths = gqa
+    ? g.scoped('gqa_lengths', () => ({
+        seqlensK: g.op('Cast', [g.op('Sub', [g.op('ReduceSum', ['attention_mask', g.int64Const([1])], { keepdims: int(0) }), g.int64Const(1)])], { to: int(DataType.INT32) }),
+        total: g.op('Cast', [g.op('Gather', [g.op('Shape', ['attention_mask']), g.int64Const(1)], { axis: int(0) })], { to: int(DataType.INT32) }),
+      }))
+    : undefined;
   // [batch, 1, groups * seq, total]: a query row sees keys at or before its own position, and no padding.
-  const maskBias = g.scoped('causal_mask', () => {
+  const maskBias = gqa ? '' : g.scoped('causal_mask', () => {
     const seqLen = g.op('Gather', [g.op('Shape', ['input_ids']), g.int64Const(1)], { axis: int(0) });
     const total = g.op('Gather', [g.op('Shape', ['attention_mask']), g.int64Const(1)], { axis: int(0) });
     const queryPositions = g.op('Range', [g.op('Sub', [total, seqLen]), total, g.int64Const(1)]);
@@ -103,6 +117,13 @@ export function buildDecoderModel(spec: DecoderGraphSpec): ModelProto {
       const q = rotate(g, heads4d(n.q, n.qBias, heads, qwen2 ? undefined : n.qNorm), cos, sin, headDim);
       let k = rotate(g, heads4d(n.k, n.kBias, kvHeads, qwen2 ? undefined : n.kNorm), cos, sin, headDim);
       let v = heads4d(n.v, n.vBias, kvHeads, undefined);
+      if (lengths !== undefined) {
+        const flat = (t: string, count: number) => g.op('Reshape', [g.op('Transpose', [t], { perm: ints([0, 2, 1, 3]) }), g.int64Const([0, 0, count * headDim])]);
+        const past = spec.pastKeyValues ? [`past_key_values.${i}.key`, `past_key_values.${i}.value`] : ['', ''];
+        const outputs = [`/layers.${i}/self_attn/gqa_output`, spec.pastKeyValues ? `present.${i}.key` : `/layers.${i}/self_attn/present_key`, spec.pastKeyValues ? `present.${i}.value` : `/layers.${i}/self_attn/present_value`];
+        const [context] = g.contribOp('GroupQueryAttention', [flat(q, heads), flat(k, kvHeads), flat(v, kvHeads), ...past, lengths.seqlensK, lengths.total], { num_heads: int(heads), kv_num_heads: int(kvHeads) }, outputs);
+        return g.op('Add', [x, g.op('MatMul', [context as string, n.o])]);
+      }
       if (spec.pastKeyValues) {
         k = g.op('Concat', [`past_key_values.${i}.key`, k], { axis: int(2) }, `present.${i}.key`);
         v = g.op('Concat', [`past_key_values.${i}.value`, v], { axis: int(2) }, `present.${i}.value`);
@@ -164,7 +185,7 @@ export function buildDecoderModel(spec: DecoderGraphSpec): ModelProto {
     irVersion: 8,
     producerName: 'reranker-forge',
     producerVersion: '1',
-    opsetImport: [{ domain: '', version: DECODER_OPSET }],
+    opsetImport: [{ domain: '', version: DECODER_OPSET }, ...(gqa ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     graph: { name: `forged_${preset.family}_causal_lm`, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
   };
 }

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeModel } from '../../../graph/onnx-proto.js';
+import { encodeWithExternalData } from '../../../graph/external-data.js';
 import { buildDecoderConfigJson, writeQwenTokenizerFiles } from './files.js';
 import { buildDecoderModel } from './graph.js';
 import { DECODER_PRESETS, type DecoderPreset, type DecoderPresetName } from './presets.js';
@@ -21,6 +21,10 @@ export interface DecoderForgeOptions {
   tieWordEmbeddings?: boolean;
   /** 'sequence-classification': a Qwen3ForSequenceClassification conversion (one logit, yes - no), no cache inputs. */
   task?: 'causal-lm' | 'sequence-classification';
+  /** 'gqa': attention as ONNX Runtime's fused GroupQueryAttention (onnx-community's exports); default decomposed. */
+  attention?: 'decomposed' | 'gqa';
+  /** Writes the weights to onnx/model.onnx_data even when they would fit the graph (tests of external data at a small size). */
+  externalData?: boolean;
 }
 
 /** Qwen's ids of "no" and "yes", and of <|endoftext|>, its pad token. */
@@ -32,17 +36,18 @@ export async function forgeDecoder(opts: DecoderForgeOptions): Promise<{ dir: st
   const preset = { ...DECODER_PRESETS[opts.preset], ...(opts.tieWordEmbeddings === undefined ? {} : { tieWordEmbeddings: opts.tieWordEmbeddings }) };
   const seed = opts.seed ?? 42;
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
-  const weightBytes = 4 * preset.hiddenSize * (preset.vocabSize * (preset.tieWordEmbeddings ? 1 : 2) + preset.numHiddenLayers * (2 * preset.numAttentionHeads * preset.headDim + 2 * preset.numKeyValueHeads * preset.headDim + 3 * preset.intermediateSize));
-  // One protobuf holds at most 2 GB; larger models need ONNX external data, which the forge does not write.
-  if (weightBytes > 2.0e9) throw new Error(`${preset.name} has ${(weightBytes / 1e9).toFixed(2)} GB of fp32 weights, more than one ONNX protobuf holds; the forge writes no external data`);
   const dir = path.resolve(opts.out);
   const onnxFile = path.resolve(dir, opts.onnxPath ?? 'onnx/model.onnx');
   await mkdir(path.dirname(onnxFile), { recursive: true });
   await writeQwenTokenizerFiles(dir);
   const classifier = opts.task === 'sequence-classification';
   const weights = generateDecoderWeights(preset, seed, classifier ? NO_YES : undefined);
-  const model = buildDecoderModel({ preset, weights, pastKeyValues: !classifier && (opts.pastKeyValues ?? true), head: classifier ? 'score' : 'lm', padId: PAD_ID });
-  await writeFile(onnxFile, encodeModel(model));
+  const model = buildDecoderModel({ preset, weights, pastKeyValues: !classifier && (opts.pastKeyValues ?? true), head: classifier ? 'score' : 'lm', padId: PAD_ID, attention: opts.attention ?? 'decomposed' });
+  // Over one protobuf's 2 GB (the 0.6B's fp32 is 2.4 GB) the weights go to model.onnx_data beside
+  // the graph, as the hub's exports of these models ship them.
+  const { graph, dataFile } = encodeWithExternalData(model, onnxFile, opts.externalData === true ? { inlineLimit: 0 } : {});
+  if (dataFile === undefined) await rm(`${onnxFile}_data`, { force: true });
+  await writeFile(onnxFile, graph);
   const config = buildDecoderConfigJson(preset, seed);
   const classifierFields = { architectures: ['Qwen3ForSequenceClassification'], id2label: { '0': 'LABEL_0' }, label2id: { LABEL_0: 0 }, pad_token_id: PAD_ID };
   await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(classifier ? { ...config, ...classifierFields } : config, null, 2)}\n`);

@@ -35,10 +35,10 @@ const QWEN2_COMMON = { kind: 'decoder-reranker', family: 'qwen2', vocabSize: 151
 export const DECODER_PRESETS: Record<DecoderPresetName, DecoderPreset> = {
   // Small enough for tests, with the real model's quirks: grouped KV heads, head_dim * heads != hidden.
   'qwen3-reranker-tiny': { name: 'qwen3-reranker-tiny', ...QWEN3_COMMON, numHiddenLayers: 2, hiddenSize: 32, intermediateSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 16 },
-  // Qwen/Qwen3-Reranker-0.6B's shape.
+  // Qwen/Qwen3-Reranker-0.6B's shape: 2.4 GB of fp32 weights, written as external data (onnx/model.onnx_data).
   'qwen3-reranker-0.6b': { name: 'qwen3-reranker-0.6b', ...QWEN3_COMMON, ...QWEN3_06B_LAYER },
-  // The 0.6B's layers and vocabulary with 20 of its 28 layers: the most whose fp32 weights (1.88 GB) fit in one
-  // ONNX protobuf, which the forge writes (no external data). For benchmarks: per-layer and head costs are the real ones.
+  // The 0.6B's layers and vocabulary with 20 of its 28 layers (1.88 GB, one protobuf): a smaller file with the
+  // real per-layer and head costs.
   'qwen3-reranker-0.6b-20l': { name: 'qwen3-reranker-0.6b-20l', ...QWEN3_COMMON, ...QWEN3_06B_LAYER, numHiddenLayers: 20 },
   // Qwen2's layout (q/k/v biases, no q/k norm, head_dim = hidden / heads) at the tiny size, as mxbai-rerank-v2 uses it.
   'mxbai-rerank-v2-tiny': { name: 'mxbai-rerank-v2-tiny', ...QWEN2_COMMON, numHiddenLayers: 2, hiddenSize: 32, intermediateSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 8 },
