@@ -6,9 +6,10 @@ import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine, theoreticalPeak } from './machine.js';
-import { DECODER_MARKERS, renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
+import { DECODER_MARKERS, FAIRNESS_MARKERS, renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
 import { renderSoak, runSoak } from './soak.js';
 import { renderDecoder, runDecoderBench } from './decoder.js';
+import { renderFairness, runFairnessBench } from './fairness.js';
 import { renderMemory, runMemoryBench } from './memory.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
@@ -91,16 +92,21 @@ async function main(): Promise<void> {
     if (opts.sections.length === 1) return;
   }
   if (opts.sections.includes('decoder')) {
-    const report = await runDecoderBench({ dir: path.resolve('models/bench-qwen3-0.6b-20l'), wordsFrom: modelDir, pairs: 20, rounds: 1, log });
+    const report = await runDecoderBench({ dir: path.resolve('models/bench-qwen3-0.6b'), wordsFrom: modelDir, pairs: 20, rounds: 1, log });
     await writeOwnSection(opts, DECODER_MARKERS, renderDecoder(report), 'decoder reranker');
     if (opts.sections.every((s) => s === 'decoder' || s === 'soak')) return;
+  }
+  if (opts.sections.includes('fairness')) {
+    const report = await runFairnessBench({ minilmDir: modelDir, decoderDir: path.resolve('models/bench-qwen3-0.6b'), wordsFrom: modelDir, seconds: opts.quick ? 20 : 60, log });
+    await writeOwnSection(opts, FAIRNESS_MARKERS, renderFairness(report), 'fair sharing');
+    if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness')) return;
   }
   if (opts.sections.includes('memory')) {
     const embedderDir = path.resolve(opts.embedder);
     await ensureEmbedder(embedderDir);
     const lines = renderMemory(await runMemoryBench({ rerankerDir: modelDir, embedderDir, log }));
     process.stdout.write(`### Where the memory goes (${describeMachine()})\n\n${lines.join('\n')}\n\n`);
-    if (opts.sections.every((s) => s === 'memory' || s === 'soak' || s === 'decoder')) return;
+    if (opts.sections.every((s) => s === 'memory' || s === 'soak' || s === 'decoder' || s === 'fairness')) return;
   }
   const work = prepareWorkload(modelDir, opts.queries, opts.seed);
   const arch = architectureOf(work.spec.folder.config);

@@ -160,3 +160,4 @@ export function replaceSection(document: string, section: string, markers: { sta
 /** The soak's own markers: a soak run rewrites its section alone. */
 export const SOAK_MARKERS = { start: '<!-- bench:soak:start -->', end: '<!-- bench:soak:end -->' };
 export const DECODER_MARKERS = { start: '<!-- bench:decoder:start -->', end: '<!-- bench:decoder:end -->' };
+export const FAIRNESS_MARKERS = { start: '<!-- bench:fairness:start -->', end: '<!-- bench:fairness:end -->' };

@@ -36,21 +36,26 @@ addSettings(program.command('serve', { isDefault: true }).description('serve the
     const settings = buildConfig(raw);
     const logger = pino({ level: settings.logLevel });
     const log = (msg: string): void => logger.info(msg);
-    const model = await resolveModelFolder({ model: settings.model, onnxFile: settings.onnxFile }, settings.hub, log);
+    // Each reranker resolved to a folder (pulled when a repo id is missing) and its file chosen for its precision.
+    const rerankers = [];
+    for (const entry of settings.rerankers) {
+      const dir = await resolveModelFolder({ model: entry.source, onnxFile: entry.onnxFile }, settings.hub, log);
+      const chosen = await chooseOnnxFile(dir, entry.precision, entry.onnxFile, cpuFeatures(), log);
+      log(`reranker${settings.rerankers.length > 1 ? ` ${entry.servedName ?? entry.source}` : ''} ONNX file: ${chosen.reason}`);
+      rerankers.push({ ...entry, source: dir, onnxFile: chosen.onnxFile });
+    }
     // Without an embedder the service still reranks; the embedding routes then say how to add one.
     let embedderProblem: string | undefined;
-    let embedderDir: string | undefined;
-    if (settings.embedder.model !== undefined) {
+    const embedders = [];
+    for (const entry of settings.embedder.models) {
       try {
-        embedderDir = await resolveModelFolder({ model: settings.embedder.model, onnxFile: settings.embedder.onnxFile, flag: '--embedding-model' }, settings.hub, log);
+        embedders.push({ ...entry, source: await resolveModelFolder({ model: entry.source, onnxFile: entry.onnxFile, flag: '--embedding-model' }, settings.hub, log) });
       } catch (err) {
         if (!(err instanceof ModelLoadError)) throw err;
-        embedderProblem = err.message;
+        embedderProblem ??= err.message;
       }
     }
-    const chosen = await chooseOnnxFile(model, settings.precision, settings.onnxFile, cpuFeatures(), log);
-    log(`reranker ONNX file: ${chosen.reason}`);
-    const config = { ...settings, model, onnxFile: chosen.onnxFile, embedder: { ...settings.embedder, model: embedderDir } };
+    const config = { ...settings, rerankers, embedder: { ...settings.embedder, models: embedders } };
     const server = await startServer(config, { logger, ...(embedderProblem === undefined ? {} : { embedderProblem }) });
     handleSignals(server, config, logger);
     await server.ready.catch(async (err: unknown) => {
@@ -148,14 +153,15 @@ addSettings(
 ).action(async (repo: string | undefined, raw: RawSettings) => {
   try {
     const config = buildConfig(raw);
-    const repoId = repo ?? config.model;
+    const first = config.rerankers[0] as NonNullable<(typeof config.rerankers)[0]>;
+    const repoId = repo ?? first.source;
     const dir = localFolderFor(repoId, config.hub.modelsDir);
     const result = await pullModel({
       repoId,
       destDir: dir,
       revision: config.hub.revision,
       endpoint: config.hub.endpoint,
-      ...(config.onnxFile === undefined ? {} : { onnxFile: config.onnxFile }),
+      ...(first.onnxFile === undefined ? {} : { onnxFile: first.onnxFile }),
       ...(config.hub.token === undefined ? {} : { token: config.hub.token }),
       progress: process.stderr.isTTY,
       log: (msg) => process.stderr.write(`${msg}\n`),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { CacheScope, scoreCodec, vectorCodec, type TieredCache, type ValueCodec } from './cache/index.js';
 import type { Config } from './config.js';
 import { createEngine, type EngineRunSettings } from './engine/create-engine.js';
@@ -45,16 +46,24 @@ export function modelSettings(config: Config): ModelSettings {
 export function loadModels(config: Config, opts: { reranker: boolean; log?: Log | undefined }): { registry: ModelRegistry; embedderProblem: string | undefined } {
   const settings = modelSettings(config);
   const models: LoadedModel[] = [];
-  if (opts.reranker) models.push(loadModel('reranker', KINDS, config.model, { onnxFile: config.onnxFile, maxLength: config.maxLength, servedName: config.servedModelName, template: config.rerankerTemplate, instruction: config.rerankerInstruction }, settings, opts.log));
-  let embedderProblem: string | undefined;
-  const dir = config.embedder.model;
-  if (dir === undefined) {
-    embedderProblem = 'The service was started with --embedding-model none; start it with --embedding-model <folder or hub repo id> to embed.';
-  } else if (!existsSync(dir)) {
-    embedderProblem = `No embedding model at ${dir}; pull one (npm run model:pull -- sentence-transformers/all-MiniLM-L6-v2) or start with --embedding-model <folder>.`;
-  } else {
-    models.push(loadModel('embedder', KINDS, dir, { onnxFile: config.embedder.onnxFile, maxLength: config.embedder.maxLength }, settings, opts.log));
+  // The default model of a role keeps the role as its id and metric label, as with one model; the others go by their served names.
+  const id = (role: string, i: number, name: string | undefined, dir: string): string => (i === 0 ? role : (name ?? basename(dir)));
+  if (opts.reranker) {
+    config.rerankers.forEach((entry, i) => {
+      const load = { onnxFile: entry.onnxFile, maxLength: config.maxLength, servedName: entry.servedName, template: config.rerankerTemplate, instruction: config.rerankerInstruction, id: id('reranker', i, entry.servedName, entry.source) };
+      models.push(loadModel('reranker', KINDS, entry.source, load, settings, opts.log));
+    });
   }
+  let embedderProblem: string | undefined;
+  const embedders = config.embedder.models;
+  if (embedders.length === 0) embedderProblem = 'The service was started with --embedding-model none; start it with --embedding-model <folder or hub repo id> to embed.';
+  embedders.forEach((entry, i) => {
+    if (!existsSync(entry.source)) {
+      embedderProblem ??= `No embedding model at ${entry.source}; pull one (npm run model:pull -- sentence-transformers/all-MiniLM-L6-v2) or start with --embedding-model <folder>.`;
+      return;
+    }
+    models.push(loadModel('embedder', KINDS, entry.source, { onnxFile: entry.onnxFile, maxLength: config.embedder.maxLength, id: id('embedder', i, entry.servedName, entry.source) }, settings, opts.log));
+  });
   return { registry: new ModelRegistry(models), embedderProblem };
 }
 
@@ -108,10 +117,11 @@ export function ingestEmbedder(engine: InferenceEngine, embedder: EmbedderReady 
   };
 }
 
-export function firstStage(store: DocumentStore, embedding: () => IngestEmbedder, reranker: RerankerReady, config: Config, metrics: Metrics): DocumentsReady {
+/** The first stage; its rerank stages are the request's, picked from `rerankers` by the route. */
+export function firstStage(store: DocumentStore, embedding: () => IngestEmbedder, config: Config, metrics: Metrics): DocumentsReady {
   return {
     store,
     ingest: new IngestPipeline({ store, embedder: embedding, maxDocumentChars: config.limits.maxDocumentChars, metrics }),
-    search: new SearchPipeline({ store, embedder: embedding, rerank: reranker.pipeline, metrics }),
+    search: new SearchPipeline({ store, embedder: embedding, metrics }),
   };
 }

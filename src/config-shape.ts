@@ -15,6 +15,8 @@ export interface Limits {
 export interface EngineSettings {
   /** Worker threads; undefined means the engine derives it from the CPU count. 0 is in-process. */
   workers: number | undefined;
+  /** Memory the inference workers may take together (every worker holds every model); undefined: half the machine's or container's. */
+  workerMemoryBytes: number | undefined;
   /** Tokenizer threads; undefined means the engine derives it from the CPU count. */
   tokenizerThreads: number | undefined;
   batchWaitMs: number;
@@ -47,10 +49,20 @@ export interface StoreSettings {
   schema: string;
 }
 
-export interface EmbedderSettings {
-  /** Model folder or hub repo id; undefined when turned off (`none`). */
-  model: string | undefined;
+/** One model the service loads: where it comes from, what clients call it, which file runs. */
+export interface ModelEntry {
+  /** Model folder (Hugging Face layout) or hub repo id. */
+  source: string;
+  /** The name requests pick it by and responses carry; undefined: the folder's name. */
+  servedName: string | undefined;
   onnxFile: string | undefined;
+  /** Which of the folder's files runs: fp32, int8 (the CPU's file, else quantized at start), or auto (models/precision.ts). */
+  precision: Precision;
+}
+
+export interface EmbedderSettings {
+  /** The embedding models (--embedding-model, repeatable), the first the default; empty when turned off (`none`). */
+  models: ModelEntry[];
   maxLength: number | undefined;
 }
 
@@ -82,13 +94,10 @@ export interface HubSettings {
 }
 
 export interface Config {
-  /** Model folder (Hugging Face layout) or hub repo id. */
-  model: string;
+  /** The rerankers (--model, repeatable or comma-separated), the first the default; never empty. */
+  rerankers: ModelEntry[];
   hub: HubSettings;
-  onnxFile: string | undefined;
-  /** Which of the folder's files runs: fp32, int8 (the CPU's file, else quantized at start), or auto (models/precision.ts). */
-  precision: Precision;
-  servedModelName: string | undefined;
+  /** A request naming a model not loaded gets 422 UNKNOWN_MODEL instead of the default. */
   strictModelName: boolean;
   host: string;
   port: number;
@@ -110,6 +119,8 @@ export interface Config {
   engine: EngineSettings;
   cache: CacheSettings;
   embedder: EmbedderSettings;
+  /** /search's stages for rerank: true (--search-cascade), as parsed JSON; the search routes check its shape, the service its model names. */
+  searchCascade: unknown[] | undefined;
   store: StoreSettings;
   http: HttpSettings;
   access: AccessSettings;

@@ -14,25 +14,33 @@ interface Setting {
   env: string;
   help: string;
   fallback?: string;
+  /** The flag may be given more than once; the values join with commas, as the env var lists them. */
+  repeatable?: true;
 }
 
 
 /** Every flag has an env var; the help text is the documentation (README's settings table mirrors it). */
 export const SETTINGS = {
-  model: { flag: '--model <dir|repo>', env: 'MODEL', help: 'model folder in Hugging Face layout, or a hub repo id pulled into --models-dir when missing', fallback: 'cross-encoder/ms-marco-MiniLM-L-6-v2' },
+  model: {
+    flag: '--model <dir|repo>',
+    env: 'MODEL',
+    help: 'reranker: model folder in Hugging Face layout, or a hub repo id pulled into --models-dir when missing; repeat the flag (or MODEL=a,b) to serve several, the first the default',
+    fallback: 'cross-encoder/ms-marco-MiniLM-L-6-v2',
+    repeatable: true,
+  },
   modelsDir: { flag: '--models-dir <dir>', env: 'MODELS_DIR', help: 'where hub repo ids are pulled to, as <owner>/<name>', fallback: 'models' },
   revision: { flag: '--revision <rev>', env: 'REVISION', help: 'hub branch, tag or commit to pull', fallback: 'main' },
   hfEndpoint: { flag: '--hf-endpoint <url>', env: 'HF_ENDPOINT', help: 'hub base URL (mirrors)', fallback: 'https://huggingface.co' },
   hfToken: { flag: '--hf-token <token>', env: 'HF_TOKEN', help: 'hub token for gated or private models' },
-  onnxFile: { flag: '--onnx-file <path>', env: 'ONNX_FILE', help: 'ONNX file inside the model folder (default onnx/model.onnx, then model.onnx)' },
+  onnxFile: { flag: '--onnx-file <path>', env: 'ONNX_FILE', help: 'ONNX file inside the model folder (default onnx/model.onnx, then model.onnx); with several models, one for all or one per model, comma-separated (an empty one keeps the default)' },
   precision: {
     flag: '--precision <p>',
     env: 'PRECISION',
-    help: 'fp32 (exact), int8 (the int8 file the folder ships for this CPU, else the fp32 file quantized once at start and kept next to it), or auto (int8 where the CPU has fast int8 dot products: AVX-512 VNNI, AVX-VNNI, AMX, arm64; else fp32); for the reranker',
+    help: 'fp32 (exact), int8 (the int8 file the folder ships for this CPU, else the fp32 file quantized once at start and kept next to it), or auto (int8 where the CPU has fast int8 dot products: AVX-512 VNNI, AVX-VNNI, AMX, arm64; else fp32); for the rerankers, one for all or one per model, comma-separated',
     fallback: 'fp32',
   },
-  servedModelName: { flag: '--served-model-name <name>', env: 'SERVED_MODEL_NAME', help: 'model name reported in responses (default: the folder name)' },
-  strictModelName: { flag: '--strict-model-name <bool>', env: 'STRICT_MODEL_NAME', help: 'answer 422 when a request names another model', fallback: 'false' },
+  servedModelName: { flag: '--served-model-name <name>', env: 'SERVED_MODEL_NAME', help: "the name requests pick a reranker by and responses carry (default: the folder name); with several models, one per model in --model's order, comma-separated" },
+  strictModelName: { flag: '--strict-model-name <bool>', env: 'STRICT_MODEL_NAME', help: 'answer 422 UNKNOWN_MODEL when a request names a model that is not loaded (default: the default model answers)', fallback: 'false' },
   host: { flag: '--host <addr>', env: 'HOST', help: 'address to listen on', fallback: '0.0.0.0' },
   port: { flag: '--port <n>', env: 'PORT', help: 'port to listen on', fallback: '8080' },
   rerankerTemplate: { flag: '--reranker-template <name>', env: 'RERANKER_TEMPLATE', help: "a decoder reranker's prompt: qwen3-reranker (default for model_type qwen3), mxbai-rerank-v2 (for qwen2) or qwen3-reranker-seq-cls (for Qwen3ForSequenceClassification)" },
@@ -48,6 +56,11 @@ export const SETTINGS = {
   maxBodyBytes: { flag: '--max-body-bytes <n>', env: 'MAX_BODY_BYTES', help: 'request body size in bytes', fallback: String(20 * 1024 * 1024) },
   maxDocumentChars: { flag: '--max-document-chars <n>', env: 'MAX_DOCUMENT_CHARS', help: 'characters per document or query', fallback: '100000' },
   workers: { flag: '--workers <n>', env: 'WORKERS', help: 'inference worker threads, each with its own ONNX Runtime session; 0 runs inference on the main thread (debugging only)' },
+  workerMemoryBytes: {
+    flag: '--worker-memory-bytes <n>',
+    env: 'WORKER_MEMORY_BYTES',
+    help: "memory the inference workers may take together, in bytes; every worker holds a session of every model (default: half the machine's or container's memory); a start whose models do not fit is refused, saying what would",
+  },
   tokenizerThreads: { flag: '--tokenizer-threads <n>', env: 'TOKENIZER_THREADS', help: 'threads that tokenize requests off the event loop (default: one per four cores, at least one)' },
   batchWaitMs: { flag: '--batch-wait-ms <n>', env: 'BATCH_WAIT_MS', help: 'longest a partial batch waits for more pairs', fallback: '2' },
   maxQueuePairs: { flag: '--max-queue-pairs <n>', env: 'MAX_QUEUE_PAIRS', help: 'pairs waiting for inference before new requests get 429', fallback: '4000' },
@@ -59,9 +72,20 @@ export const SETTINGS = {
   redisUrl: { flag: '--redis-url <url>', env: 'REDIS_URL', help: 'Redis for a cache tier shared by replicas (optional)' },
   redisTimeoutMs: { flag: '--redis-timeout-ms <n>', env: 'REDIS_TIMEOUT_MS', help: 'longest a Redis cache lookup may take before it counts as a miss', fallback: '50' },
   redisKeyPrefix: { flag: '--redis-key-prefix <s>', env: 'REDIS_KEY_PREFIX', help: 'prefix of the cache keys in Redis', fallback: 'reranker:' },
-  embeddingModel: { flag: '--embedding-model <dir|repo>', env: 'EMBEDDING_MODEL', help: 'sentence-transformers embedding model (folder or hub repo id) for /v1/embeddings, /embed and /search; none turns it off', fallback: 'sentence-transformers/all-MiniLM-L6-v2' },
-  embeddingOnnxFile: { flag: '--embedding-onnx-file <path>', env: 'EMBEDDING_ONNX_FILE', help: 'ONNX file inside the embedding model folder (default onnx/model.onnx, then model.onnx)' },
+  embeddingModel: {
+    flag: '--embedding-model <dir|repo>',
+    env: 'EMBEDDING_MODEL',
+    help: 'sentence-transformers embedding model (folder or hub repo id) for /v1/embeddings, /embed and /search; repeat the flag (or EMBEDDING_MODEL=a,b) for several, the first the default; none turns it off',
+    fallback: 'sentence-transformers/all-MiniLM-L6-v2',
+    repeatable: true,
+  },
+  embeddingOnnxFile: { flag: '--embedding-onnx-file <path>', env: 'EMBEDDING_ONNX_FILE', help: 'ONNX file inside the embedding model folder (default onnx/model.onnx, then model.onnx); one for all or one per model, comma-separated' },
   embeddingMaxLength: { flag: '--embedding-max-length <n>', env: 'EMBEDDING_MAX_LENGTH', help: 'cap on tokens per embedded text (never above the model limit)' },
+  searchCascade: {
+    flag: '--search-cascade <json>',
+    env: 'SEARCH_CASCADE',
+    help: '/search\'s rerank stages when a request says rerank: true, as JSON in the request\'s own shape, e.g. [{"model":"ms-marco-MiniLM-L-6-v2","top_n":20},{"model":"Qwen3-Reranker-0.6B"}] (default: the default reranker alone)',
+  },
   store: { flag: '--store <url>', env: 'STORE_URL', help: 'document store: postgres://… for Postgres with pgvector, none to turn it off (default: embedded PGlite in --data-dir)' },
   dataDir: { flag: '--data-dir <dir>', env: 'DATA_DIR', help: 'where the embedded store keeps its files', fallback: 'data' },
   storeTimeoutMs: { flag: '--store-timeout-ms <n>', env: 'STORE_TIMEOUT_MS', help: 'a store query running longer is cancelled (504)', fallback: '10000' },
@@ -85,11 +109,22 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export type RawSettings = Partial<Record<SettingName, string | boolean>>;
 
+/** Options whose flag has been seen once in this process's parse (a repeatable flag's first value replaces the default or env). */
+const repeated = new WeakSet<Option>();
+
 /** Registers every setting on a commander command, flags winning over env vars. */
 export function addSettings(cmd: Command, names: SettingName[] = Object.keys(SETTINGS) as SettingName[]): Command {
   for (const name of names) {
     const s: Setting = SETTINGS[name];
     const opt = new Option(s.flag, s.help).env(s.env);
+    // commander hands the default as the first "previous" value: the first flag replaces it, later ones add to the list.
+    if (s.repeatable) {
+      opt.argParser((value: string, previous: unknown) => {
+        if (repeated.has(opt)) return `${String(previous)},${value}`;
+        repeated.add(opt);
+        return value;
+      });
+    }
     cmd.addOption(s.fallback === undefined ? opt : opt.default(s.fallback));
   }
   return cmd;
@@ -132,6 +167,41 @@ function bool(name: SettingName, raw: RawSettings): boolean {
   throw new ConfigError(`${SETTINGS[name].env} must be true or false, got "${String(v)}"`);
 }
 
+/** --search-cascade as parsed JSON: a list whose stages the search routes check against their schema at start. */
+function cascadeOf(value: string | undefined): unknown[] | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new ConfigError(`--search-cascade (SEARCH_CASCADE) is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError('--search-cascade (SEARCH_CASCADE) must be a JSON list of stages, e.g. [{"model":"a","top_n":20},{"model":"b"}]');
+  return parsed;
+}
+
+/** A comma-separated list (models, files); blanks around the items are not part of them. */
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/**
+ * A per-model setting: one value for every model, or one per model in order, comma-separated (an
+ * empty item keeps that model's default). A served name is one per model: two models cannot share it.
+ */
+function perModel(name: SettingName, raw: RawSettings, models: number, shared = true): (string | undefined)[] {
+  const v = raw[name];
+  if (typeof v !== 'string' || v.trim() === '') return Array.from({ length: models }, () => undefined);
+  const items = v.split(',').map((x) => (x.trim() === '' ? undefined : x.trim()));
+  if (items.length === models) return items;
+  if (items.length === 1 && (shared || models === 1)) return Array.from({ length: models }, () => items[0]);
+  const s: Setting = SETTINGS[name];
+  throw new ConfigError(`${s.flag.split(' ')[0]} (${s.env}) lists ${items.length} values for ${models} models: give ${shared ? 'one for all or ' : ''}one per model, in the order of the models`);
+}
+
 /** A comma-separated list of keys; blanks around them are not part of a key. */
 function keys(name: SettingName, raw: RawSettings): string[] {
   const v = raw[name];
@@ -161,12 +231,17 @@ export function buildConfig(raw: RawSettings): Config {
     const v = raw[name];
     return typeof v === 'string' && v !== '' ? v : undefined;
   };
+  const rerankerSources = list(required('model', raw));
+  if (rerankerSources.length === 0) throw new ConfigError('--model (MODEL) names no model');
+  const names = perModel('servedModelName', raw, rerankerSources.length, false);
+  const files = perModel('onnxFile', raw, rerankerSources.length);
+  const precisions = perModel('precision', raw, rerankerSources.length);
+  const embedderSources = list(required('embeddingModel', raw));
+  const embedderFiles = perModel('embeddingOnnxFile', raw, embedderSources.length);
+  const embeddersOff = embedderSources.length === 0 || (embedderSources.length === 1 && embedderSources[0]?.toLowerCase() === 'none');
   return {
-    model: required('model', raw),
+    rerankers: rerankerSources.map((source, i) => ({ source, servedName: names[i], onnxFile: files[i], precision: precisionOf(precisions[i] ?? required('precision', raw)) })),
     hub: { modelsDir: required('modelsDir', raw), revision: required('revision', raw), endpoint: required('hfEndpoint', raw), token: text('hfToken') },
-    onnxFile: text('onnxFile'),
-    precision: precisionOf(required('precision', raw)),
-    servedModelName: text('servedModelName'),
     strictModelName: bool('strictModelName', raw),
     host: required('host', raw),
     port: int('port', required('port', raw), 0, 65535) ?? 8080,
@@ -186,6 +261,7 @@ export function buildConfig(raw: RawSettings): Config {
     },
     engine: {
       workers: int('workers', raw.workers, 0, 1024),
+      workerMemoryBytes: int('workerMemoryBytes', raw.workerMemoryBytes, 1),
       tokenizerThreads: int('tokenizerThreads', raw.tokenizerThreads, 1, 64),
       batchWaitMs: int('batchWaitMs', required('batchWaitMs', raw), 0, 10_000) ?? 2,
       maxQueuePairs: int('maxQueuePairs', required('maxQueuePairs', raw), 1) ?? 4000,
@@ -200,14 +276,11 @@ export function buildConfig(raw: RawSettings): Config {
       redisTimeoutMs: int('redisTimeoutMs', required('redisTimeoutMs', raw), 1, 60_000) ?? 50,
       redisKeyPrefix: required('redisKeyPrefix', raw),
     },
-    embedder: (() => {
-      const model = required('embeddingModel', raw);
-      return {
-        model: model === '' || model.toLowerCase() === 'none' ? undefined : model,
-        onnxFile: text('embeddingOnnxFile'),
-        maxLength: int('embeddingMaxLength', raw.embeddingMaxLength, 4),
-      };
-    })(),
+    embedder: {
+      models: embeddersOff ? [] : embedderSources.map((source, i) => ({ source, servedName: undefined, onnxFile: embedderFiles[i], precision: 'fp32' as const })),
+      maxLength: int('embeddingMaxLength', raw.embeddingMaxLength, 4),
+    },
+    searchCascade: cascadeOf(text('searchCascade')),
     store: {
       url: text('store'),
       dataDir: required('dataDir', raw),

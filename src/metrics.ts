@@ -24,7 +24,8 @@ export type StageTimings = Partial<Record<Stage, number>>;
  * swapping one model (or model kind) for another. Each model kind names its role (models/kinds/).
  */
 export type ModelRole = keyof typeof CACHE_KIND_BY_MODEL;
-export type ModelLabel = ModelRole | 'none';
+/** A model's `model` label (its role for the default model of a role, else its served name), or none for stages of no model. */
+export type ModelLabel = string;
 
 /*
  * Label values known before anything happens. Their series are exported at 0 from the start, as
@@ -63,8 +64,8 @@ const SEQUENCES_COUNTED_BY_MODEL = { reranker: 'pairsScored', embedder: 'textsEm
 
 /** What the service serves, known once its models and cache are set up. */
 export interface ServedSeries {
-  /** The models loaded (no embedder with --embedding-model none). */
-  models: readonly ModelRole[];
+  /** The models loaded (no embedder with --embedding-model none): each one's role and `model` label. */
+  models: readonly { role: ModelRole; label: string }[];
   /** The cache tiers configured, by name (memory, redis); none when the cache is off. */
   cacheTiers: readonly string[];
 }
@@ -77,6 +78,7 @@ export class Metrics {
   readonly paddingRatio: Histogram<'model'>;
   readonly queueDepthPairs: Gauge;
   readonly queueDepthTokens: Gauge;
+  readonly modelQueueDepth: Gauge<'model'>;
   readonly inFlight: Gauge;
   readonly pairsScored: Counter<'model'>;
   readonly textsEmbedded: Counter<'model'>;
@@ -86,6 +88,7 @@ export class Metrics {
   readonly rejections: KnownCounter<{ reason: RejectionReason }>;
   readonly workerRestarts: KnownCounter<{ reason: WorkerRestartReason }>;
   readonly batchIsolations: Counter<'model'>;
+  readonly searchStages: KnownCounter<{ model: string; outcome: 'ran' | 'skipped' }>;
   readonly batchRetries: KnownCounter<{ outcome: 'answered' | 'failed' }>;
   readonly storeErrors: KnownCounter<{ code: StoreErrorCode }>;
   readonly storeConnections: Gauge<'state'>;
@@ -108,6 +111,7 @@ export class Metrics {
     this.paddingRatio = new Histogram({ name: `${p}batch_padding_ratio`, help: 'Share of computed tokens that were padding, per batch', labelNames: ['model'], buckets: [...BUCKETS.ratio], registers });
     this.queueDepthPairs = new Gauge({ name: `${p}queue_pairs`, help: 'Pairs waiting for a batch', registers });
     this.queueDepthTokens = new Gauge({ name: `${p}queue_tokens`, help: 'Tokens waiting for a batch', registers });
+    this.modelQueueDepth = new Gauge({ name: `${p}model_queue_depth_sequences`, help: 'Sequences (pairs or texts) waiting for inference, per model', labelNames: ['model'], registers });
     this.inFlight = new Gauge({ name: `${p}requests_in_flight`, help: 'Requests being handled', registers });
     this.pairsScored = new Counter({ name: `${p}pairs_scored_total`, help: 'Pairs run through the cross-encoder', labelNames: ['model'], registers });
     this.textsEmbedded = new Counter({ name: `${p}texts_embedded_total`, help: 'Texts run through the embedding model', labelNames: ['model'], registers });
@@ -116,6 +120,7 @@ export class Metrics {
     this.errors = new Counter({ name: `${p}errors_total`, help: 'Error answers by stable error code', labelNames: ['code'], registers });
     this.rejections = new Counter({ name: `${p}rejections_total`, help: 'Work refused or dropped by backpressure, by reason', labelNames: ['reason'], registers });
     this.workerRestarts = new Counter({ name: `${p}worker_restarts_total`, help: 'Inference workers replaced after a crash or hang', labelNames: ['reason'], registers });
+    this.searchStages = new Counter({ name: `${p}search_stages_total`, help: "/search rerank stages by model and outcome: ran, or skipped by its gate (when) at no inference cost", labelNames: ['model', 'outcome'], registers });
     this.batchIsolations = new Counter({ name: `${p}batch_isolations_total`, help: 'Batches ONNX Runtime refused whose requests were run again apart, so only the one it cannot score fails', labelNames: ['model'], registers });
     this.batchRetries = new Counter({ name: `${p}batch_retries_total`, help: 'Batches run once more on a fresh worker after their worker thread died, by outcome (answered, failed)', labelNames: ['outcome'], registers });
     this.storeErrors = new Counter({ name: `${p}store_errors_total`, help: 'Failed document store calls by the code they answered (STORE_FULL, STORE_UNAVAILABLE, ...; INTERNAL when unclassified); the log keeps the driver message', labelNames: ['code'], registers });
@@ -145,18 +150,20 @@ export class Metrics {
 
   /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */
   exportServedSeries({ models, cacheTiers }: ServedSeries): void {
-    for (const model of models) {
-      this.countSequences(model, 0);
-      this.batchIsolations.inc({ model }, 0);
+    for (const { role, label } of models) {
+      this.countSequences(role, label, 0);
+      this.batchIsolations.inc({ model: label }, 0);
+      this.modelQueueDepth.set({ model: label }, 0);
+      if (role === 'reranker') for (const outcome of ['ran', 'skipped'] as const) this.searchStages.inc({ model: label, outcome }, 0);
     }
     for (const tier of cacheTiers) {
-      for (const model of models) for (const result of CACHE_RESULTS) this.cacheLookups.inc({ tier, result, kind: CACHE_KIND_BY_MODEL[model] }, 0);
+      for (const { role } of models) for (const result of CACHE_RESULTS) this.cacheLookups.inc({ tier, result, kind: CACHE_KIND_BY_MODEL[role] }, 0);
       for (const reason of CACHE_ERROR_REASONS[tier] ?? []) this.cacheErrors.inc({ tier, reason }, 0);
     }
   }
 
-  /** Sequences a batch ran, on its role's counter. */
-  countSequences(model: ModelRole, n: number): void {
-    this[SEQUENCES_COUNTED_BY_MODEL[model]].inc({ model }, n);
+  /** Sequences a batch ran, on its role's counter, under the model's label. */
+  countSequences(role: ModelRole, label: string, n: number): void {
+    this[SEQUENCES_COUNTED_BY_MODEL[role]].inc({ model: label }, n);
   }
 }

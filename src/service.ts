@@ -2,9 +2,10 @@ import { createCache, type TieredCache } from './cache/index.js';
 import { defaultEngineFactory, embedderReady, firstStage, ingestEmbedder, loadModels, rerankerReady, type DocumentsReady, type EmbedderReady, type EngineFactory, type RerankerReady } from './compose.js';
 import type { Config } from './config.js';
 import type { InferenceEngine } from './engine/engine.js';
-import { EmbedderUnavailableError, NotReadyError, StoreUnavailableError } from './errors.js';
+import { ConfigError, EmbedderUnavailableError, NotReadyError, StoreUnavailableError } from './errors.js';
 import { SILENT_LOG, type Log } from './log.js';
 import { Metrics } from './metrics.js';
+import { pickModel } from './models/model-names.js';
 import type { ModelRegistry } from './models/registry.js';
 import { openStore, type DocumentStore } from './store/index.js';
 import { VERSION } from './version.js';
@@ -15,8 +16,13 @@ export { defaultEngineFactory };
 export type ServiceState = 'loading' | 'ready' | 'draining' | 'failed';
 
 export interface Ready {
+  /** The default reranker (the first --model). */
   reranker: RerankerReady;
+  /** Every reranker, the default first. */
+  rerankers: readonly RerankerReady[];
+  /** The default embedder, when one is loaded. */
   embedder: EmbedderReady | undefined;
+  embedders: readonly EmbedderReady[];
   documents: DocumentsReady | undefined;
 }
 
@@ -36,6 +42,8 @@ export interface ServiceOptions {
 export class Service {
   state: ServiceState = 'loading';
   readonly metrics: Metrics;
+  /** When the models were loaded (Unix seconds): GET /v1/models' `created`. */
+  startedAt = Math.floor(Date.now() / 1000);
   private registry: ModelRegistry | undefined;
   private loaded: Ready | undefined;
   private engine: InferenceEngine | undefined;
@@ -89,8 +97,9 @@ export class Service {
       const loaded = await this.assemble(registry, engine.value, cache.value);
       if (this.state !== 'loading') throw new NotReadyError('The server is shutting down.', 'SHUTTING_DOWN');
       this.loaded = loaded;
+      this.startedAt = Math.floor(Date.now() / 1000);
       for (const labels of registry.describe(VERSION)) this.metrics.modelInfo.set(labels, 1);
-      this.metrics.exportServedSeries({ models: registry.models.map((m) => m.kind.role), cacheTiers: cache.value?.name.split('+') ?? [] });
+      this.metrics.exportServedSeries({ models: registry.models.map((m) => ({ role: m.kind.role, label: m.id })), cacheTiers: cache.value?.name.split('+') ?? [] });
       this.state = 'ready';
       return this.loaded;
     } catch (err) {
@@ -128,13 +137,25 @@ export class Service {
   }
 
   private async assemble(registry: ModelRegistry, engine: InferenceEngine, cache: TieredCache | undefined): Promise<Ready> {
-    const rerankerModel = registry.byRole('reranker');
-    if (rerankerModel === undefined) throw new Error('no reranker is loaded');
-    const reranker = await rerankerReady(rerankerModel, engine, cache, this.metrics);
-    const embedderModel = registry.byRole('embedder');
-    const embedder = embedderModel === undefined ? undefined : await embedderReady(embedderModel, engine, cache, this.metrics);
-    const documents = this.store === undefined ? undefined : firstStage(this.store, ingestEmbedder(engine, embedder, this.embedderProblem), reranker, this.config, this.metrics);
-    return { reranker, embedder, documents };
+    const rerankers: RerankerReady[] = [];
+    for (const model of registry.allOf('reranker')) rerankers.push(await rerankerReady(model, engine, cache, this.metrics));
+    const reranker = rerankers[0];
+    if (reranker === undefined) throw new Error('no reranker is loaded');
+    // --search-cascade names models: one that is not loaded fails the start, not every search.
+    for (const stage of this.config.searchCascade ?? []) {
+      const name = (stage as { model?: unknown }).model;
+      if (typeof name !== 'string') continue;
+      try {
+        pickModel(rerankers, name, true, 'reranker');
+      } catch {
+        throw new ConfigError(`--search-cascade names the model "${name}", which is not loaded; loaded: ${rerankers.map((r) => r.model.servedName).join(', ')}.`);
+      }
+    }
+    const embedders: EmbedderReady[] = [];
+    for (const model of registry.allOf('embedder')) embedders.push(await embedderReady(model, engine, cache, this.metrics));
+    const embedder = embedders[0];
+    const documents = this.store === undefined ? undefined : firstStage(this.store, ingestEmbedder(engine, embedder, this.embedderProblem), this.config, this.metrics);
+    return { reranker, rerankers, embedder, embedders, documents };
   }
 
   /** What a request needs, or the 503 that tells the client to come back. */
@@ -144,11 +165,16 @@ export class Service {
     return this.loaded;
   }
 
-  /** The embedder, or 503 EMBEDDER_UNAVAILABLE with how to add one. */
-  embedding(): EmbedderReady {
-    const { embedder } = this.ready();
-    if (embedder === undefined) throw new EmbedderUnavailableError(this.embedderProblem ?? 'No embedding model is loaded.');
-    return embedder;
+  /** The reranker a request names (models/model-names.ts), else the default; 422 UNKNOWN_MODEL in strict mode. */
+  reranker(name?: string): RerankerReady {
+    return pickModel(this.ready().rerankers, name, this.config.strictModelName, 'reranker');
+  }
+
+  /** The embedder a request names, else the default; 503 EMBEDDER_UNAVAILABLE with how to add one when there is none. */
+  embedding(name?: string): EmbedderReady {
+    const { embedders } = this.ready();
+    if (embedders.length === 0) throw new EmbedderUnavailableError(this.embedderProblem ?? 'No embedding model is loaded.');
+    return pickModel(embedders, name, this.config.strictModelName, 'embedding model');
   }
 
   /** The store and its pipelines, or 503 STORE_UNAVAILABLE with why there is none. */

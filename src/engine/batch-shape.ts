@@ -1,4 +1,4 @@
-import type { Metrics, ModelRole } from '../metrics.js';
+import type { Metrics } from '../metrics.js';
 import { batchExtent, type EncodedSequence } from '../text/sequence.js';
 import type { Slot } from './sequence-queue.js';
 
@@ -8,7 +8,7 @@ export function sequencesOf<R extends { readonly sequences: readonly EncodedSequ
 }
 
 /** A dispatched batch's size, padded tokens and padding share, on the batch histograms. */
-export function observeBatchShape(metrics: Metrics, label: ModelRole, sequences: readonly EncodedSequence[]): void {
+export function observeBatchShape(metrics: Metrics, label: string, sequences: readonly EncodedSequence[]): void {
   const { longest, real } = batchExtent(sequences);
   const padded = sequences.length * longest;
   metrics.batchPairs.observe({ model: label }, sequences.length);

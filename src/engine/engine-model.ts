@@ -12,10 +12,16 @@ import type { BatchLimits } from './batch-plan.js';
 export interface EngineModel {
   /** The handle pipelines run it by; unique among the engine's models. */
   id: string;
-  /** Its `model` label on metrics. */
-  label: ModelRole;
+  /** What it does: which counter its sequences count on (pairs scored, texts embedded). */
+  role: ModelRole;
+  /** Its `model` label on metrics: its role for the default model of that role, else its served name. */
+  label: string;
   encoder: EncoderRecipe;
   session: Omit<SessionSettings, 'threads'>;
   limits: BatchLimits;
   warmUp: EncodeJob;
+  /** Its batches hold a worker for seconds (a decoder LLM): see the kind's longBatches. */
+  longBatches: boolean;
+  /** Estimated memory of its session in one worker (models/registry.ts). */
+  memoryBytes: number;
 }

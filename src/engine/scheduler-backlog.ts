@@ -21,9 +21,12 @@ export interface SchedulerOptions {
 }
 
 export interface SchedulerModel {
-  /** Its `model` label on metrics. */
-  label: ModelRole;
+  /** Its `model` label on metrics, and its role (which counter its sequences count on). */
+  label: string;
+  role: ModelRole;
   limits: BatchLimits;
+  /** Batches of this model running at once, at most (fair sharing: a long-batch model leaves a worker to the others); undefined: no cap. */
+  maxInFlight?: number | undefined;
 }
 
 /** Queue capacity held for a request from admission until its sequences are queued or it fails. */
@@ -57,7 +60,11 @@ export interface Waiter extends QueuedRequest {
 }
 
 export interface ModelState {
-  label: ModelRole;
+  label: string;
+  role: ModelRole;
+  /** Its batches running now, and the most it may run at once. */
+  inFlight: number;
+  maxInFlight: number;
   queue: SequenceQueue<Waiter>;
   /** Admitted but still being tokenized. */
   reserved: number;

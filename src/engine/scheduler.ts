@@ -33,7 +33,7 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
     private readonly metrics: Metrics,
   ) {
-    this.models = models.map((m) => ({ label: m.label, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0, scored: false }));
+    this.models = models.map((m) => ({ label: m.label, role: m.role, inFlight: 0, maxInFlight: m.maxInFlight ?? Infinity, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0, scored: false }));
   }
 
   /**
@@ -158,7 +158,8 @@ export class Scheduler {
     while (this.inFlight < this.runner.capacity) {
       const byTurn = this.models
         .map((m, i) => ({ i, m, since: m.queue.oldestEnqueuedAt }))
-        .filter((x): x is { i: number; m: ModelState; since: number } => x.since !== undefined)
+        // A model at its cap waits for one of its own batches to end, whatever its turn.
+        .filter((x): x is { i: number; m: ModelState; since: number } => x.since !== undefined && x.m.inFlight < x.m.maxInFlight)
         .sort((a, b) => Math.max(a.since, a.m.lastDispatch) - Math.max(b.since, b.m.lastDispatch));
       let dispatched = false;
       let soonest = Infinity;
@@ -195,6 +196,7 @@ export class Scheduler {
     const sequences = sequencesOf(slots);
     observeBatchShape(this.metrics, label, sequences);
     this.inFlight++;
+    this.state(model).inFlight++;
     void this.runBatch(model, sequences)
       .then(
         (out) => this.scored(model, slots, out, startedAt),
@@ -206,6 +208,7 @@ export class Scheduler {
       .catch((err: unknown) => this.fail(slots, new WorkerFailedError('The batch failed inside the service; retry the request.', err)))
       .finally(() => {
         this.inFlight--;
+        this.state(model).inFlight--;
         this.pumpOrFail();
       });
   }
@@ -215,7 +218,7 @@ export class Scheduler {
     const m = this.state(model);
     const now = performance.now();
     m.scored = true;
-    this.metrics.countSequences(m.label, slots.length);
+    this.metrics.countSequences(m.role, m.label, slots.length);
     this.metrics.stageDuration.observe({ stage: 'inference', model: m.label }, out.seconds);
     this.notePace(model, slots.length, out.seconds);
     slots.forEach(({ request, pair }, row) => {
@@ -279,6 +282,7 @@ export class Scheduler {
     for (const m of this.models) {
       items += m.queue.items;
       tokens += m.queue.tokens;
+      this.metrics.modelQueueDepth.set({ model: m.label }, m.queue.items);
     }
     this.metrics.queueDepthPairs.set(items);
     this.metrics.queueDepthTokens.set(tokens);

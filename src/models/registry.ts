@@ -2,9 +2,11 @@ import { basename } from 'node:path';
 import type { BatchLimits } from '../engine/batch-plan.js';
 import type { EngineModel } from '../engine/engine.js';
 import type { GraphPrecision } from '../graph/index.js';
+import { modelFileBytes } from '../graph/external-data.js';
+import { WORKER_BYTES_PER_MODEL_BYTE } from '../engine/pool-shape.js';
 import type { Log } from '../log.js';
 import type { ModelRole } from '../metrics.js';
-import { ModelLoadError } from '../errors.js';
+import { ConfigError, ModelLoadError } from '../errors.js';
 import { TOKENIZATION_VERSION } from '../text/tokenizer.js';
 import { batchBudget } from './kinds/encoder-budgets.js';
 import type { LoadOptions, ModelKind, ModelSpec } from './kinds/index.js';
@@ -22,7 +24,10 @@ export interface ModelSettings {
 
 /** One model as the service holds it: read, planned and described once, at load. */
 export interface LoadedModel<S extends ModelSpec = ModelSpec> {
-  /** The engine's handle for it, unique in the registry (today its role: one model per role). */
+  /**
+   * The engine's handle for it and its `model` label on metrics, unique in the registry: its role
+   * for the default model of each role (`reranker`, `embedder`, as with one model), else its served name.
+   */
   readonly id: string;
   readonly kind: ModelKind<S>;
   readonly spec: S;
@@ -31,30 +36,37 @@ export interface LoadedModel<S extends ModelSpec = ModelSpec> {
   readonly precision: GraphPrecision;
   readonly limits: BatchLimits;
   readonly engine: EngineModel;
+  /** Estimated memory of its session in one inference worker (engine/pool-shape.ts: the files' bytes times the measured factor). */
+  readonly memoryBytes: number;
   /** The model's cache identity: its name, the files and settings that decide its outputs. */
   identity(): Promise<string>;
 }
 
 /** A folder read as `kind` and planned for the engine; the identity is hashed on first use and kept. */
-export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log): LoadedModel<S> {
+export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log, id: string = kind.role): LoadedModel<S> {
   const plan = graphPlan(spec.folder.onnxPath, settings.graphRewrites ? (kind.rewritesFor?.(spec) ?? kind.rewrites) : [], log);
   checkTokenRange(spec, plan.tokenRows);
   const limits = batchBudget(kind.budgets, plan.precision, settings.limits);
+  const memoryBytes = modelFileBytes(spec.folder.onnxPath) * WORKER_BYTES_PER_MODEL_BYTE;
   let identity: Promise<string> | undefined;
   return {
-    id: kind.role,
+    id,
     kind,
     spec,
     servedName,
     precision: plan.precision,
     limits,
+    memoryBytes,
     engine: {
-      id: kind.role,
-      label: kind.role,
+      id,
+      role: kind.role,
+      label: id,
       encoder: kind.encoder(spec),
-      session: { onnxPath: spec.folder.onnxPath, padId: spec.tokenizer.padId, head: kind.sessionHead(spec), label: kind.role, rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath },
+      session: { onnxPath: spec.folder.onnxPath, padId: spec.tokenizer.padId, head: kind.sessionHead(spec), label: id, rewrites: plan.rewrites, rewrittenPath: plan.rewrittenPath, externalDataDir: plan.externalDataDir },
       limits,
       warmUp: kind.warmUp,
+      longBatches: kind.longBatches ?? false,
+      memoryBytes,
     },
     identity() {
       const { files, settings: shaping } = kind.identity(spec);
@@ -91,7 +103,7 @@ function folderConfig(dir: string): JsonObject {
 }
 
 /** Reads a folder as the first kind of `role` that recognises it (config.json is read to choose only when there is a choice). */
-export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: string, opts: LoadOptions & { servedName?: string | undefined }, settings: ModelSettings, log?: Log): LoadedModel {
+export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: string, opts: LoadOptions & { servedName?: string | undefined; id?: string | undefined }, settings: ModelSettings, log?: Log): LoadedModel {
   const candidates = kinds.filter((k) => k.role === role);
   const first = candidates[0];
   if (first === undefined) throw new Error(`no model kind plays the ${role} role`);
@@ -101,12 +113,19 @@ export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: str
     kind = candidates.find((k) => k.recognises(config)) ?? first;
   }
   const spec = kind.load(dir, opts);
-  return loadedModel(kind, spec, opts.servedName ?? spec.folder.name, settings, log);
+  return loadedModel(kind, spec, opts.servedName ?? spec.folder.name, settings, log, opts.id);
 }
 
-/** The loaded models, in the order the engine indexes them; the first of a role serves that role. */
+/** The loaded models, in the order the engine indexes them; the first of a role serves that role by default. */
 export class ModelRegistry {
-  constructor(readonly models: readonly LoadedModel[]) {}
+  constructor(readonly models: readonly LoadedModel[]) {
+    const seen = new Map<string, LoadedModel>();
+    for (const m of models) {
+      const other = seen.get(m.servedName);
+      if (other !== undefined) throw new ConfigError(`two models are served as "${m.servedName}" (${other.spec.folder.dir} and ${m.spec.folder.dir}): give each its own --served-model-name.`);
+      seen.set(m.servedName, m);
+    }
+  }
 
   get engineModels(): EngineModel[] {
     return this.models.map((m) => m.engine);
@@ -114,6 +133,11 @@ export class ModelRegistry {
 
   byRole(role: ModelRole): LoadedModel | undefined {
     return this.models.find((m) => m.kind.role === role);
+  }
+
+  /** Every model of a role, the default first. */
+  allOf(role: ModelRole): LoadedModel[] {
+    return this.models.filter((m) => m.kind.role === role);
   }
 
   /** The gauge's labels per model: which model plays which role, from which file. */

@@ -5,9 +5,8 @@ import type { TruncationOptions } from '../text/pair-encoder.js';
 import { timed, type CachePolicy } from './cache-policy.js';
 import { shapeVector, type EmbedPipeline } from './embed-pipeline.js';
 import { reciprocalRankFusion, type Leg } from './fusion.js';
-import type { RerankPipeline } from './rerank-pipeline.js';
+import { runStages, type RerankStage, type StageOutcome } from './rerank-stages.js';
 import { checkSameEmbedder } from './same-embedder.js';
-import { packTexts } from '../text/packed-texts.js';
 
 export type SearchMode = 'hybrid' | 'vector' | 'lexical';
 
@@ -27,7 +26,8 @@ export interface SearchJob {
   weights: { vector: number; lexical: number };
   /** A ready query embedding; skips the embed stage. */
   vector: Float32Array | undefined;
-  rerank: boolean;
+  /** The rerank stages in order (pipelines/rerank-stages.ts); empty returns the first stage alone. */
+  stages: readonly RerankStage[];
   truncation: TruncationOptions;
   signal?: AbortSignal | undefined;
   cache?: CachePolicy | undefined;
@@ -37,8 +37,10 @@ export interface SearchResult {
   id: string;
   text: string;
   metadata: Record<string, unknown>;
-  /** Raw rerank score (see runtime/activation.ts), when the rerank stage ran. */
+  /** Raw score of the last rerank stage that ran (see runtime/activation.ts); undefined when none did. */
   rerank: number | undefined;
+  /** Raw score and rank (1-based) per rerank stage, in stage order; undefined where the stage did not run. */
+  stages: ({ score: number; rank: number } | undefined)[];
   vector?: { score: number; rank: number };
   lexical?: { score: number; rank: number };
   fused: { score: number; rank: number };
@@ -53,6 +55,8 @@ export interface SearchOutcome {
   /** Documents that went on from the first stage. */
   candidates: number;
   timings: StageTimings;
+  /** What each rerank stage did, in order. */
+  stages: StageOutcome[];
 }
 
 /** What a search runs on: the store always; the models when the mode and options need them. */
@@ -60,7 +64,6 @@ export interface SearchDeps {
   store: DocumentStore;
   /** The embedder; throws 503 EMBEDDER_UNAVAILABLE when none is loaded (lexical searches never ask). */
   embedder: () => { name: string; pipeline: EmbedPipeline; normalize: boolean };
-  rerank: RerankPipeline;
   metrics?: Metrics | undefined;
 }
 
@@ -74,8 +77,8 @@ function passages(hits: readonly (SearchHit | undefined)[]): string[] {
 /**
  * Two-stage retrieval in one call: the lexical leg starts at once, the query is embedded meanwhile
  * and the vector leg follows; the legs' lists are fused by reciprocal rank, and the fused
- * candidates are reranked by the same pipeline as /rerank (same cache, batching and truncation).
- * A chunked document is one candidate, scored by its best passage.
+ * candidates go through the rerank stages, each the same pipeline as /rerank (same cache, batching
+ * and truncation) of its model. A chunked document is one candidate, scored by its best passage.
  */
 export class SearchPipeline {
   constructor(private readonly deps: SearchDeps) {}
@@ -135,30 +138,16 @@ export class SearchPipeline {
         text: any.text,
         metadata: any.metadata,
         rerank: undefined,
+        stages: [],
         ...(hits.vector === undefined ? {} : { vector: { score: hits.vector.score, rank: hits.vector.rank } }),
         ...(hits.lexical === undefined ? {} : { lexical: { score: hits.lexical.score, rank: hits.lexical.rank } }),
         fused: { score: f.score, rank: f.rank },
       };
     });
 
-    let rerankTokens = 0;
-    let cachedPairs = 0;
-    if (job.rerank && results.length > 0) {
-      const perDoc = results.map((r) => passages([byId.get(r.id)?.vector, byId.get(r.id)?.lexical]));
-      const flat = perDoc.flat();
-      const scores = await this.deps.rerank.run({ query: job.query, documents: packTexts(flat), truncation: job.truncation, signal: job.signal, cache: job.cache });
-      let at = 0;
-      perDoc.forEach((texts, i) => {
-        let best = -Infinity;
-        for (let j = 0; j < texts.length; j++) best = Math.max(best, scores.raw[at++] as number);
-        (results[i] as SearchResult).rerank = best;
-      });
-      rerankTokens = scores.tokens;
-      cachedPairs = scores.cachedPairs;
-      Object.assign(timings, scores.timings);
-      results.sort((a, b) => (b.rerank as number) - (a.rerank as number) || a.fused.rank - b.fused.rank);
-    }
+    const perDoc = new Map(results.map((r) => [r.id, passages([byId.get(r.id)?.vector, byId.get(r.id)?.lexical])]));
+    const cascade = await runStages(job, results, (r) => perDoc.get(r.id) ?? [], { metrics, timings });
     const offset = job.offset ?? 0;
-    return { collection, results: results.slice(offset, offset + job.topN), embeddingTokens, rerankTokens, cachedPairs, candidates: fused.length, timings };
+    return { collection, results: cascade.kept.slice(offset, offset + job.topN), embeddingTokens, rerankTokens: cascade.tokens, cachedPairs: cascade.cachedPairs, candidates: fused.length, timings, stages: cascade.stages };
   }
 }

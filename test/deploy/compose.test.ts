@@ -84,7 +84,7 @@ describe('docker/compose.yaml', () => {
     const config = configFromEnv(env);
     expect(config.port).toBe(DEFAULT_PORT);
     expect(config.hub.modelsDir).toBe('/models');
-    expect(config.model).toMatch(/^[\w.-]+\/[\w.-]+$/);
+    expect(config.rerankers[0]?.source).toMatch(/^[\w.-]+\/[\w.-]+$/);
   });
 
   it('serves the model baked in with MODEL_ID rather than overriding it with the default', () => {

@@ -117,7 +117,7 @@ describe('Dockerfile', () => {
     expect(await baked({ MODEL_ID: 'org/cross', EMBEDDING_MODEL_ID: 'none' })).toEqual(['org/cross']);
     expect(await baked({ EMBEDDING_MODEL_ID: 'org/embed' })).toEqual(['org/embed']);
     // `none` reaches the service as EMBEDDING_MODEL=none, which turns embedding off.
-    expect(buildConfig({ embeddingModel: 'none' }).embedder.model).toBeUndefined();
+    expect(buildConfig({ embeddingModel: 'none' }).embedder.models).toEqual([]);
   });
 
   it('needs no `# syntax=` line: RUN --mount is in the Dockerfile frontend that BuildKit bundles', () => {

@@ -151,7 +151,7 @@ describe('the scheduler\'s dispatch chain (issue 11)', () => {
       },
       close: async () => undefined,
     };
-    const scheduler = new Scheduler([{ label: 'reranker', limits }], runner, opts, metrics());
+    const scheduler = new Scheduler([{ label: 'reranker', role: 'reranker', limits }], runner, opts, metrics());
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown): void => void unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
@@ -179,7 +179,7 @@ describe('the scheduler\'s dispatch chain (issue 11)', () => {
       },
       close: async () => undefined,
     };
-    const scheduler = new Scheduler([{ label: 'reranker', limits }], runner, opts, metrics());
+    const scheduler = new Scheduler([{ label: 'reranker', role: 'reranker', limits }], runner, opts, metrics());
     await expect(scheduler.submit(scheduler.reserve(0, 1), seq(1))).rejects.toMatchObject({ statusCode: 503 });
     await expect(scheduler.submit(scheduler.reserve(0, 1), seq(1))).resolves.toMatchObject({ width: 1 });
     await scheduler.close();
@@ -202,7 +202,7 @@ describe('the pace after a worker is replaced (issue 11)', () => {
       close: async () => undefined,
     };
     const metrics = new Metrics(undefined, { defaultMetrics: false });
-    const scheduler = new Scheduler([{ label: 'reranker', limits: { maxBatchSize: 8, maxBatchTokens: 1000 } }], runner, { batchWaitMs: 0, maxQueuePairs: 1000, maxQueueMs: 100 }, metrics);
+    const scheduler = new Scheduler([{ label: 'reranker', role: 'reranker', limits: { maxBatchSize: 8, maxBatchTokens: 1000 } }], runner, { batchWaitMs: 0, maxQueuePairs: 1000, maxQueueMs: 100 }, metrics);
     await scheduler.submit(scheduler.reserve(0, 5), seq(5));
     const reservations = [scheduler.reserve(0, 20), scheduler.reserve(0, 20), scheduler.reserve(0, 20)];
     await Promise.all(reservations.map((r) => scheduler.submit(r, seq(20))));

@@ -31,7 +31,7 @@ async function publishFolder(hub: LoopbackHub, repoId: string, dir: string): Pro
   return paths.sort();
 }
 
-const resolveModelFolder = (config: Config, log: (msg: string) => void): Promise<string> => resolveFolder({ model: config.model, onnxFile: config.onnxFile }, config.hub, log);
+const resolveModelFolder = (config: Config, log: (msg: string) => void): Promise<string> => resolveFolder({ model: config.rerankers[0]?.source ?? '', onnxFile: config.rerankers[0]?.onnxFile }, config.hub, log);
 
 function configFor(endpoint: string, modelsDir: string, model = REPO): Config {
   return buildConfig({ model, modelsDir, hfEndpoint: endpoint, host: '127.0.0.1', port: '0', embeddingModel: 'none', store: 'none' });
@@ -80,7 +80,7 @@ describe('resolveModelFolder with a loopback server standing in for the unreacha
     expect(hub.requests.some((r) => r.method === 'GET' && r.server === 'cdn')).toBe(true);
     expect(logs.some((m) => m.includes(hub.endpoint))).toBe(true);
 
-    const server = await startServer({ ...config, model: dir }, { logger: pino({ level: 'silent' }) });
+    const server = await startServer({ ...config, rerankers: [{ ...(config.rerankers[0] as Config['rerankers'][0]), source: dir }] }, { logger: pino({ level: 'silent' }) });
     try {
       await server.ready;
       expect((await fetch(`${server.url}/health`)).status).toBe(200);

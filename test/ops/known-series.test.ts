@@ -37,7 +37,7 @@ describe('the label values src/metrics.ts exports at 0', () => {
 
   it('a Redis tier exports every failure reason', async () => {
     const metrics = new Metrics(undefined, { defaultMetrics: false });
-    metrics.exportServedSeries({ models: ['reranker'], cacheTiers: ['memory', 'redis'] });
+    metrics.exportServedSeries({ models: [{ role: 'reranker', label: 'reranker' }], cacheTiers: ['memory', 'redis'] });
     const errors = (await metrics.cacheErrors.get()).values;
     expect(errors.map((v) => `${v.labels.tier} ${v.labels.reason} ${v.value}`).sort()).toEqual(CACHE_ERROR_REASONS['redis']?.map((r) => `redis ${r} 0`).sort());
     const lookups = (await metrics.cacheLookups.get()).values;

@@ -86,6 +86,7 @@ const TRAFFIC: Call[] = [
   { route: 'delete /collections/{name}', url: '/collections/dashboard', status: 200 },
   { route: 'get /health', status: 200 },
   { route: 'get /info', status: 200 },
+  { route: 'get /v1/models', status: 200 },
   { route: 'get /metrics', status: 200 },
 ];
 

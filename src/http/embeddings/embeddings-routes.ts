@@ -38,10 +38,7 @@ export async function embeddingsRoutes(fastify: FastifyInstance, { service, conf
     { schema: { summary: "Embed texts (OpenAI's shape; the openai SDK works by base URL)", tags: ['embeddings'], body: OpenAiEmbeddingsRequest, response: { 200: OpenAiEmbeddingsResponse, ...errors } } },
     async (req, reply) => {
       const { body } = req;
-      const ready = service.embedding();
-      if (config.strictModelName && body.model !== undefined && body.model !== ready.model.servedName) {
-        throw new InvalidArgumentError(`This server embeds with "${ready.model.servedName}", not "${body.model}".`, 'UNKNOWN_MODEL');
-      }
+      const ready = service.embedding(body.model);
       if (body.dimensions !== undefined && body.dimensions > ready.dimensions) {
         throw new InvalidArgumentError(`dimensions ${body.dimensions} is more than the model's ${ready.dimensions}.`);
       }

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { pickModel } from '../../models/model-names.js';
 import type { LoadedModel } from '../../models/registry.js';
 import type { Service } from '../../service.js';
 import { tokenSpans } from '../../text/token-spans.js';
@@ -40,12 +41,8 @@ export async function teiTokenizeRoutes(fastify: FastifyInstance, { service, con
   );
 }
 
+/** The model a tokenize request names, rerankers and embedders alike (models/model-names.ts); the default reranker otherwise. */
 function modelFor(service: Service, config: Config, name: string | undefined): LoadedModel {
-  const { reranker, embedder } = service.ready();
-  if (name !== undefined && embedder !== undefined && name === embedder.model.servedName) return embedder.model;
-  if (config.strictModelName && name !== undefined && name !== reranker.model.servedName) {
-    const served = [reranker.model.servedName, ...(embedder === undefined ? [] : [embedder.model.servedName])];
-    throw new InvalidArgumentError(`This server serves ${served.map((s) => `"${s}"`).join(' and ')}, not "${name}".`, 'UNKNOWN_MODEL');
-  }
-  return reranker.model;
+  const { rerankers, embedders } = service.ready();
+  return pickModel([...rerankers, ...embedders], name, config.strictModelName, 'model').model;
 }

@@ -5,7 +5,8 @@ import type { Config } from '../../config.js';
 import type { Service } from '../../service.js';
 import { VERSION } from '../../version.js';
 import { AnyErrorBody } from '../error-schemas.js';
-import { HealthResponse, InfoResponse } from './schemas.js';
+import { modelCards } from './model-cards.js';
+import { HealthResponse, InfoResponse, ModelList } from './schemas.js';
 
 /** Relative to the model folder; a file outside it (--precision int8's cache for a read-only folder) by name only: no host paths. */
 function shownOnnxFile(dir: string, file: string): string {
@@ -27,8 +28,15 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
     return { status };
   });
 
+  // OpenAI's model list, which its SDK's models.list() reads (vLLM and Infinity serve the same route).
+  app.get('/v1/models', { schema: { summary: 'The loaded models (OpenAI list shape): rerankers and embedders, with kind, precision, limits and memory', tags: ['operations'], response: { 200: ModelList, '5xx': AnyErrorBody } } }, async () => ({
+    object: 'list' as const,
+    data: modelCards(service.ready(), service.startedAt),
+  }));
+
   app.get('/info', { schema: { summary: 'Served model, limits and version', tags: ['operations'], response: { 200: InfoResponse, '5xx': AnyErrorBody } } }, async () => {
-    const { reranker, embedder } = service.ready();
+    const ready = service.ready();
+    const { reranker, embedder } = ready;
     const { model } = reranker;
     const { spec } = model;
     // Read at load (models/registry.ts): the settings, else the kind's budget for the file's precision.
@@ -55,6 +63,7 @@ export async function healthRoutes(fastify: FastifyInstance, { service, config }
               max_input_length: embedder.model.spec.maxLength,
               ...(embedder.model.kind.info(embedder.model.spec) as { pooling: string[]; normalize: boolean }),
             },
+      models: modelCards(ready, service.startedAt),
       version: VERSION,
     };
   });

@@ -47,10 +47,8 @@ export async function rerankRoutes(fastify: FastifyInstance, { service, config }
   }
 
   async function cohere(body: RerankRequest, req: FastifyRequest, reply: FastifyReply, returnDocumentsDefault: boolean, apiVersion: string) {
-    const ready = service.ready().reranker;
-    if (config.strictModelName && body.model !== undefined && body.model !== ready.model.servedName) {
-      throw new InvalidArgumentError(`This server serves "${ready.model.servedName}", not "${body.model}".`, 'UNKNOWN_MODEL');
-    }
+    // The reranker the body names (by served name or the part after the owner), else the default.
+    const ready = service.reranker(body.model);
     // Counts first: no document is looked at in a request that is refused anyway.
     checkRerankCounts(body.query, body.documents.length, config.limits);
     const returnDocuments = body.return_documents ?? returnDocumentsDefault;

@@ -105,6 +105,7 @@ export const decoderReranker: ModelKind<DecoderRerankerSpec> = {
   // A converted classifier's graph already reads one token and one row.
   rewritesFor: (spec) => (spec.head.kind === 'token-logits' ? [`score-head:${spec.head.answers.join(',')}`] : []),
   usesInstruction: true,
+  longBatches: true,
   budgets: DECODER_BUDGETS,
   warmUp: { kind: 'pairs', query: 'warm up', documents: packTexts(['warm up the session']), truncation: { direction: 'right', truncate: true } },
   identity: (spec) => ({ files: [spec.folder.onnxPath, ...spec.folder.tokenizerPaths], settings: { maxLength: spec.maxLength, head: spec.head, template: spec.template, instruction: spec.instruction ?? null } }),

@@ -45,6 +45,11 @@ export interface ModelKind<S extends ModelSpec = ModelSpec> {
   readonly rewrites: readonly string[];
   /** The rewrites for one folder, when they depend on it (a rewrite's arguments after a colon); default `rewrites`. */
   rewritesFor?(spec: S): string[];
+  /**
+   * Its batches hold a worker for seconds, not milliseconds (a decoder LLM): served beside other
+   * models, it may not take every worker (engine/create-engine.ts, fair sharing).
+   */
+  readonly longBatches?: boolean;
   /** Whether its template reads a request's `instruction` (cache keys include it only then). */
   readonly usesInstruction?: boolean;
   readonly budgets: BatchBudgets;

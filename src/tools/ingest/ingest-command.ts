@@ -70,10 +70,11 @@ async function httpSink(url: string, name: string, key: string | undefined): Pro
 
 /** The embedding model and the store, in this process: the offline bulk-load path (no service running on the data). */
 async function directSink(config: Config, name: string, log: (msg: string) => void): Promise<Sink> {
-  if (config.embedder.model === undefined) throw new Error('ingesting text needs an embedding model; pass --embedding-model');
-  const dir = await resolveModelFolder({ model: config.embedder.model, onnxFile: config.embedder.onnxFile, flag: '--embedding-model' }, config.hub, log);
+  const entry = config.embedder.models[0];
+  if (entry === undefined) throw new Error('ingesting text needs an embedding model; pass --embedding-model');
+  const dir = await resolveModelFolder({ model: entry.source, onnxFile: entry.onnxFile, flag: '--embedding-model' }, config.hub, log);
   // The service's own wiring (compose.ts), with the embedder alone and no cache.
-  const { registry } = loadModels({ ...config, embedder: { ...config.embedder, model: dir } }, { reranker: false });
+  const { registry } = loadModels({ ...config, embedder: { ...config.embedder, models: [{ ...entry, source: dir }] } }, { reranker: false });
   const model = registry.byRole('embedder');
   if (model === undefined) throw new Error(`no embedding model at ${dir}`);
   const store = await openStore(config.store, { log: { warn: (_o, m) => log(m), info: () => undefined } });
