@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
 import { CacheScope, scoreCodec, vectorCodec, type TieredCache, type ValueCodec } from './cache/index.js';
 import type { Config } from './config.js';
 import { createEngine, type EngineRunSettings } from './engine/create-engine.js';
@@ -46,11 +45,10 @@ export function modelSettings(config: Config): ModelSettings {
 export function loadModels(config: Config, opts: { reranker: boolean; log?: Log | undefined }): { registry: ModelRegistry; embedderProblem: string | undefined } {
   const settings = modelSettings(config);
   const models: LoadedModel[] = [];
-  // The default model of a role keeps the role as its id and metric label, as with one model; the others go by their served names.
-  const id = (role: string, i: number, name: string | undefined, dir: string): string => (i === 0 ? role : (name ?? basename(dir)));
+  // The default model of a role (the first) keeps the role as its id and metric label, as with one model; the others go by their served names.
   if (opts.reranker) {
     config.rerankers.forEach((entry, i) => {
-      const load = { onnxFile: entry.onnxFile, maxLength: config.maxLength, servedName: entry.servedName, template: config.rerankerTemplate, instruction: config.rerankerInstruction, id: id('reranker', i, entry.servedName, entry.source) };
+      const load = { onnxFile: entry.onnxFile, maxLength: config.maxLength, servedName: entry.servedName, template: config.rerankerTemplate, instruction: config.rerankerInstruction, isDefault: i === 0 };
       models.push(loadModel('reranker', KINDS, entry.source, load, settings, opts.log));
     });
   }
@@ -62,7 +60,7 @@ export function loadModels(config: Config, opts: { reranker: boolean; log?: Log 
       embedderProblem ??= `No embedding model at ${entry.source}; pull one (npm run model:pull -- sentence-transformers/all-MiniLM-L6-v2) or start with --embedding-model <folder>.`;
       return;
     }
-    models.push(loadModel('embedder', KINDS, entry.source, { onnxFile: entry.onnxFile, maxLength: config.embedder.maxLength, id: id('embedder', i, entry.servedName, entry.source) }, settings, opts.log));
+    models.push(loadModel('embedder', KINDS, entry.source, { onnxFile: entry.onnxFile, maxLength: config.embedder.maxLength, isDefault: i === 0 }, settings, opts.log));
   });
   return { registry: new ModelRegistry(models), embedderProblem };
 }

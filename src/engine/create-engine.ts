@@ -59,7 +59,7 @@ export function checkFits(models: readonly EngineModel[], workers: number, budge
   const each = models.map((m) => `${m.label} ${gb(m.memoryBytes)}`).join(', ');
   // The spare worker fair sharing adds (fairShare) comes on top of whatever --workers says.
   const fits = Math.floor(budget / perWorker) - spare;
-  const fp32 = models.filter((m) => m.session.onnxPath.endsWith('model.onnx')).map((m) => m.label);
+  const fp32 = models.filter((m) => m.precision === 'fp32').map((m) => m.label);
   const advice = [
     fits >= 1 ? `--workers ${fits} (${gb((fits + spare) * perWorker)})` : undefined,
     fp32.length > 0 ? `int8 for ${fp32.join(', ')} (--precision int8: about a third to a half of the fp32 memory)` : undefined,

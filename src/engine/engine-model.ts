@@ -1,3 +1,4 @@
+import type { GraphPrecision } from '../graph/precision.js';
 import type { ModelRole } from '../metrics.js';
 import type { SessionSettings } from '../runtime/onnx-session.js';
 import type { EncodeJob } from '../text/encode-job.js';
@@ -22,6 +23,8 @@ export interface EngineModel {
   warmUp: EncodeJob;
   /** Its batches hold a worker for seconds (a decoder LLM): see the kind's longBatches. */
   longBatches: boolean;
+  /** What its graph computes in (the memory advice offers int8 for the fp32 ones). */
+  precision: GraphPrecision;
   /** Estimated memory of its session in one worker (models/registry.ts). */
   memoryBytes: number;
 }

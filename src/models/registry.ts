@@ -43,7 +43,8 @@ export interface LoadedModel<S extends ModelSpec = ModelSpec> {
 }
 
 /** A folder read as `kind` and planned for the engine; the identity is hashed on first use and kept. */
-export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log, id: string = kind.role): LoadedModel<S> {
+export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, servedName: string, settings: ModelSettings, log?: Log, isDefault = true): LoadedModel<S> {
+  const id = isDefault ? kind.role : servedName;
   const plan = graphPlan(spec.folder.onnxPath, settings.graphRewrites ? (kind.rewritesFor?.(spec) ?? kind.rewrites) : [], log);
   checkTokenRange(spec, plan.tokenRows);
   const limits = batchBudget(kind.budgets, plan.precision, settings.limits);
@@ -66,6 +67,7 @@ export function loadedModel<S extends ModelSpec>(kind: ModelKind<S>, spec: S, se
       limits,
       warmUp: kind.warmUp,
       longBatches: kind.longBatches ?? false,
+      precision: plan.precision,
       memoryBytes,
     },
     identity() {
@@ -103,7 +105,7 @@ function folderConfig(dir: string): JsonObject {
 }
 
 /** Reads a folder as the first kind of `role` that recognises it (config.json is read to choose only when there is a choice). */
-export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: string, opts: LoadOptions & { servedName?: string | undefined; id?: string | undefined }, settings: ModelSettings, log?: Log): LoadedModel {
+export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: string, opts: LoadOptions & { servedName?: string | undefined; isDefault?: boolean | undefined }, settings: ModelSettings, log?: Log): LoadedModel {
   const candidates = kinds.filter((k) => k.role === role);
   const first = candidates[0];
   if (first === undefined) throw new Error(`no model kind plays the ${role} role`);
@@ -113,7 +115,7 @@ export function loadModel(role: ModelRole, kinds: readonly ModelKind[], dir: str
     kind = candidates.find((k) => k.recognises(config)) ?? first;
   }
   const spec = kind.load(dir, opts);
-  return loadedModel(kind, spec, opts.servedName ?? spec.folder.name, settings, log, opts.id);
+  return loadedModel(kind, spec, opts.servedName ?? spec.folder.name, settings, log, opts.isDefault ?? true);
 }
 
 /** The loaded models, in the order the engine indexes them; the first of a role serves that role by default. */
