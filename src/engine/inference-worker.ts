@@ -7,20 +7,21 @@ import { lowerThisThreadPriority } from './thread-priority.js';
 
 /*
  * Entry of one inference worker thread (loaded by piscina from dist/). Each worker owns one session
- * per model, so batches on different workers never contend for one session's lock.
+ * per model of its lane, so batches on different workers never contend for one session's lock.
  */
 
 const init = workerData as WorkerInit;
-lowerThisThreadPriority();
+// Before the sessions: ONNX Runtime's intra-op threads inherit the nice of the thread that starts them.
+lowerThisThreadPriority(init.nice);
 const state = new Int32Array(init.state, 0, WORKER_STATE.bytes / 4);
 const startedAt = new Float64Array(init.state, WORKER_STATE.bytes, 1);
 
 // Started at load rather than on the first batch so a replacement worker is warm sooner; failures
 // are reported per batch instead of crashing the thread, which piscina would respawn in a loop.
 Atomics.store(state, WORKER_STATE.inNative, 1);
-const sessionsReady: Promise<ModelSession[] | Error> = (async () => {
-  const sessions: ModelSession[] = [];
-  for (const settings of init.models) sessions.push(await ModelSession.create(settings));
+const sessionsReady: Promise<(ModelSession | undefined)[] | Error> = (async () => {
+  const sessions: (ModelSession | undefined)[] = [];
+  for (const settings of init.models) sessions.push(settings === null ? undefined : await ModelSession.create(settings));
   return sessions;
 })()
   .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
@@ -32,7 +33,7 @@ export default async function runBatch(task: InferenceTask): Promise<InferenceRe
   Atomics.add(state, WORKER_STATE.started, 1);
   if (sessions instanceof Error) return { ok: false, message: sessions.message };
   const session = sessions[task.model];
-  if (session === undefined) return { ok: false, message: `no session for model ${task.model}` };
+  if (session === undefined) return { ok: false, message: `no session for model ${task.model} in this worker` };
   Atomics.store(state, WORKER_STATE.inNative, 1);
   try {
     const started = performance.now();

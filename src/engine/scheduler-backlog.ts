@@ -25,8 +25,6 @@ export interface SchedulerModel {
   label: string;
   role: ModelRole;
   limits: BatchLimits;
-  /** Batches of this model running at once, at most (fair sharing: a long-batch model leaves a worker to the others); undefined: no cap. */
-  maxInFlight?: number | undefined;
 }
 
 /** Queue capacity held for a request from admission until its sequences are queued or it fails. */
@@ -62,13 +60,13 @@ export interface Waiter extends QueuedRequest {
 export interface ModelState {
   label: string;
   role: ModelRole;
-  /** Its batches running now, and the most it may run at once. */
-  inFlight: number;
-  maxInFlight: number;
+  /** The runner's lane that runs it (engine/worker-lanes.ts; 0 when there is one), and that lane's workers. */
+  lane: number;
+  workers: number;
   queue: SequenceQueue<Waiter>;
   /** Admitted but still being tokenized. */
   reserved: number;
-  /** Recent sequences per second of the whole pool on this model; 0 until a batch has run. */
+  /** Recent sequences per second of its lane's workers on this model; 0 until a batch has run. */
   pace: number;
   /** performance.now() when this model's last batch left; 0 before the first. */
   lastDispatch: number;

@@ -9,6 +9,7 @@ import { SequenceQueue, type Slot } from './sequence-queue.js';
 import { isolateBatch, ModelRunError } from './batch-isolation.js';
 import { observeBatchShape, sequencesOf } from './batch-shape.js';
 import type { BatchOutput, BatchRunner } from './worker-pool.js';
+import { laneOf } from './worker-lanes.js';
 
 /**
  * The dynamic batcher: sequences of concurrent requests queue here on the main thread, one queue per
@@ -17,11 +18,14 @@ import type { BatchOutput, BatchRunner } from './worker-pool.js';
  * that has waited longest for a worker goes next (since its oldest sequence arrived or its last
  * batch left, whichever is later): while both have work they take turns, so a search's one-text
  * query embedding waits for one rerank batch, not for a 1000-document rerank queued before it.
+ * Where the runner splits its workers into lanes, a model's batches go only to its own lane's.
  * Results scatter back to their requests; a request settles with its last row.
  */
 export class Scheduler {
   private readonly models: ModelState[];
   private inFlight = 0;
+  /** Batches running per lane of the runner. */
+  private readonly laneInFlight: number[];
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   private closed: Promise<void> | undefined;
@@ -33,7 +37,13 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
     private readonly metrics: Metrics,
   ) {
-    this.models = models.map((m) => ({ label: m.label, role: m.role, inFlight: 0, maxInFlight: m.maxInFlight ?? Infinity, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0, scored: false }));
+    const lanes = runner.lanes;
+    this.laneInFlight = lanes === undefined ? [0] : lanes.map(() => 0);
+    this.models = models.map((m, i) => {
+      const lane = lanes === undefined ? 0 : laneOf(lanes, i);
+      const workers = lanes === undefined ? runner.capacity : (lanes[lane]?.workers ?? 0);
+      return { label: m.label, role: m.role, lane, workers, queue: new SequenceQueue<Waiter>(m.limits), reserved: 0, pace: 0, lastDispatch: 0, scored: false };
+    });
   }
 
   /**
@@ -158,8 +168,8 @@ export class Scheduler {
     while (this.inFlight < this.runner.capacity) {
       const byTurn = this.models
         .map((m, i) => ({ i, m, since: m.queue.oldestEnqueuedAt }))
-        // A model at its cap waits for one of its own batches to end, whatever its turn.
-        .filter((x): x is { i: number; m: ModelState; since: number } => x.since !== undefined && x.m.inFlight < x.m.maxInFlight)
+        // A model whose lane is busy waits for a worker of its own lane, whatever its turn.
+        .filter((x): x is { i: number; m: ModelState; since: number } => x.since !== undefined && (this.laneInFlight[x.m.lane] as number) < x.m.workers)
         .sort((a, b) => Math.max(a.since, a.m.lastDispatch) - Math.max(b.since, b.m.lastDispatch));
       let dispatched = false;
       let soonest = Infinity;
@@ -196,7 +206,7 @@ export class Scheduler {
     const sequences = sequencesOf(slots);
     observeBatchShape(this.metrics, label, sequences);
     this.inFlight++;
-    this.state(model).inFlight++;
+    (this.laneInFlight[this.state(model).lane] as number)++;
     void this.runBatch(model, sequences)
       .then(
         (out) => this.scored(model, slots, out, startedAt),
@@ -208,7 +218,7 @@ export class Scheduler {
       .catch((err: unknown) => this.fail(slots, new WorkerFailedError('The batch failed inside the service; retry the request.', err)))
       .finally(() => {
         this.inFlight--;
-        this.state(model).inFlight--;
+        (this.laneInFlight[this.state(model).lane] as number)--;
         this.pumpOrFail();
       });
   }
@@ -273,7 +283,7 @@ export class Scheduler {
 
   private notePace(model: number, rows: number, sessionSeconds: number): void {
     const m = this.state(model);
-    m.pace = nextPace(m.pace, rows, sessionSeconds, this.runner.capacity);
+    m.pace = nextPace(m.pace, rows, sessionSeconds, m.workers);
   }
 
   private reportDepth(): void {

@@ -4,7 +4,8 @@ import { jobSize, sliceJob, type EncodeJob } from '../text/encode-job.js';
 import { concatBatches } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
 import type { EncoderRecipe } from '../text/encoders.js';
-import type { PackedBatch, TokenizeReply, TokenizerTask } from './worker-messages.js';
+import type { PackedBatch, TokenizeReply, TokenizerInit, TokenizerTask } from './worker-messages.js';
+import { COMPUTE_THREAD_NICE } from './thread-priority.js';
 
 /** Texts per task: a 1000-document request spreads over the threads, and a small one stays whole. */
 const CHUNK = 128;
@@ -44,13 +45,14 @@ export class TokenizerPool {
   constructor(
     models: EncoderRecipe[],
     private readonly threads: number,
+    nice = COMPUTE_THREAD_NICE,
   ) {
     this.piscina = new Piscina<TokenizerTask, TokenizeReply>({
       filename: workerScriptPath('tokenizer-worker'),
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Infinity,
-      workerData: { models },
+      workerData: { models, nice } satisfies TokenizerInit,
     });
     // A thread that dies is replaced by piscina; its task rejects and that request fails alone.
     this.piscina.on('error', () => undefined);

@@ -12,7 +12,7 @@ import { lowerThisThreadPriority } from './thread-priority.js';
  */
 
 const init = workerData as TokenizerInit;
-lowerThisThreadPriority();
+lowerThisThreadPriority(init.nice);
 const encoders = init.models.map((recipe) => createEncoder(recipe));
 
 export default function tokenize(task: TokenizerTask): TokenizeReply {

@@ -10,8 +10,10 @@ import type { EncoderRecipe } from '../text/encoders.js';
 
 /** Given to every inference worker at start (piscina's `workerData`). */
 export interface WorkerInit {
-  /** One session per model, indexed as the engine indexes its models. */
-  models: SessionSettings[];
+  /** One session per model, indexed as the engine indexes its models; null for a model of another lane. */
+  models: (SessionSettings | null)[];
+  /** The thread's nice value (its lane's, engine/worker-lanes.ts). */
+  nice: number;
   /** Shared Int32 fields the main thread reads without a message round trip; see WORKER_STATE. */
   state: SharedArrayBuffer;
 }
@@ -54,6 +56,7 @@ export type InferenceReply =
 /** Given to every tokenizer thread at start: each model's encoder, rebuilt there (text/encoders.ts). */
 export interface TokenizerInit {
   models: EncoderRecipe[];
+  nice: number;
 }
 
 export interface TokenizeTask {

@@ -7,6 +7,8 @@ import type { EncodedSequence } from '../text/sequence.js';
 import { batchTransferList, packBatch } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
 import { WORKER_STATE, type InferenceReply, type InferenceTask, type WorkerInit } from './worker-messages.js';
+import { laneOf, type WorkerLane } from './worker-lanes.js';
+import { COMPUTE_THREAD_NICE } from './thread-priority.js';
 
 export interface BatchOutput {
   /** rows x width, row-major. */
@@ -19,6 +21,8 @@ export interface BatchOutput {
 /** What the scheduler needs from whatever runs batches: how many at once, and running one. */
 export interface BatchRunner {
   readonly capacity: number;
+  /** Workers split by model (engine/worker-lanes.ts); absent: every worker runs every model. */
+  readonly lanes?: readonly WorkerLane[];
   run(model: number, sequences: readonly EncodedSequence[]): Promise<BatchOutput>;
   close(): Promise<void>;
 }
@@ -27,6 +31,8 @@ export interface WorkerPoolOptions {
   /** One session per model, indexed as the engine indexes its models; `threads` is per worker. */
   models: SessionSettings[];
   workers: number;
+  /** How the workers split between the models (default: one lane of `workers` running every model). */
+  lanes?: WorkerLane[] | undefined;
   /** A batch running longer than this marks its worker hung; it is retired and replaced. */
   workerTimeoutMs: number;
   metrics: Metrics;
@@ -43,6 +49,7 @@ interface Slot {
   state: Int32Array;
   startedAt: Float64Array;
   busy: boolean;
+  lane: number;
 }
 
 /**
@@ -52,6 +59,7 @@ interface Slot {
  */
 export class WorkerPool implements BatchRunner {
   readonly capacity: number;
+  readonly lanes: readonly WorkerLane[];
   private slots: Slot[];
   private readonly retiring = new Set<Promise<void>>();
   private closed = false;
@@ -59,8 +67,9 @@ export class WorkerPool implements BatchRunner {
 
   constructor(private readonly opts: WorkerPoolOptions) {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`a worker pool needs at least one worker, got ${opts.workers}`);
-    this.capacity = opts.workers;
-    this.slots = Array.from({ length: opts.workers }, () => this.newSlot());
+    this.lanes = opts.lanes ?? [{ models: opts.models.map((_, i) => i), workers: opts.workers, nice: COMPUTE_THREAD_NICE }];
+    this.capacity = this.lanes.reduce((n, l) => n + l.workers, 0);
+    this.slots = this.lanes.flatMap((lane, at) => Array.from({ length: lane.workers }, () => this.newSlot(at)));
   }
 
   /**
@@ -70,8 +79,9 @@ export class WorkerPool implements BatchRunner {
    */
   async run(model: number, sequences: readonly EncodedSequence[]): Promise<BatchOutput> {
     if (this.closed) throw new WorkerFailedError('The inference pool is closed.');
-    const slot = this.slots.find((s) => !s.busy);
-    if (slot === undefined) throw new Error(`all ${this.capacity} workers are busy; the scheduler must not send more batches than workers`);
+    const lane = laneOf(this.lanes, model);
+    const slot = this.slots.find((s) => !s.busy && s.lane === lane);
+    if (slot === undefined) throw new Error(`all ${this.lanes[lane]?.workers} workers of model ${model}'s lane are busy; the scheduler must not send more batches than workers`);
     slot.busy = true;
     try {
       const first = await this.attempt(slot, model, sequences);
@@ -140,9 +150,10 @@ export class WorkerPool implements BatchRunner {
     return this.closing;
   }
 
-  private newSlot(): Slot {
+  private newSlot(lane: number): Slot {
     const state = new SharedArrayBuffer(WORKER_STATE.totalBytes);
-    const workerData: WorkerInit = { models: this.opts.models, state };
+    const { models, nice } = this.lanes[lane] as WorkerLane;
+    const workerData: WorkerInit = { models: this.opts.models.map((m, i) => (models.includes(i) ? m : null)), nice, state };
     const piscina = new Piscina<InferenceTask, InferenceReply>({
       filename: this.opts.workerScript ?? workerScriptPath('inference-worker'),
       minThreads: 1,
@@ -157,7 +168,7 @@ export class WorkerPool implements BatchRunner {
     // A worker that dies between batches fails no request; piscina replaces it and reports it here
     // (unheard, the 'error' event would crash the process).
     piscina.on('error', () => this.opts.metrics.workerRestarts.inc({ reason: 'crash' }));
-    return { piscina, state: new Int32Array(state, 0, WORKER_STATE.bytes / 4), startedAt: new Float64Array(state, WORKER_STATE.bytes, 1), busy: false };
+    return { piscina, state: new Int32Array(state, 0, WORKER_STATE.bytes / 4), startedAt: new Float64Array(state, WORKER_STATE.bytes, 1), busy: false, lane };
   }
 
   /**
@@ -167,7 +178,7 @@ export class WorkerPool implements BatchRunner {
    */
   private replace(slot: Slot, task: Promise<InferenceReply>): void {
     const at = this.slots.indexOf(slot);
-    if (at !== -1) this.slots[at] = this.newSlot();
+    if (at !== -1) this.slots[at] = this.newSlot(slot.lane);
     const settled = Atomics.load(slot.state, WORKER_STATE.inNative) === 1 ? task.then(noop, noop) : Promise.resolve();
     const retired = settled.then(() => slot.piscina.destroy()).catch(noop);
     task.catch(noop);
