@@ -54,6 +54,8 @@ export interface SearchOutcome {
   cachedPairs: number;
   /** Documents that went on from the first stage. */
   candidates: number;
+  /** Rows the lexical leg scored (BM25 prunes: often far fewer than match); 0 without a lexical leg. */
+  lexicalScored: number;
   timings: StageTimings;
   /** What each rerank stage did, in order. */
   stages: StageOutcome[];
@@ -96,7 +98,8 @@ export class SearchPipeline {
     const embedder = useVector && job.vector === undefined ? this.deps.embedder() : undefined;
     if (embedder !== undefined) checkSameEmbedder(collection, embedder.name);
     const scope = store.searchScope(collection, job.filter);
-    const options = { signal: job.signal, efSearch: job.efSearch };
+    let lexicalScored = 0;
+    const options = { signal: job.signal, efSearch: job.efSearch, scored: (rows: number) => (lexicalScored = rows) };
 
     let embeddingTokens = 0;
     const lexical = useLexical ? timed('retrieve_lexical', 'none', metrics, timings, () => scope.lexicalSearch(job.query, job.candidates, options)) : Promise.resolve([]);
@@ -148,6 +151,6 @@ export class SearchPipeline {
     const perDoc = new Map(results.map((r) => [r.id, passages([byId.get(r.id)?.vector, byId.get(r.id)?.lexical])]));
     const cascade = await runStages(job, results, (r) => perDoc.get(r.id) ?? [], { metrics, timings });
     const offset = job.offset ?? 0;
-    return { collection, results: cascade.kept.slice(offset, offset + job.topN), embeddingTokens, rerankTokens: cascade.tokens, cachedPairs: cascade.cachedPairs, candidates: fused.length, timings, stages: cascade.stages };
+    return { collection, results: cascade.kept.slice(offset, offset + job.topN), embeddingTokens, rerankTokens: cascade.tokens, cachedPairs: cascade.cachedPairs, candidates: fused.length, lexicalScored, timings, stages: cascade.stages };
   }
 }

@@ -1,10 +1,11 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkCollectionName } from './collection-name.js';
-import type { AttachedSource, ChunkingSettings, Collection, CollectionDefinition, Distance, HnswSettings } from './document-store.js';
+import type { AttachedSource, Bm25Settings, ChunkingSettings, Collection, CollectionDefinition, Distance, HnswSettings } from './document-store.js';
 
 /** pgvector's own defaults. */
 export const DEFAULT_HNSW: HnswSettings = { m: 16, ef_construction: 64 };
 export const DEFAULT_LANGUAGE = 'english';
+export const DEFAULT_BM25: Bm25Settings = { k1: 1.2, b: 0.75 };
 /** pgvector's HNSW indexes `vector` up to 2,000 dimensions; an attached table without our index may have up to 16,000. */
 export const MAX_INDEXED_DIMENSIONS = 2000;
 export const MAX_DIMENSIONS = 16000;
@@ -57,6 +58,19 @@ function checkSource(source: AttachedSource): AttachedSource {
   return out;
 }
 
+function number(value: unknown, what: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) bad(`${what} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+function checkBm25(bm25: Partial<Bm25Settings> | null | undefined, attached: boolean): Bm25Settings | null {
+  if (attached) {
+    if (bm25 !== undefined && bm25 !== null) bad('bm25 applies to collections of the service only: an attached table ranks its lexical leg with ts_rank_cd, since no term statistics can be kept for rows the service never writes.');
+    return null;
+  }
+  return { k1: number(bm25?.k1 ?? DEFAULT_BM25.k1, 'bm25.k1', 0, 3), b: number(bm25?.b ?? DEFAULT_BM25.b, 'bm25.b', 0, 1) };
+}
+
 function checkChunking(chunking: ChunkingSettings): ChunkingSettings {
   const max_tokens = int(chunking.max_tokens, 'chunking.max_tokens', 1, 1_000_000);
   const overlap = int(chunking.overlap, 'chunking.overlap', 0, max_tokens - 1);
@@ -83,6 +97,7 @@ export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition
     distance,
     language: checkLanguage(def.language ?? DEFAULT_LANGUAGE),
     hnsw: { m, ef_construction },
+    bm25: checkBm25(def.bm25, source !== null),
     embedding_model,
     chunking,
     source,
@@ -91,7 +106,7 @@ export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition
 
 /** The settings that differ between a stored collection and a request, as "field: stored -> asked". */
 export function differences(stored: ResolvedDefinition, asked: ResolvedDefinition): string[] {
-  const keys = ['dimensions', 'distance', 'language', 'hnsw', 'embedding_model', 'chunking', 'source'] as const;
+  const keys = ['dimensions', 'distance', 'language', 'hnsw', 'bm25', 'embedding_model', 'chunking', 'source'] as const;
   return keys.filter((k) => canonical(stored[k]) !== canonical(asked[k])).map((k) => `${k}: ${canonical(stored[k])} -> ${canonical(asked[k])}`);
 }
 

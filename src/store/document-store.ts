@@ -28,6 +28,14 @@ export interface HnswSettings {
   ef_construction: number;
 }
 
+/** BM25's free parameters (Lucene's and Elasticsearch's defaults: k1 1.2, b 0.75). */
+export interface Bm25Settings {
+  /** How fast repeated occurrences of a term stop adding to a score (0 to 3). */
+  k1: number;
+  /** How much a long row's score is lowered for its length (0: not at all, 1: fully). */
+  b: number;
+}
+
 export interface ChunkingSettings {
   max_tokens: number;
   overlap: number;
@@ -57,6 +65,8 @@ export interface CollectionDefinition {
   /** A text search configuration of the store (pg_ts_config), default 'english'. */
   language?: string;
   hnsw?: Partial<HnswSettings>;
+  /** The lexical leg's BM25 parameters (a collection of ours; an attached table ranks with ts_rank_cd). */
+  bm25?: Partial<Bm25Settings> | null;
   embedding_model?: string;
   chunking?: ChunkingSettings | null;
   source?: AttachedSource | null;
@@ -69,6 +79,8 @@ export interface Collection {
   distance: Distance;
   language: string;
   hnsw: HnswSettings;
+  /** BM25's parameters for the lexical leg; null for an attached table, whose lexical leg ranks with ts_rank_cd (no term statistics can be kept for rows we never write). */
+  bm25: Bm25Settings | null;
   embedding_model: string;
   chunking: ChunkingSettings | null;
   source: AttachedSource | null;
@@ -125,6 +137,8 @@ export interface LegOptions extends CallOptions {
   exact?: boolean | undefined;
   /** Vector leg only: HNSW's candidate list (hnsw.ef_search, 1-1000); never below what the rows asked for need. */
   efSearch?: number | undefined;
+  /** Lexical leg only: told how many rows the leg scored (BM25's pruning reads fewer than match). */
+  scored?: ((rows: number) => void) | undefined;
 }
 
 export interface SearchOptions extends LegOptions {

@@ -57,11 +57,11 @@ for (const backend of ['pglite', 'postgres'] as const) {
       expect(results.some((r) => r.scores['vector'] !== undefined) && results.some((r) => r.scores['lexical'] !== undefined)).toBe(true);
       expect(statements.filter((s) => s.includes('FROM "rr_collections"'))).toHaveLength(1);
       expect(compile).toHaveBeenCalledTimes(1);
-      // Both legs ran the one compiled filter: the vector leg (<=>) and the lexical leg (ts_rank_cd).
+      // Both legs ran the one compiled filter: the vector leg (<=>) and the lexical leg (BM25's one round, tsv @@).
       const filterSql = (compile.mock.results[0]?.value as { sql: string }).sql;
       const legs = statements.filter((s) => s.includes(filterSql));
       expect(legs.filter((s) => s.includes('<=>'))).toHaveLength(1);
-      expect(legs.filter((s) => s.includes('ts_rank_cd'))).toHaveLength(1);
+      expect(legs.filter((s) => s.includes('t.tsv @@'))).toHaveLength(1);
     });
   });
 }

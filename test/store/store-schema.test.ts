@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import type { StoreLog } from '../../src/store/document-store.js';
+import { bm25Reference } from './bm25-reference.js';
 import { ENABLE_POSTGRES_HINT, pgliteUnderTest, postgresUnavailable, postgresUnderTest, privateDatabase, runSuffix, type StoreUnderTest } from './store-fixtures.js';
 
 /**
@@ -75,7 +76,11 @@ for (const backend of backends) {
         expect(await moved.store.getDocument('old-docs', 'b')).toEqual({ id: 'b', text: 'beta', metadata: { n: 2 } });
         expect(lines).toEqual([{ obj: { schema: 'reranker', collections: 1 }, msg: 'moved the collections registry and 1 collection tables from public to schema reranker (--store-schema)' }]);
         const tables = await tablesIn(moved, 'reranker');
-        expect(tables).toEqual(expect.arrayContaining(['rr_collections', 'rrc_old-docs']));
+        expect(tables).toEqual(expect.arrayContaining(['rr_collections', 'rrc_old-docs', 'rrc_old-docs_bmt', 'rrc_old-docs_bmn']));
+        // Its BM25 statistics moved with it: the lexical leg still finds and scores it.
+        expect((await moved.store.lexicalSearch('old-docs', 'beta', 5)).map((h) => h.id)).toEqual(['b']);
+        await moved.store.upsert('old-docs', [{ id: 'c', text: 'beta gamma', chunks: [{ text: 'beta gamma', embedding: Float32Array.of(1, 1) }] }]);
+        expect((await moved.store.lexicalSearch('old-docs', 'gamma', 5)).map((h) => h.id)).toEqual(['c']);
         expect((await tablesIn(moved, 'public')).filter((n) => n.startsWith('rr'))).toEqual([]);
         // New collections go to the schema too.
         await moved.store.createCollection({ name: 'new-docs', dimensions: 2 });
@@ -95,12 +100,46 @@ for (const backend of backends) {
       }
     });
 
+    it('builds the BM25 statistics of a collection made before them at start, once, with a log line', async () => {
+      const schema = `pre_bm25_${suffix}`;
+      const texts = ['river bank loans', 'the river and the bridge', 'bank holiday', 'bridges of the river river'];
+      const first = await open({ schema });
+      try {
+        await first.store.createCollection({ name: 'before', dimensions: 2 });
+        await first.store.upsert('before', texts.map((text, i) => ({ id: `d${i}`, text, chunks: [{ text, embedding: Float32Array.of(1, i) }] })));
+        // What a version before issue 22 left: the table without statistics or triggers, no bm25 in the registry.
+        for (const trigger of ['rr_bm25_insert', 'rr_bm25_update', 'rr_bm25_delete']) await first.sql.query(`DROP TRIGGER ${trigger} ON "${schema}"."rrc_before"`);
+        await first.sql.query(`DROP TABLE "${schema}"."rrc_before_bmt", "${schema}"."rrc_before_bmn"`);
+        await first.sql.query(`UPDATE "${schema}".rr_collections SET bm25 = NULL`);
+      } finally {
+        await first.close();
+      }
+      const lines: { obj: object; msg: string }[] = [];
+      const log: StoreLog = { info: (obj, msg) => lines.push({ obj, msg }), warn: (obj, msg) => lines.push({ obj, msg }) };
+      const upgraded = await open({ schema, log });
+      try {
+        expect(lines.map((l) => l.msg)).toEqual(['building the BM25 statistics of collection "before" (once, after the upgrade that added them)', 'BM25 statistics of collection "before" built']);
+        expect(lines[0]?.obj).toEqual({ collection: 'before', rows: 4 });
+        expect((await upgraded.store.getCollection('before')).bm25).toEqual({ k1: 1.2, b: 0.75 });
+        const want = await bm25Reference(upgraded.sql, texts.map((text, i) => ({ id: `d${i}`, text })), 'river bridge', 10);
+        const got = await upgraded.store.lexicalSearch('before', 'river bridge', 10);
+        expect(got.map((h) => h.id)).toEqual(want.hits.map((h) => h.id));
+        got.forEach((h, i) => expect(Math.abs(h.score - want.hits[i]!.score)).toBeLessThan(1e-6));
+      } finally {
+        await upgraded.close();
+      }
+      lines.length = 0;
+      const again = await open({ schema, log });
+      await again.close();
+      expect(lines).toEqual([]);
+    });
+
     it('another schema is another set of collections in the same database', async () => {
       const other = await open({ schema: `team_${suffix}` });
       try {
         expect(await other.store.listCollections()).toEqual([]);
         await other.store.createCollection({ name: 'mine', dimensions: 2 });
-        expect(await tablesIn(other, `team_${suffix}`)).toEqual(['rr_collections', 'rrc_mine']);
+        expect(await tablesIn(other, `team_${suffix}`)).toEqual(['rr_collections', 'rrc_mine', 'rrc_mine_bmn', 'rrc_mine_bmt']);
       } finally {
         await other.close();
       }

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentInput } from '../../src/store/document-store.js';
 import type { SuiteContext } from './collection-suite.js';
+import { bm25Reference } from './bm25-reference.js';
 import { bruteForce, expectSameRanking, randomUnitVector, recall, seeded, type Scored } from './store-fixtures.js';
 
 // The collection size issue 10 names for its recall bound.
@@ -139,19 +140,16 @@ export function searchTests(ctx: SuiteContext): void {
         else expect(hit.chunk).toBeUndefined();
       }
       expect(recall(await ctx.t.store.vectorSearch(name, q, 50), truth)).toBeGreaterThanOrEqual(0.9);
-      // Lexical: the best chunk per document, by the same SQL written out per chunk.
-      const { rows } = await ctx.t.sql.query<Scored>(
-        `SELECT id, max(ts_rank_cd(to_tsvector('english', text), q)) AS score
-         FROM ${`"rrc_${name}"`}, (SELECT string_agg(quote_literal(l), ' | ')::tsquery AS q FROM unnest(tsvector_to_array(to_tsvector('english', $1))) AS l) x
-         WHERE to_tsvector('english', text) @@ q GROUP BY id ORDER BY score DESC, id LIMIT 40`,
-        ['boats near the bridges at night'],
-      );
-      const lexical = await ctx.t.store.lexicalSearch(name, 'boats near the bridges at night', 40);
-      expect(lexical.map((h) => [h.id, h.score])).toEqual(rows.map((r) => [r.id, r.score]));
+      // Lexical: BM25 over the chunks (each a row), a document by its best chunk, against a full scan.
+      const query = 'boats near the bridges at night';
+      const want = await bm25Reference(ctx.t.sql, docs.flatMap((d) => d.texts.map((text) => ({ id: d.id, text }))), query, 40);
+      const lexical = await ctx.t.store.lexicalSearch(name, query, 40);
+      expect(lexical.map((h) => h.id)).toEqual(want.hits.map((h) => h.id));
+      lexical.forEach((h, i) => expect(Math.abs(h.score - want.hits[i]!.score)).toBeLessThan(1e-6));
     });
   });
 
-  describe('lexical leg against the SQL written out by hand', () => {
+  describe('lexical leg of an attached table against the SQL written out by hand', () => {
     const handWritten = `
       SELECT id, ts_rank_cd(to_tsvector('english', text), q) AS score
       FROM (SELECT string_agg(quote_literal(l), ' | ')::tsquery AS q FROM unnest(tsvector_to_array(to_tsvector('english', $1))) AS l) x,
@@ -159,23 +157,28 @@ export function searchTests(ctx: SuiteContext): void {
       WHERE to_tsvector('english', text) @@ q
       ORDER BY score DESC, id LIMIT $2`;
 
-    it('ranks documents matching any lexeme by ts_rank_cd, ties by id; stop words only give nothing', async () => {
+    it('ranks documents matching any lexeme by ts_rank_cd (no term statistics for rows we never write), ties by id; stop words only give nothing', async () => {
       const rand = seeded(5);
       const name = ctx.name('lexical');
-      await ctx.t.store.createCollection({ name, dimensions: 2 });
+      const table = `lexsrc_${ctx.suffix}`.replace(/-/g, '_');
       const docs = Array.from({ length: 400 }, (_, i) => ({
         id: `l${String(i).padStart(3, '0')}`,
         text: Array.from({ length: 3 + Math.floor(rand() * 12) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ') + (i % 3 === 0 ? ' the of and' : ''),
       }));
-      await ctx.t.store.upsert(name, docs.map((d) => ({ id: d.id, text: d.text, chunks: [{ text: d.text, embedding: Float32Array.of(rand(), rand()) }] })));
+      await ctx.t.sql.query(`CREATE TABLE ${table} (id text PRIMARY KEY, text text NOT NULL, emb vector(2) NOT NULL)`);
+      await ctx.t.sql.query(`INSERT INTO ${table} SELECT * FROM unnest($1::text[], $2::text[], $3::vector[])`, [docs.map((d) => d.id), docs.map((d) => d.text), docs.map(() => `[${rand()},${rand()}]`)]);
+      const created = await ctx.t.store.createCollection({ name, dimensions: 2, source: { table, id_column: 'id', text_column: 'text', vector_column: 'emb' } });
+      expect(created.bm25).toBeNull();
       for (const query of ['Which banks give loans near the river?', 'towers', 'lighting the night market', 'zebra', "stone's bridge; -- trade"]) {
-        const { rows } = await ctx.t.sql.query<Scored>(handWritten.replace('%TABLE%', `"rrc_${name}"`), [query, 60]);
+        const { rows } = await ctx.t.sql.query<Scored>(handWritten.replace('%TABLE%', table), [query, 60]);
         const hits = await ctx.t.store.lexicalSearch(name, query, 60);
         expect(hits.map((h) => [h.id, h.score]), query).toEqual(rows.map((r) => [r.id, r.score]));
         expect(hits.every((h, i) => h.rank === i + 1 && h.text === docs.find((d) => d.id === h.id)!.text)).toBe(true);
       }
       expect(await ctx.t.store.lexicalSearch(name, 'the of and which', 10)).toEqual([]);
       expect(await ctx.t.store.lexicalSearch(name, '', 10)).toEqual([]);
+      await ctx.t.store.dropCollection(name);
+      await ctx.t.sql.query(`DROP TABLE ${table}`);
     });
   });
 }

@@ -42,7 +42,7 @@ const checkDocument = Compile(UpsertDocument);
 const NDJSON = 'application/x-ndjson';
 
 async function describe(store: DocumentStore, c: Collection, signal: AbortSignal) {
-  return { ...c, documents: await store.count(c.name, { signal }) };
+  return { ...c, lexical_ranking: c.bm25 === null ? ('ts_rank_cd' as const) : ('bm25' as const), documents: await store.count(c.name, { signal }) };
 }
 
 /** Collections of the first stage: create, list, inspect, drop; write, read and delete their documents. */
@@ -81,6 +81,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
           ...(body.distance === undefined ? {} : { distance: body.distance }),
           ...(body.language === undefined ? {} : { language: body.language }),
           ...(body.hnsw === undefined ? {} : { hnsw: body.hnsw }),
+          ...(body.bm25 === undefined ? {} : { bm25: body.bm25 }),
           chunking: body.chunking === undefined ? null : { max_tokens: body.chunking.max_tokens, overlap: body.chunking.overlap ?? 0 },
           source: body.source ?? null,
           // A collection of vectors another model made (other dimensions) names no model of ours.

@@ -44,6 +44,12 @@ export const PutCollectionRequest = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    bm25: Type.Optional(
+      Type.Object(
+        { k1: Type.Optional(Type.Number({ minimum: 0, maximum: 3 })), b: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
+        { additionalProperties: false, description: "The lexical leg's BM25 parameters (default k1 1.2, b 0.75); not for an attached table, which ranks with ts_rank_cd." },
+      ),
+    ),
     chunking: Type.Optional(
       Type.Object(
         { max_tokens: Type.Integer({ minimum: 8, maximum: 8192 }), overlap: Type.Optional(Type.Integer({ minimum: 0, maximum: 8191 })) },
@@ -66,6 +72,10 @@ export const CollectionResponse = Type.Object(
     language: Type.String(),
     embedding_model: Type.String(),
     hnsw: Type.Object({ m: Type.Integer(), ef_construction: Type.Integer() }),
+    bm25: Type.Union([Type.Object({ k1: Type.Number(), b: Type.Number() }), Type.Null()]),
+    lexical_ranking: Type.Union([Type.Literal('bm25'), Type.Literal('ts_rank_cd')], {
+      description: 'How the lexical leg ranks: BM25 over term statistics kept with the rows (collections of the service), or ts_rank_cd (an attached table, whose rows the service never writes).',
+    }),
     chunking: Type.Union([Type.Object({ max_tokens: Type.Integer(), overlap: Type.Integer() }), Type.Null()]),
     source: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
     created_at: Type.String(),

@@ -112,6 +112,7 @@ export const SearchResponse = Type.Object(
       rerank_tokens: Type.Integer(),
       cached_pairs: Type.Integer(),
       candidates: Type.Integer(),
+      lexical_scored: Type.Integer({ description: "Rows (chunks) the lexical leg scored: BM25's pruning scores the rows of a query's rarest terms and proves the rest cannot reach the top; 0 for an attached table, whose ts_rank_cd leg scores every match and does not count them." }),
     }),
   },
   { title: 'SearchResponse' },

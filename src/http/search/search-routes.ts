@@ -59,7 +59,7 @@ function shape(out: SearchOutcome, body: SearchRequest, models: { reranker: stri
       };
     }),
     ...(out.stages.length === 0 ? {} : { stages: out.stages.map((st) => ({ model: st.model, ran: st.ran, ...(st.skipped === undefined ? {} : { skipped: st.skipped }), candidates: st.candidates })) }),
-    usage: { embedding_tokens: out.embeddingTokens, rerank_tokens: out.rerankTokens, cached_pairs: out.cachedPairs, candidates: out.candidates },
+    usage: { embedding_tokens: out.embeddingTokens, rerank_tokens: out.rerankTokens, cached_pairs: out.cachedPairs, candidates: out.candidates, lexical_scored: out.lexicalScored },
   };
 }
 

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { ResolvedDefinition } from '../collection-definition.js';
 import { PGVECTOR_DISTANCES } from './pgvector-distance.js';
 import { indexNames } from './table-names.js';
+import { createBm25Stats } from './bm25-stats.js';
 
 const { escapeIdentifier: id, escapeLiteral: literal } = pg;
 
@@ -28,6 +29,7 @@ export async function createCollectionTable(client: pg.ClientBase, table: string
   )`);
   await client.query(`CREATE INDEX ${id(names.tsv)} ON ${t} USING gin (tsv)`);
   await client.query(`CREATE INDEX ${id(names.metadata)} ON ${t} USING gin (metadata jsonb_path_ops)`);
+  await createBm25Stats(client, table);
 }
 
 export async function hasHnswIndex(client: pg.ClientBase, table: string): Promise<boolean> {

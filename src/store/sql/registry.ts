@@ -2,7 +2,7 @@ import pg from 'pg';
 import { NotFoundError } from '../../errors.js';
 import { checkCollectionName } from '../collection-name.js';
 import { REGISTRY_TABLE } from './table-names.js';
-import type { ResolvedDefinition } from '../collection-definition.js';
+import { DEFAULT_BM25, type ResolvedDefinition } from '../collection-definition.js';
 import type { Collection } from '../document-store.js';
 
 /** A collection and where its rows are: its own table, or the attached source (table is then null). */
@@ -12,7 +12,7 @@ export interface Registered {
 }
 
 const T = pg.escapeIdentifier(REGISTRY_TABLE);
-const COLUMNS = 'name, table_name, dimensions, distance, language, hnsw, embedding_model, chunking, source, created_at';
+const COLUMNS = 'name, table_name, dimensions, distance, language, hnsw, bm25, embedding_model, chunking, source, created_at';
 
 interface Row {
   name: string;
@@ -21,6 +21,7 @@ interface Row {
   distance: Collection['distance'];
   language: string;
   hnsw: Collection['hnsw'];
+  bm25: Collection['bm25'];
   embedding_model: string;
   chunking: Collection['chunking'];
   source: Collection['source'];
@@ -29,7 +30,9 @@ interface Row {
 
 function fromRow(row: Row): Registered {
   const { table_name, created_at, ...rest } = row;
-  return { collection: { ...rest, created_at: created_at.toISOString() }, table: table_name };
+  // A collection of ours registered before BM25 has no parameters stored: the defaults.
+  const bm25 = rest.bm25 ?? (table_name === null ? null : DEFAULT_BM25);
+  return { collection: { ...rest, bm25, created_at: created_at.toISOString() }, table: table_name };
 }
 
 /**
@@ -46,11 +49,14 @@ export async function ensureRegistry(client: pg.ClientBase): Promise<void> {
     distance text NOT NULL,
     language text NOT NULL,
     hnsw jsonb NOT NULL,
+    bm25 jsonb,
     embedding_model text NOT NULL,
     chunking jsonb,
     source jsonb,
     created_at timestamptz NOT NULL DEFAULT now()
   )`);
+  // A registry made before BM25 (issue 22).
+  await client.query(`ALTER TABLE ${T} ADD COLUMN IF NOT EXISTS bm25 jsonb`);
 }
 
 export async function findCollection(client: pg.ClientBase, name: string, lock = false): Promise<Registered | undefined> {
@@ -74,9 +80,9 @@ export async function listRegistered(client: pg.ClientBase): Promise<Registered[
 export async function insertCollection(client: pg.ClientBase, def: ResolvedDefinition, table: string | null): Promise<Registered> {
   const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
   const { rows } = await client.query<Row>(
-    `INSERT INTO ${T} (name, table_name, dimensions, distance, language, hnsw, embedding_model, chunking, source)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb) RETURNING ${COLUMNS}`,
-    [def.name, table, def.dimensions, def.distance, def.language, json(def.hnsw), def.embedding_model, json(def.chunking), json(def.source)],
+    `INSERT INTO ${T} (name, table_name, dimensions, distance, language, hnsw, bm25, embedding_model, chunking, source)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10::jsonb) RETURNING ${COLUMNS}`,
+    [def.name, table, def.dimensions, def.distance, def.language, json(def.hnsw), json(def.bm25), def.embedding_model, json(def.chunking), json(def.source)],
   );
   return fromRow(rows[0]!);
 }

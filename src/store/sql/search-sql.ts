@@ -71,13 +71,13 @@ export function lexicalStatement(rel: Relation, language: string, query: string,
   return { text: wrap(rel, inner, 'score DESC', 'b.score', p, k), values: p.values };
 }
 
-/** Runs a statement, answering the hits and whether the inner scan was cut by its row limit. */
-export async function runSearch(client: pg.ClientBase, statement: SearchStatement, rows: number): Promise<{ hits: SearchHit[]; truncated: boolean }> {
+/** Runs a statement, answering the hits and how many rows its inner scan returned. */
+export async function runSearch(client: pg.ClientBase, statement: SearchStatement): Promise<{ hits: SearchHit[]; scanned: number }> {
   const result = await client.query<HitRow>(statement.text, statement.values);
   const hits = result.rows.map((r, i): SearchHit => {
     const hit: SearchHit = { id: r.id, score: Number(r.score), rank: i + 1, text: r.doc_text ?? r.text, metadata: r.metadata };
     if (r.doc_text !== null) hit.chunk = { index: r.chunk, text: r.text };
     return hit;
   });
-  return { hits, truncated: (result.rows[0]?.scanned ?? 0) >= rows };
+  return { hits, scanned: result.rows[0]?.scanned ?? 0 };
 }

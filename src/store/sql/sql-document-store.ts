@@ -8,6 +8,7 @@ import { toParsedFilter } from '../filter-parse.js';
 import { checkEfSearch, checkQuery, type SearchQuery } from '../search-request.js';
 import { analyzeTable, buildHnswIndex, hasHnswIndex } from './collection-table.js';
 import { createOrMatch } from './create-collection.js';
+import { dropBm25Stats } from './bm25-stats.js';
 import { countDocuments, deleteRows, readDocument, writeBatch } from './document-rows.js';
 import { countMatching, deleteMatching, readDocuments, scrollDocuments, updateMetadata } from './document-ops.js';
 import { compileFilter, MATCH_ALL, type CompiledFilter } from './filter-sql.js';
@@ -118,7 +119,10 @@ export class SqlDocumentStore implements DocumentStore {
       const reg = await requireCollection(c, name, true);
       await deleteCollection(c, name);
       // An attached table is only forgotten; only a table of ours is dropped.
-      if (reg.table !== null) await c.query(`DROP TABLE IF EXISTS ${id(reg.table)}`);
+      if (reg.table !== null) {
+        await c.query(`DROP TABLE IF EXISTS ${id(reg.table)}`);
+        await dropBm25Stats(c, reg.table);
+      }
     }, options);
   }
 

@@ -6,6 +6,8 @@ import { vectorParam } from './prepared-rows.js';
 import type { Relation } from './relation.js';
 import { lexicalStatement, runSearch, vectorStatement } from './search-sql.js';
 import type { StoreFacts } from './store-setup.js';
+import { bm25Search } from './bm25-search.js';
+import { ownTable } from './table-names.js';
 
 /** The most chunk rows one search reads to find k distinct documents. */
 const MAX_SCAN_ROWS = 64_000;
@@ -67,6 +69,12 @@ export async function searchDocuments(c: pg.ClientBase, facts: StoreFacts, targe
   const { collection, rel, filter } = target;
   const vector = query.kind === 'vector' ? vectorParam(query.vector, collection.dimensions, 'vector') : '';
   const language = collection.source?.language ?? collection.language;
+  const table = ownTable(collection);
+  if (query.kind === 'lexical' && table !== null && collection.bm25 !== null) {
+    const result = await bm25Search(c, rel, table, language, query.query, k, collection.bm25, filter);
+    options.scored?.(result.scored);
+    return result.hits;
+  }
   let rows = collection.chunking === null ? k : 2 * k;
   for (;;) {
     let statement;
@@ -76,8 +84,8 @@ export async function searchDocuments(c: pg.ClientBase, facts: StoreFacts, targe
     } else {
       statement = lexicalStatement(rel, language, query.query, rows, k, filter);
     }
-    const { hits, truncated } = await runSearch(c, statement, rows);
-    if (hits.length >= k || !truncated || rows >= MAX_SCAN_ROWS) return hits;
+    const { hits, scanned } = await runSearch(c, statement);
+    if (hits.length >= k || scanned < rows || rows >= MAX_SCAN_ROWS) return hits;
     rows = Math.min(rows * 4, MAX_SCAN_ROWS);
   }
 }

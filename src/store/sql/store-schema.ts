@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { StoreLog } from '../document-store.js';
-import { REGISTRY_TABLE } from './table-names.js';
+import { bm25Tables, REGISTRY_TABLE } from './table-names.js';
 
 const { escapeIdentifier: id } = pg;
 
@@ -33,7 +33,11 @@ export async function prepareSchema(client: pg.ClientBase, schema: string, log: 
   const tables = await client.query<{ table_name: string }>(
     `SELECT r.table_name FROM public.${id(REGISTRY_TABLE)} r WHERE r.table_name IS NOT NULL AND to_regclass('public.' || quote_ident(r.table_name)) IS NOT NULL ORDER BY r.table_name`,
   );
-  for (const { table_name } of tables.rows) await client.query(`ALTER TABLE public.${id(table_name)} SET SCHEMA ${id(schema)}`);
+  for (const { table_name } of tables.rows) {
+    await client.query(`ALTER TABLE public.${id(table_name)} SET SCHEMA ${id(schema)}`);
+    // Its BM25 statistics (a store that had them), which the triggers look for beside the table.
+    for (const stats of Object.values(bm25Tables(table_name))) await client.query(`ALTER TABLE IF EXISTS public.${id(stats)} SET SCHEMA ${id(schema)}`);
+  }
   await client.query(`ALTER TABLE public.${id(REGISTRY_TABLE)} SET SCHEMA ${id(schema)}`);
   log?.info({ schema, collections: tables.rows.length }, `moved the collections registry and ${tables.rows.length} collection tables from public to schema ${schema} (--store-schema)`);
 }

@@ -24,6 +24,14 @@ export function indexNames(table: string): { hnsw: string; tsv: string; metadata
   return { hnsw: `${table}_hnsw`, tsv: `${table}_tsv`, metadata: `${table}_meta`, key: `${table}_pkey` };
 }
 
+/**
+ * BM25's statistics tables of a collection table (sql/bm25-stats.ts): per lexeme, and the totals.
+ * Suffixes of 4 bytes, within the 5 the table name leaves.
+ */
+export function bm25Tables(table: string): { terms: string; totals: string } {
+  return { terms: `${table}_bmt`, totals: `${table}_bmn` };
+}
+
 /** Where a collection's rows are: its own table, or null for an attached source, which has its table in the definition. */
 export function ownTable(collection: Collection): string | null {
   return collection.source === null ? collectionTableName(collection.name) : null;

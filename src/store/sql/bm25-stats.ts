@@ -1,0 +1,105 @@
+import pg from 'pg';
+import type { StoreLog } from '../document-store.js';
+import { bm25Tables } from './table-names.js';
+
+const { escapeIdentifier: id } = pg;
+
+/*
+ * BM25's term statistics for a collection table of ours (issue 22): per lexeme its document
+ * frequency and two bounds for rank-safe pruning (the largest tf of any row holding it, the
+ * shortest such row), and per table the row count and total length. Statement-level triggers keep
+ * them in the writing transaction, so a search never sees statistics that disagree with the rows,
+ * whatever statement wrote them. A "document" here is a chunk row: chunks are what the lexical leg
+ * scores. Its length dl is the number of lexeme positions in its tsvector (stop words have none).
+ */
+
+/** The trigger function, one per schema; it finds a table's statistics tables by name. */
+const TRACK_FUNCTION = 'rr_bm25_track';
+
+/**
+ * Rows whose tsvector changed, with +1 for a new one and -1 for an old one. An UPDATE that leaves
+ * the text alone (a metadata change) yields nothing and touches no statistics row.
+ */
+const CHANGED: Record<'INSERT' | 'DELETE' | 'UPDATE', string> = {
+  INSERT: 'SELECT 1 AS s, tsv FROM new_rows',
+  DELETE: 'SELECT -1 AS s, tsv FROM old_rows',
+  UPDATE: `SELECT 1 AS s, n.tsv FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv
+    UNION ALL SELECT -1, o.tsv FROM old_rows o LEFT JOIN new_rows n ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv`,
+};
+
+/**
+ * Folds the rows of `changed` (columns s and tsv) into the statistics. The bounds only loosen
+ * (a delete leaves max_tf and min_dl as they were), so they stay bounds without a rescan.
+ */
+function applyDelta(changed: string, terms: string, totals: string): string {
+  return `WITH c AS (${changed}),
+    d AS (SELECT c.s, c.tsv, (SELECT coalesce(sum(array_length(u.positions, 1)), 0) FROM unnest(c.tsv) u)::bigint AS dl FROM c),
+    n AS (UPDATE ${totals} SET n = n + (SELECT coalesce(sum(s), 0) FROM d), total_dl = total_dl + (SELECT coalesce(sum(s * dl), 0) FROM d))
+    INSERT INTO ${terms} AS x (lexeme, df, max_tf, min_dl)
+    SELECT u.lexeme, sum(d.s), max(array_length(u.positions, 1)) FILTER (WHERE d.s > 0), min(d.dl) FILTER (WHERE d.s > 0)
+    FROM d, unnest(d.tsv) u GROUP BY u.lexeme ORDER BY u.lexeme
+    ON CONFLICT (lexeme) DO UPDATE SET df = x.df + excluded.df, max_tf = greatest(x.max_tf, excluded.max_tf), min_dl = least(x.min_dl, excluded.min_dl)`;
+}
+
+/**
+ * The trigger function. Writers of one collection serialize on an advisory lock from their first
+ * statistics change to commit: without it, two transactions that each delete and insert could
+ * lock common lexemes' rows in opposite orders and deadlock. A fresh insert takes the lock only at
+ * the end of its statement, after its rows (and their index entries) are written.
+ */
+export async function ensureTrackFunction(c: pg.ClientBase): Promise<void> {
+  const branch = (op: keyof typeof CHANGED): string => `changed := ${pg.escapeLiteral(CHANGED[op])};`;
+  await c.query(`CREATE OR REPLACE FUNCTION ${TRACK_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  terms text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_bmt');
+  totals text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_bmn');
+  changed text;
+  rows bigint;
+BEGIN
+  IF TG_OP = 'INSERT' THEN ${branch('INSERT')}
+  ELSIF TG_OP = 'DELETE' THEN ${branch('DELETE')}
+  ELSE ${branch('UPDATE')}
+  END IF;
+  EXECUTE 'SELECT count(*) FROM (' || changed || ') c' INTO rows;
+  IF rows = 0 THEN RETURN NULL; END IF;
+  PERFORM pg_advisory_xact_lock(hashtext(terms));
+  EXECUTE format(${pg.escapeLiteral(applyDelta('%1$s', '%2$s', '%3$s'))}, changed, terms, totals);
+  RETURN NULL;
+END $fn$`);
+}
+
+/** The statistics tables and triggers of a new (empty) collection table. */
+export async function createBm25Stats(c: pg.ClientBase, table: string): Promise<void> {
+  const { terms, totals } = bm25Tables(table);
+  const t = id(table);
+  await c.query(`CREATE TABLE ${id(terms)} (lexeme text PRIMARY KEY, df bigint NOT NULL, max_tf int, min_dl bigint)`);
+  await c.query(`CREATE TABLE ${id(totals)} (n bigint NOT NULL, total_dl bigint NOT NULL)`);
+  await c.query(`INSERT INTO ${id(totals)} VALUES (0, 0)`);
+  await c.query(`CREATE TRIGGER rr_bm25_insert AFTER INSERT ON ${t} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${TRACK_FUNCTION}()`);
+  await c.query(`CREATE TRIGGER rr_bm25_update AFTER UPDATE ON ${t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${TRACK_FUNCTION}()`);
+  await c.query(`CREATE TRIGGER rr_bm25_delete AFTER DELETE ON ${t} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${TRACK_FUNCTION}()`);
+}
+
+export async function dropBm25Stats(c: pg.ClientBase, table: string): Promise<void> {
+  const { terms, totals } = bm25Tables(table);
+  await c.query(`DROP TABLE IF EXISTS ${id(terms)}, ${id(totals)}`);
+}
+
+/**
+ * A collection table made before BM25 (or whose statistics were dropped) gets them here, built from
+ * its rows while a table lock holds writers off (they wait, then their triggers apply on top).
+ * Returns false when they were there.
+ */
+export async function ensureBm25Stats(c: pg.ClientBase, table: string, collection: string, log?: StoreLog): Promise<boolean> {
+  const { terms, totals } = bm25Tables(table);
+  const { rows } = await c.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [id(terms)]);
+  if (rows[0]?.found === true) return false;
+  await c.query(`LOCK TABLE ${id(table)} IN SHARE ROW EXCLUSIVE MODE`);
+  const started = performance.now();
+  const count = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${id(table)}`);
+  log?.info({ collection, rows: count.rows[0]?.n ?? 0 }, `building the BM25 statistics of collection "${collection}" (once, after the upgrade that added them)`);
+  await createBm25Stats(c, table);
+  await c.query(applyDelta(`SELECT 1 AS s, tsv FROM ${id(table)}`, id(terms), id(totals)));
+  log?.info({ collection, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) }, `BM25 statistics of collection "${collection}" built`);
+  return true;
+}
