@@ -6,10 +6,12 @@ import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine, theoreticalPeak } from './machine.js';
-import { DECODER_MARKERS, FAIRNESS_MARKERS, renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
+import { DECODER_MARKERS, FAIRNESS_MARKERS, INGEST_MARKERS, LEXICAL_MARKERS, renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
 import { renderSoak, runSoak } from './soak.js';
 import { renderDecoder, runDecoderBench } from './decoder.js';
 import { renderFairness, runFairnessBench } from './fairness.js';
+import { renderLexical, runLexicalBench } from './lexical.js';
+import { renderIngest, runIngestBench } from './ingest-bench.js';
 import { renderMemory, runMemoryBench } from './memory.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
@@ -101,12 +103,28 @@ async function main(): Promise<void> {
     await writeOwnSection(opts, FAIRNESS_MARKERS, renderFairness(report), 'fair sharing');
     if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness')) return;
   }
+  if (opts.sections.includes('lexical')) {
+    const url = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const documents = Number(process.env['LEXICAL_DOCUMENTS'] ?? (opts.quick ? 20_000 : 100_000));
+    const report = await runLexicalBench({ url, modelDir, documents, queries: 200, reuse: process.env['LEXICAL_REUSE'] === '1', log });
+    await writeOwnSection(opts, LEXICAL_MARKERS, renderLexical(report), 'lexical leg');
+    if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness' || s === 'lexical')) return;
+  }
+  if (opts.sections.includes('ingest')) {
+    const url = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const embedderDir = path.resolve(opts.embedder);
+    await ensureEmbedder(embedderDir);
+    const sizes = { readyDocuments: opts.quick ? 4_000 : 20_000, textDocuments: opts.quick ? 1_000 : 4_000 };
+    const runs = await runIngestBench({ url, rerankerDir: modelDir, embedderDir, ...sizes, log });
+    await writeOwnSection(opts, INGEST_MARKERS, renderIngest(runs, sizes), 'ingest runs');
+    if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness' || s === 'lexical' || s === 'ingest')) return;
+  }
   if (opts.sections.includes('memory')) {
     const embedderDir = path.resolve(opts.embedder);
     await ensureEmbedder(embedderDir);
     const lines = renderMemory(await runMemoryBench({ rerankerDir: modelDir, embedderDir, log }));
     process.stdout.write(`### Where the memory goes (${describeMachine()})\n\n${lines.join('\n')}\n\n`);
-    if (opts.sections.every((s) => s === 'memory' || s === 'soak' || s === 'decoder' || s === 'fairness')) return;
+    if (opts.sections.every((s) => s === 'memory' || s === 'soak' || s === 'decoder' || s === 'fairness' || s === 'lexical' || s === 'ingest')) return;
   }
   const work = prepareWorkload(modelDir, opts.queries, opts.seed);
   const arch = architectureOf(work.spec.folder.config);

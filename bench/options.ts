@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 
 /** Parts of the benchmark that can run on their own (`--only`). */
-export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak', 'decoder', 'fairness'] as const;
+export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak', 'decoder', 'fairness', 'lexical', 'ingest'] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections with markdown of their own, run only when --only names them: the soak (20 minutes), the memory steps, the decoder reranker (a 2.4 GB model, ~45 minutes), fair sharing (~4 minutes). */
-const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder', 'fairness'];
+const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder', 'fairness', 'lexical', 'ingest'];
 /** What runs without --only. */
 const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => !OWN_SECTIONS.includes(s));
 

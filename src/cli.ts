@@ -179,28 +179,54 @@ addSettings(
     .description('upsert the documents of a .jsonl or .csv file into a collection, by id (a re-run replaces them), embedding their text')
     .argument('<file>', '.jsonl (one JSON object a line) or .csv (a header row) file')
     .requiredOption('--collection <name>', 'collection to write (created with the defaults when missing)')
-    .option('--url <url>', 'a running service to send the documents to (e.g. http://127.0.0.1:8080); without it the store is opened here, which needs the service stopped when it uses the embedded store')
+    .option('--url <urls>', 'a running service to send the documents to (e.g. http://127.0.0.1:8080), or several replicas of one store, comma-separated, sent to in turn; without it the store is opened here, which needs the service stopped when it uses the embedded store')
     .option('--id-field <name>', 'field that holds the document id', 'id')
     .option('--text-field <name>', 'field that holds the document text; every other field becomes metadata', 'text')
+    .option('--vector-field <name>', 'field that holds a ready vector (an array of numbers): stored as it is, the text is not embedded')
     .option('--batch <n>', 'documents per committed batch', '256')
+    .option('--concurrency <n>', 'batches in flight at once (spread over the --url replicas)', '1')
+    .option('--resume', 'skip the documents a previous, interrupted run committed (from its checkpoint file)')
+    .option('--checkpoint <file>', 'the checkpoint file (default: beside the input, <file>.<collection>.ingest-checkpoint.json)')
     .option('--no-progress', 'no progress bar'),
   ['embeddingModel', 'embeddingOnnxFile', 'embeddingMaxLength', 'store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'storeSchema', 'modelsDir', 'revision', 'hfEndpoint', 'hfToken', 'workers', 'threads', 'tokenizerThreads', 'maxBatchSize', 'maxBatchTokens', 'maxDocumentChars', 'apiKey', 'adminApiKey'],
-).action(async (file: string, raw: RawSettings & { collection: string; url?: string; idField: string; textField: string; batch: string; progress: boolean }) => {
+).action(
+  async (
+    file: string,
+    raw: RawSettings & { collection: string; url?: string; idField: string; textField: string; vectorField?: string; batch: string; concurrency: string; resume?: boolean; checkpoint?: string; progress: boolean },
+  ) => {
   try {
     const config = buildConfig(raw);
-    const batch = Number(raw.batch);
-    if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`--batch must be a positive integer, got ${raw.batch}`);
+    const whole = (value: string, flag: string): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${flag} must be a positive integer, got ${value}`);
+      return n;
+    };
+    const urls = raw.url === undefined ? [] : raw.url.split(',').map((u) => u.trim()).filter((u) => u !== '');
     const totals = await runIngest(
-      { file, collection: raw.collection, url: raw.url, idField: raw.idField, textField: raw.textField, batch, progress: raw.progress },
+      {
+        file,
+        collection: raw.collection,
+        urls,
+        idField: raw.idField,
+        textField: raw.textField,
+        vectorField: raw.vectorField,
+        batch: whole(raw.batch, '--batch'),
+        concurrency: whole(raw.concurrency, '--concurrency'),
+        resume: raw.resume === true,
+        checkpoint: raw.checkpoint,
+        progress: raw.progress,
+      },
       config,
       (msg) => process.stderr.write(`${msg}\n`),
     );
-    process.stdout.write(`ingested ${totals.documents} documents into ${raw.collection} in ${totals.seconds.toFixed(1)} s (${(totals.documents / Math.max(totals.seconds, 1e-9)).toFixed(0)} documents/s)\n`);
+    const skipped = totals.skipped > 0 ? ` (${totals.skipped} skipped: committed by an earlier run)` : '';
+    process.stdout.write(`ingested ${totals.documents} documents into ${raw.collection} in ${totals.seconds.toFixed(1)} s (${(totals.documents / Math.max(totals.seconds, 1e-9)).toFixed(0)} documents/s)${skipped}\n`);
     process.exit(0);
   } catch (err) {
     fail(err);
   }
-});
+  },
+);
 
 const STORE_SETTINGS = ['store', 'dataDir', 'storeTimeoutMs', 'storePoolSize', 'storeSchema', 'apiKey', 'adminApiKey'] as const;
 

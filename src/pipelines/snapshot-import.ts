@@ -31,7 +31,7 @@ function definitionOf(line: number, value: unknown, name: string | undefined): C
   const c = value['collection'];
   if (!isObject(c)) throw bad(line, 'collection must be an object of settings');
   const settings = c as unknown as SnapshotHeader['collection'];
-  return { name: name ?? settings.name, dimensions: settings.dimensions, distance: settings.distance, language: settings.language, hnsw: settings.hnsw, bm25: settings.bm25, embedding_model: settings.embedding_model, chunking: settings.chunking };
+  return { name: name ?? settings.name, dimensions: settings.dimensions, distance: settings.distance, vector_type: settings.vector_type, language: settings.language, hnsw: settings.hnsw, bm25: settings.bm25, embedding_model: settings.embedding_model, chunking: settings.chunking };
 }
 
 function documentOf(line: number, value: Record<string, unknown>): DocumentInput {

@@ -8,6 +8,8 @@ export const DEFAULT_LANGUAGE = 'english';
 export const DEFAULT_BM25: Bm25Settings = { k1: 1.2, b: 0.75 };
 /** pgvector's HNSW indexes `vector` up to 2,000 dimensions; an attached table without our index may have up to 16,000. */
 export const MAX_INDEXED_DIMENSIONS = 2000;
+/** ... and `halfvec` up to 4,000. */
+export const MAX_INDEXED_HALF_DIMENSIONS = 4000;
 export const MAX_DIMENSIONS = 16000;
 
 /** The distances a collection may use; how a backend computes each is its own business (sql/pgvector-distance.ts). */
@@ -82,7 +84,10 @@ export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition
   if (typeof def !== 'object' || def === null) bad('a collection definition must be an object');
   const name = checkCollectionName(def.name);
   const source = def.source === undefined || def.source === null ? null : checkSource(def.source);
-  const dimensions = int(def.dimensions, 'dimensions', 1, source === null ? MAX_INDEXED_DIMENSIONS : MAX_DIMENSIONS);
+  const vector_type = def.vector_type ?? 'vector';
+  if (vector_type !== 'vector' && vector_type !== 'halfvec') bad(`vector_type must be vector or halfvec, got ${JSON.stringify(vector_type)}.`);
+  if (source !== null && vector_type !== 'vector') bad('vector_type halfvec is for collections of the service; an attached table is read as it is (a vector column).');
+  const dimensions = int(def.dimensions, 'dimensions', 1, source !== null ? MAX_DIMENSIONS : vector_type === 'halfvec' ? MAX_INDEXED_HALF_DIMENSIONS : MAX_INDEXED_DIMENSIONS);
   const distance = def.distance ?? 'cosine';
   if (!DISTANCES.has(distance)) bad(`distance must be cosine, l2 or ip, got ${JSON.stringify(distance)}.`);
   const m = int(def.hnsw?.m ?? DEFAULT_HNSW.m, 'hnsw.m', 2, 100);
@@ -95,6 +100,7 @@ export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition
     name,
     dimensions,
     distance,
+    vector_type,
     language: checkLanguage(def.language ?? DEFAULT_LANGUAGE),
     hnsw: { m, ef_construction },
     bm25: checkBm25(def.bm25, source !== null),
@@ -106,7 +112,7 @@ export function resolveDefinition(def: CollectionDefinition): ResolvedDefinition
 
 /** The settings that differ between a stored collection and a request, as "field: stored -> asked". */
 export function differences(stored: ResolvedDefinition, asked: ResolvedDefinition): string[] {
-  const keys = ['dimensions', 'distance', 'language', 'hnsw', 'bm25', 'embedding_model', 'chunking', 'source'] as const;
+  const keys = ['dimensions', 'distance', 'vector_type', 'language', 'hnsw', 'bm25', 'embedding_model', 'chunking', 'source'] as const;
   return keys.filter((k) => canonical(stored[k]) !== canonical(asked[k])).map((k) => `${k}: ${canonical(stored[k])} -> ${canonical(asked[k])}`);
 }
 

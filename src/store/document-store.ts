@@ -21,6 +21,13 @@ export type { Filter } from './filter-ast.js';
  */
 export type Distance = 'cosine' | 'l2' | 'ip';
 
+/**
+ * How a collection of ours stores its vectors: pgvector's `vector` (4-byte floats) or `halfvec`
+ * (2-byte floats: half the memory of the vectors and of their HNSW index, at a precision of about
+ * three significant digits). An attached table's column is read as `vector`.
+ */
+export type VectorType = 'vector' | 'halfvec';
+
 export interface HnswSettings {
   /** Links per node (pgvector default 16). */
   m: number;
@@ -62,6 +69,7 @@ export interface CollectionDefinition {
   name: string;
   dimensions: number;
   distance?: Distance;
+  vector_type?: VectorType;
   /** A text search configuration of the store (pg_ts_config), default 'english'. */
   language?: string;
   hnsw?: Partial<HnswSettings>;
@@ -77,6 +85,7 @@ export interface Collection {
   name: string;
   dimensions: number;
   distance: Distance;
+  vector_type: VectorType;
   language: string;
   hnsw: HnswSettings;
   /** BM25's parameters for the lexical leg; null for an attached table, whose lexical leg ranks with ts_rank_cd (no term statistics can be kept for rows we never write). */

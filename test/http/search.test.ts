@@ -19,7 +19,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     beforeAll(async () => {
       t = await searchApp(backend);
-      expect((await t.put(`/collections/${name}`)).status).toBe(200);
+      const created = await t.put(`/collections/${name}`);
+      expect(created.status).toBe(200);
+      // A collection of ours ranks its lexical leg with BM25 (issue 22), with the default parameters.
+      expect(created.body).toMatchObject({ lexical_ranking: 'bm25', bm25: { k1: 1.2, b: 0.75 }, vector_type: 'vector' });
       const res = await t.post(`/collections/${name}/documents`, { documents: DOCS });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body).toMatchObject({ upserted: DOCS.length, usage: { embedded_texts: DOCS.length } });
@@ -67,8 +70,12 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     it('hybrid: reciprocal rank fusion of the two legs, ties by id, weights and rrf_k honoured', async () => {
       const vectorOnly = (await search({ mode: 'vector', rerank: false, candidates: 40, top_n: 40 })).body.results as Result[];
-      const lexicalOnly = (await search({ mode: 'lexical', rerank: false, candidates: 40, top_n: 40 })).body.results as Result[];
+      const lexicalRes = await search({ mode: 'lexical', rerank: false, candidates: 40, top_n: 40 });
+      const lexicalOnly = lexicalRes.body.results as Result[];
       expect(lexicalOnly.length).toBeGreaterThan(5);
+      // BM25 scored at least the documents it returns, and never more rows than the collection holds.
+      expect(lexicalRes.body.usage.lexical_scored).toBeGreaterThanOrEqual(lexicalOnly.length);
+      expect(lexicalRes.body.usage.lexical_scored).toBeLessThanOrEqual(DOCS.length);
       for (const [weights, k] of [[{ vector: 1, lexical: 1 }, 60], [{ vector: 2, lexical: 0.5 }, 10]] as const) {
         const res = await search({ rerank: false, candidates: 40, top_n: 40, weights, rrf_k: k });
         // RRF in a few lines, from the single-leg lists.
@@ -211,9 +218,10 @@ describe.skipIf(postgres !== undefined)(`an attached table on Postgres${postgres
       const name = `attached-${randomBytes(3).toString('hex')}`;
       const attach = await t.put(`/collections/${name}`, { source: { table, id_column: 'doc_id', text_column: 'body', vector_column: 'emb', metadata_column: 'meta' } });
       expect(attach.status, JSON.stringify(attach.body)).toBe(200);
-      expect(attach.body).toMatchObject({ documents: 40, dimensions: 32 });
+      expect(attach.body).toMatchObject({ documents: 40, dimensions: 32, lexical_ranking: 'ts_rank_cd', bm25: null });
       const found = await t.post('/search', { collection: name, query: QUERY, candidates: 20, top_n: 5, filter: { group: 1 } });
       expect(found.status, JSON.stringify(found.body)).toBe(200);
+      expect(found.body.usage.lexical_scored).toBe(0);
       expect(found.body.results.length).toBeGreaterThan(0);
       for (const r of found.body.results as { document: { metadata: { group: number } } }[]) expect(r.document.metadata.group).toBe(1);
       expect(await t.post(`/collections/${name}/documents`, { documents: [{ id: 'x', text: 'y' }] })).toMatchObject({ status: 409, body: { error: { code: 'READ_ONLY_COLLECTION' } } });

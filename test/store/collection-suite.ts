@@ -4,6 +4,7 @@ import { filterTests } from './suite-filters.js';
 import { hostileInputTests } from './suite-hostile.js';
 import { searchTests } from './suite-search.js';
 import { bm25Tests } from './suite-bm25.js';
+import { halfvecTests } from './suite-halfvec.js';
 import { runSuffix, type StoreUnderTest } from './store-fixtures.js';
 
 /** What every part of the suite gets: the store under test and fresh collection names for this run. */
@@ -46,6 +47,7 @@ export function storeSuite(open: () => Promise<StoreUnderTest>): void {
   collectionsTests(ctx);
   searchTests(ctx);
   bm25Tests(ctx);
+  halfvecTests(ctx);
   filterTests(ctx);
   hostileInputTests(ctx);
 }

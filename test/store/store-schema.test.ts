@@ -110,6 +110,7 @@ for (const backend of backends) {
         // What a version before issue 22 left: the table without statistics or triggers, no bm25 in the registry.
         for (const trigger of ['rr_bm25_insert', 'rr_bm25_update', 'rr_bm25_delete']) await first.sql.query(`DROP TRIGGER ${trigger} ON "${schema}"."rrc_before"`);
         await first.sql.query(`DROP TABLE "${schema}"."rrc_before_bmt", "${schema}"."rrc_before_bmn"`);
+        await first.sql.query(`ALTER TABLE "${schema}"."rrc_before" DROP COLUMN dl`);
         await first.sql.query(`UPDATE "${schema}".rr_collections SET bm25 = NULL`);
       } finally {
         await first.close();

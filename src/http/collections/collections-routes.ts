@@ -79,6 +79,7 @@ export async function collectionsRoutes(fastify: FastifyInstance, { service, con
           name,
           dimensions,
           ...(body.distance === undefined ? {} : { distance: body.distance }),
+          ...(body.vector_type === undefined ? {} : { vector_type: body.vector_type }),
           ...(body.language === undefined ? {} : { language: body.language }),
           ...(body.hnsw === undefined ? {} : { hnsw: body.hnsw }),
           ...(body.bm25 === undefined ? {} : { bm25: body.bm25 }),

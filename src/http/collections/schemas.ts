@@ -19,6 +19,9 @@ export const DocumentId = Type.Union([Type.String({ minLength: 1, maxLength: 102
 export const idText = (docId: string | number): string => (typeof docId === 'number' ? String(docId) : docId);
 
 const Distance = Type.Union([Type.Literal('cosine'), Type.Literal('l2'), Type.Literal('ip')], { description: 'How vectors compare (default cosine).' });
+const VectorType = Type.Union([Type.Literal('vector'), Type.Literal('halfvec')], {
+  description: "How vectors are stored (default vector): halfvec keeps 2-byte floats, half the memory of the vectors and their HNSW index, at about three significant digits; HNSW up to 4,000 dimensions. Collections of the service only.",
+});
 const Identifier = Type.String({ minLength: 1, maxLength: 200 });
 
 export const AttachedSource = Type.Object(
@@ -37,6 +40,7 @@ export const AttachedSource = Type.Object(
 export const PutCollectionRequest = Type.Object(
   {
     distance: Type.Optional(Distance),
+    vector_type: Type.Optional(VectorType),
     language: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'A text search configuration of the store (default english).' })),
     hnsw: Type.Optional(
       Type.Object(
@@ -69,6 +73,7 @@ export const CollectionResponse = Type.Object(
     documents: Type.Integer(),
     dimensions: Type.Integer(),
     distance: Distance,
+    vector_type: VectorType,
     language: Type.String(),
     embedding_model: Type.String(),
     hnsw: Type.Object({ m: Type.Integer(), ef_construction: Type.Integer() }),

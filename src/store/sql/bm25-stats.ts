@@ -10,8 +10,19 @@ const { escapeIdentifier: id } = pg;
  * shortest such row), and per table the row count and total length. Statement-level triggers keep
  * them in the writing transaction, so a search never sees statistics that disagree with the rows,
  * whatever statement wrote them. A "document" here is a chunk row: chunks are what the lexical leg
- * scores. Its length dl is the number of lexeme positions in its tsvector (stop words have none).
+ * scores. Its length dl is the number of lexeme positions in its tsvector (stop words have none),
+ * kept in a generated column `dl` beside the tsvector: counting it at query time unnests the
+ * tsvector, ~25 us a row (a 20,000-row Postgres table on Zen 3: 148 ms for 5,049 rows, against 20 ms
+ * to find them).
  */
+
+/** Lexeme positions of a tsvector: a row's length for BM25. */
+const POSITIONS_FUNCTION = 'rr_tsvector_positions';
+
+/** The generated column of a collection table that holds its rows' lengths (language checked, quoted by the caller). */
+export function lengthColumn(languageLiteral: string): string {
+  return `dl int GENERATED ALWAYS AS (${POSITIONS_FUNCTION}(to_tsvector(${languageLiteral}::regconfig, text))) STORED`;
+}
 
 /** The trigger function, one per schema; it finds a table's statistics tables by name. */
 const TRACK_FUNCTION = 'rr_bm25_track';
@@ -21,10 +32,10 @@ const TRACK_FUNCTION = 'rr_bm25_track';
  * the text alone (a metadata change) yields nothing and touches no statistics row.
  */
 const CHANGED: Record<'INSERT' | 'DELETE' | 'UPDATE', string> = {
-  INSERT: 'SELECT 1 AS s, tsv FROM new_rows',
-  DELETE: 'SELECT -1 AS s, tsv FROM old_rows',
-  UPDATE: `SELECT 1 AS s, n.tsv FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv
-    UNION ALL SELECT -1, o.tsv FROM old_rows o LEFT JOIN new_rows n ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv`,
+  INSERT: 'SELECT 1 AS s, tsv, dl FROM new_rows',
+  DELETE: 'SELECT -1 AS s, tsv, dl FROM old_rows',
+  UPDATE: `SELECT 1 AS s, n.tsv, n.dl FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv
+    UNION ALL SELECT -1, o.tsv, o.dl FROM old_rows o LEFT JOIN new_rows n ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv`,
 };
 
 /**
@@ -33,12 +44,18 @@ const CHANGED: Record<'INSERT' | 'DELETE' | 'UPDATE', string> = {
  */
 function applyDelta(changed: string, terms: string, totals: string): string {
   return `WITH c AS (${changed}),
-    d AS (SELECT c.s, c.tsv, (SELECT coalesce(sum(array_length(u.positions, 1)), 0) FROM unnest(c.tsv) u)::bigint AS dl FROM c),
+    d AS (SELECT c.s, c.tsv, c.dl::bigint AS dl FROM c),
     n AS (UPDATE ${totals} SET n = n + (SELECT coalesce(sum(s), 0) FROM d), total_dl = total_dl + (SELECT coalesce(sum(s * dl), 0) FROM d))
     INSERT INTO ${terms} AS x (lexeme, df, max_tf, min_dl)
     SELECT u.lexeme, sum(d.s), max(array_length(u.positions, 1)) FILTER (WHERE d.s > 0), min(d.dl) FILTER (WHERE d.s > 0)
     FROM d, unnest(d.tsv) u GROUP BY u.lexeme ORDER BY u.lexeme
     ON CONFLICT (lexeme) DO UPDATE SET df = x.df + excluded.df, max_tf = greatest(x.max_tf, excluded.max_tf), min_dl = least(x.min_dl, excluded.min_dl)`;
+}
+
+/** The function the length column calls; before any collection table is made. */
+async function ensurePositionsFunction(c: pg.ClientBase): Promise<void> {
+  await c.query(`CREATE OR REPLACE FUNCTION ${POSITIONS_FUNCTION}(tsvector) RETURNS int LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $fn$ SELECT coalesce(sum(array_length(u.positions, 1)), 0)::int FROM unnest($1) u $fn$`);
 }
 
 /**
@@ -47,7 +64,8 @@ function applyDelta(changed: string, terms: string, totals: string): string {
  * lock common lexemes' rows in opposite orders and deadlock. A fresh insert takes the lock only at
  * the end of its statement, after its rows (and their index entries) are written.
  */
-export async function ensureTrackFunction(c: pg.ClientBase): Promise<void> {
+export async function ensureBm25Functions(c: pg.ClientBase): Promise<void> {
+  await ensurePositionsFunction(c);
   const branch = (op: keyof typeof CHANGED): string => `changed := ${pg.escapeLiteral(CHANGED[op])};`;
   await c.query(`CREATE OR REPLACE FUNCTION ${TRACK_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -90,7 +108,7 @@ export async function dropBm25Stats(c: pg.ClientBase, table: string): Promise<vo
  * its rows while a table lock holds writers off (they wait, then their triggers apply on top).
  * Returns false when they were there.
  */
-export async function ensureBm25Stats(c: pg.ClientBase, table: string, collection: string, log?: StoreLog): Promise<boolean> {
+export async function ensureBm25Stats(c: pg.ClientBase, table: string, collection: string, language: string, log?: StoreLog): Promise<boolean> {
   const { terms, totals } = bm25Tables(table);
   const { rows } = await c.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [id(terms)]);
   if (rows[0]?.found === true) return false;
@@ -98,8 +116,9 @@ export async function ensureBm25Stats(c: pg.ClientBase, table: string, collectio
   const started = performance.now();
   const count = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${id(table)}`);
   log?.info({ collection, rows: count.rows[0]?.n ?? 0 }, `building the BM25 statistics of collection "${collection}" (once, after the upgrade that added them)`);
+  await c.query(`ALTER TABLE ${id(table)} ADD COLUMN IF NOT EXISTS ${lengthColumn(pg.escapeLiteral(language))}`);
   await createBm25Stats(c, table);
-  await c.query(applyDelta(`SELECT 1 AS s, tsv FROM ${id(table)}`, id(terms), id(totals)));
+  await c.query(applyDelta(`SELECT 1 AS s, tsv, dl FROM ${id(table)}`, id(terms), id(totals)));
   log?.info({ collection, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) }, `BM25 statistics of collection "${collection}" built`);
   return true;
 }

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { ResolvedDefinition } from '../collection-definition.js';
-import { PGVECTOR_DISTANCES } from './pgvector-distance.js';
+import { opclassOf } from './pgvector-distance.js';
 import { indexNames } from './table-names.js';
-import { createBm25Stats } from './bm25-stats.js';
+import { createBm25Stats, lengthColumn } from './bm25-stats.js';
 
 const { escapeIdentifier: id, escapeLiteral: literal } = pg;
 
@@ -23,8 +23,9 @@ export async function createCollectionTable(client: pg.ClientBase, table: string
     text text NOT NULL,
     doc_text text,
     metadata jsonb NOT NULL DEFAULT '{}',
-    embedding vector(${def.dimensions}) NOT NULL,
+    embedding ${def.vector_type}(${def.dimensions}) NOT NULL,
     tsv tsvector GENERATED ALWAYS AS (to_tsvector(${literal(def.language)}::regconfig, text)) STORED,
+    ${lengthColumn(literal(def.language))},
     CONSTRAINT ${id(names.key)} PRIMARY KEY (id, chunk)
   )`);
   await client.query(`CREATE INDEX ${id(names.tsv)} ON ${t} USING gin (tsv)`);
@@ -53,9 +54,8 @@ export async function buildHnswIndex(client: pg.ClientBase, table: string, def: 
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
   const missing = !(await hasHnswIndex(client, table));
   if (missing) {
-    const { opclass } = PGVECTOR_DISTANCES[def.distance];
     await client.query(
-      `CREATE INDEX ${id(indexNames(table).hnsw)} ON ${id(table)} USING hnsw (embedding ${opclass}) WITH (m = ${def.hnsw.m}, ef_construction = ${def.hnsw.ef_construction})`,
+      `CREATE INDEX ${id(indexNames(table).hnsw)} ON ${id(table)} USING hnsw (embedding ${opclassOf(def.distance, def.vector_type)}) WITH (m = ${def.hnsw.m}, ef_construction = ${def.hnsw.ef_construction})`,
     );
   }
   await analyzeTable(client, table);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Relation } from './relation.js';
 import type { PreparedRow } from './prepared-rows.js';
-import type { StoredDocument } from '../document-store.js';
+import type { StoredDocument, VectorType } from '../document-store.js';
 
 const { escapeIdentifier: id } = pg;
 
@@ -10,13 +10,13 @@ const { escapeIdentifier: id } = pg;
  * rows come in together, so a re-upserted document never keeps a chunk of its earlier version and
  * a reader sees either version, whole. unnest() sends a batch as six array parameters.
  */
-export async function writeBatch(c: pg.ClientBase, table: string, batch: PreparedRow[][]): Promise<void> {
+export async function writeBatch(c: pg.ClientBase, table: string, batch: PreparedRow[][], vectorType: VectorType): Promise<void> {
   const t = id(table);
   const rows = batch.flat();
   await c.query(`DELETE FROM ${t} WHERE id = ANY($1::text[])`, [batch.map((d) => d[0]!.id)]);
   await c.query(
     `INSERT INTO ${t} (id, chunk, text, doc_text, metadata, embedding)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::vector[])`,
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::${vectorType}[])`,
     [rows.map((r) => r.id), rows.map((r) => r.chunk), rows.map((r) => r.text), rows.map((r) => r.docText), rows.map((r) => r.metadata), rows.map((r) => r.embedding)],
   );
 }

@@ -12,13 +12,14 @@ export interface Registered {
 }
 
 const T = pg.escapeIdentifier(REGISTRY_TABLE);
-const COLUMNS = 'name, table_name, dimensions, distance, language, hnsw, bm25, embedding_model, chunking, source, created_at';
+const COLUMNS = 'name, table_name, dimensions, distance, vector_type, language, hnsw, bm25, embedding_model, chunking, source, created_at';
 
 interface Row {
   name: string;
   table_name: string | null;
   dimensions: number;
   distance: Collection['distance'];
+  vector_type: Collection['vector_type'] | null;
   language: string;
   hnsw: Collection['hnsw'];
   bm25: Collection['bm25'];
@@ -32,7 +33,7 @@ function fromRow(row: Row): Registered {
   const { table_name, created_at, ...rest } = row;
   // A collection of ours registered before BM25 has no parameters stored: the defaults.
   const bm25 = rest.bm25 ?? (table_name === null ? null : DEFAULT_BM25);
-  return { collection: { ...rest, bm25, created_at: created_at.toISOString() }, table: table_name };
+  return { collection: { ...rest, vector_type: rest.vector_type ?? 'vector', bm25, created_at: created_at.toISOString() }, table: table_name };
 }
 
 /**
@@ -47,6 +48,7 @@ export async function ensureRegistry(client: pg.ClientBase): Promise<void> {
     table_name text UNIQUE,
     dimensions int NOT NULL,
     distance text NOT NULL,
+    vector_type text,
     language text NOT NULL,
     hnsw jsonb NOT NULL,
     bm25 jsonb,
@@ -56,7 +58,7 @@ export async function ensureRegistry(client: pg.ClientBase): Promise<void> {
     created_at timestamptz NOT NULL DEFAULT now()
   )`);
   // A registry made before BM25 (issue 22).
-  await client.query(`ALTER TABLE ${T} ADD COLUMN IF NOT EXISTS bm25 jsonb`);
+  await client.query(`ALTER TABLE ${T} ADD COLUMN IF NOT EXISTS bm25 jsonb, ADD COLUMN IF NOT EXISTS vector_type text`);
 }
 
 export async function findCollection(client: pg.ClientBase, name: string, lock = false): Promise<Registered | undefined> {
@@ -80,9 +82,9 @@ export async function listRegistered(client: pg.ClientBase): Promise<Registered[
 export async function insertCollection(client: pg.ClientBase, def: ResolvedDefinition, table: string | null): Promise<Registered> {
   const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
   const { rows } = await client.query<Row>(
-    `INSERT INTO ${T} (name, table_name, dimensions, distance, language, hnsw, bm25, embedding_model, chunking, source)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10::jsonb) RETURNING ${COLUMNS}`,
-    [def.name, table, def.dimensions, def.distance, def.language, json(def.hnsw), json(def.bm25), def.embedding_model, json(def.chunking), json(def.source)],
+    `INSERT INTO ${T} (name, table_name, dimensions, distance, language, hnsw, bm25, embedding_model, chunking, source, vector_type)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11) RETURNING ${COLUMNS}`,
+    [def.name, table, def.dimensions, def.distance, def.language, json(def.hnsw), json(def.bm25), def.embedding_model, json(def.chunking), json(def.source), def.vector_type],
   );
   return fromRow(rows[0]!);
 }

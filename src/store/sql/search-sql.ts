@@ -42,7 +42,7 @@ export interface SearchStatement {
 export function vectorStatement(rel: Relation, collection: Collection, vector: string, rows: number, k: number, filter: CompiledFilter, exact: boolean): SearchStatement {
   const p = new SqlParams(filter.values);
   const q = p.add(vector);
-  const distance = `(${rel.embedding} ${PGVECTOR_DISTANCES[collection.distance].operator} ${q}::vector)`;
+  const distance = `(${rel.embedding} ${PGVECTOR_DISTANCES[collection.distance].operator} ${q}::${collection.vector_type})`;
   const where = filter.sql;
   // ORDER BY the bare distance is what the HNSW index serves; the exact scan also orders ties.
   const order = exact ? `${distance}, id, chunk` : distance;

@@ -139,7 +139,7 @@ export class SqlDocumentStore implements DocumentStore {
     const done: UpsertResult = { upserted: 0, chunks: 0 };
     for (const batch of batches(prepared, this.batchRows)) {
       const started = performance.now();
-      await this.run((c) => writeBatch(c, table, batch), options);
+      await this.run((c) => writeBatch(c, table, batch, reg.collection.vector_type), options);
       this.opts.observe?.('upsert_batch', (performance.now() - started) / 1000);
       done.upserted += batch.length;
       done.chunks += batch.reduce((n, d) => n + d.length, 0);

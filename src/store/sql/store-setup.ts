@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { InvalidArgumentError, StoreUnavailableError } from '../../errors.js';
 import { REGISTRY_TABLE } from './table-names.js';
 import { ensureRegistry, listRegistered } from './registry.js';
-import { ensureBm25Stats, ensureTrackFunction } from './bm25-stats.js';
+import { ensureBm25Functions, ensureBm25Stats } from './bm25-stats.js';
 import { prepareSchema } from './store-schema.js';
 import type { StoreLog } from '../document-store.js';
 
@@ -41,9 +41,9 @@ export async function prepareDatabase(client: pg.ClientBase, schema: string, log
   // After the extension, which a fresh database thus gets in public (first on the path that exists), beside users' own tables.
   await prepareSchema(client, schema, log);
   await ensureRegistry(client);
-  await ensureTrackFunction(client);
+  await ensureBm25Functions(client);
   // Collections made before BM25 get their term statistics now (issue 22), each once.
-  for (const reg of await listRegistered(client)) if (reg.table !== null) await ensureBm25Stats(client, reg.table, reg.collection.name, log);
+  for (const reg of await listRegistered(client)) if (reg.table !== null) await ensureBm25Stats(client, reg.table, reg.collection.name, reg.collection.language, log);
   return { vector: version, iterativeScan: versionAtLeast(version, 0, 8) };
 }
 

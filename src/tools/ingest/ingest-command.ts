@@ -6,19 +6,29 @@ import { Metrics } from '../../metrics.js';
 import { IngestPipeline, type IngestDocument } from '../../pipelines/ingest-pipeline.js';
 import { openStore, type Collection } from '../../store/index.js';
 import { countRecords, readDocuments, type FieldMap } from './read-documents.js';
+import { Checkpoint, checkpointPath, readCheckpoint } from './ingest-checkpoint.js';
 
 export interface IngestOptions extends FieldMap {
   file: string;
   collection: string;
-  /** A running service to send the documents to; without it the store is written directly. */
-  url: string | undefined;
+  /** Running services (replicas of one store) to send the documents to, in turn; empty: the store is written directly. */
+  urls: string[];
   /** Documents per committed batch. */
   batch: number;
+  /** Batches in flight at once. */
+  concurrency: number;
+  /** Skip the documents the checkpoint says a previous run committed. */
+  resume: boolean;
+  /** The checkpoint file (default: beside the input, named for the collection). */
+  checkpoint?: string | undefined;
   progress: boolean;
 }
 
 export interface IngestTotals {
+  /** Documents this run sent. */
   documents: number;
+  /** Documents a resumed run skipped (committed by an earlier run). */
+  skipped: number;
   seconds: number;
 }
 
@@ -110,43 +120,77 @@ async function directSink(config: Config, name: string, log: (msg: string) => vo
 
 /**
  * `reranker ingest FILE --collection NAME`: documents of a .jsonl or .csv file, upserted by id in
- * committed batches (so a re-run replaces rather than duplicates), with a progress bar.
+ * committed batches (so a re-run replaces rather than duplicates), `concurrency` batches at once
+ * spread over the replicas in turn, with a progress bar and a checkpoint that `--resume` continues from.
  */
 export async function runIngest(opts: IngestOptions, config: Config, log: (msg: string) => void): Promise<IngestTotals> {
+  const checkpointFile = opts.checkpoint ?? checkpointPath(opts.file, opts.collection);
+  const skip = opts.resume ? readCheckpoint(checkpointFile, opts.file, opts.collection) : 0;
+  if (opts.resume) log(skip > 0 ? `resuming after the ${skip} documents ${checkpointFile} counts as committed` : `no checkpoint at ${checkpointFile}; starting from the beginning`);
   const total = await countRecords(opts.file);
-  const sink = opts.url === undefined ? await directSink(config, opts.collection, log) : await httpSink(opts.url, opts.collection, config.access.adminApiKeys[0] ?? config.access.apiKeys[0]);
+  const key = config.access.adminApiKeys[0] ?? config.access.apiKeys[0];
+  const sinks = opts.urls.length === 0 ? [await directSink(config, opts.collection, log)] : await Promise.all(opts.urls.map((url) => httpSink(url, opts.collection, key)));
+  const checkpoint = new Checkpoint(checkpointFile, opts.file, opts.collection, log);
   const bar = new cliProgress.SingleBar(
     { format: 'ingest |{bar}| {value}/{total} documents | {speed} documents/s | ETA {eta_formatted}', hideCursor: true, noTTYOutput: opts.progress, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,
   );
   const started = performance.now();
   let done = 0;
-  if (opts.progress) bar.start(total, 0, { speed: '0' });
+  if (opts.progress) bar.start(Math.max(0, total - skip), 0, { speed: '0' });
   let opened = false;
   const open = async (): Promise<void> => {
-    if (!opened) await sink.open();
+    if (!opened) await (sinks[0] as Sink).open();
     opened = true;
+  };
+  // Batches in the order they were read; the checkpoint moves past a batch once it and all before it are committed.
+  const pending: { end: number; committed: boolean }[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  let sent = 0;
+  const send = async (docs: IngestDocument[], end: number): Promise<void> => {
+    await open();
+    const entry = { end, committed: false };
+    pending.push(entry);
+    const sink = sinks[sent++ % sinks.length] as Sink;
+    const write = sink.write(docs).then(
+      () => {
+        entry.committed = true;
+        done += docs.length;
+        let upTo: number | undefined;
+        while (pending[0]?.committed === true) upTo = (pending.shift() as { end: number }).end;
+        if (upTo !== undefined) checkpoint.save(upTo);
+        if (opts.progress) bar.update(done, { speed: (done / ((performance.now() - started) / 1000)).toFixed(0) });
+      },
+      (err: unknown) => void (failure ??= { err }),
+    );
+    inFlight.add(write);
+    void write.finally(() => inFlight.delete(write));
+    if (inFlight.size >= opts.concurrency) await Promise.race(inFlight);
   };
   try {
     let batch: IngestDocument[] = [];
-    const flush = async (): Promise<void> => {
-      await open();
-      await sink.write(batch);
-      done += batch.length;
-      batch = [];
-      const seconds = (performance.now() - started) / 1000;
-      if (opts.progress) bar.update(done, { speed: (done / seconds).toFixed(0) });
-    };
+    let read = 0;
     for await (const doc of readDocuments(opts.file, opts)) {
+      if (++read <= skip) continue;
       batch.push(doc);
-      if (batch.length >= opts.batch) await flush();
+      if (batch.length >= opts.batch) {
+        await send(batch, read);
+        batch = [];
+      }
+      if (failure !== undefined) break;
     }
-    if (batch.length > 0) await flush();
+    if (batch.length > 0 && failure === undefined) await send(batch, read);
+    // What is in flight lands (or fails) before the run ends, so the checkpoint counts it.
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure.err;
     await open();
-    await sink.finish();
+    for (const sink of sinks) await sink.finish();
+    checkpoint.clear();
   } finally {
+    await Promise.all(inFlight);
     if (opts.progress) bar.stop();
-    await sink.close();
+    for (const sink of sinks) await sink.close();
   }
-  return { documents: done, seconds: (performance.now() - started) / 1000 };
+  return { documents: done, skipped: skip, seconds: (performance.now() - started) / 1000 };
 }

@@ -8,11 +8,15 @@ export interface FileDocument {
   id: string;
   text: string;
   metadata: Record<string, unknown>;
+  /** A ready embedding from the record (--vector-field): the service stores it instead of embedding the text. */
+  vector?: number[];
 }
 
 export interface FieldMap {
   idField: string;
   textField: string;
+  /** Field holding a ready vector (a JSON array of numbers, or its text in a CSV cell); undefined: embed the text. */
+  vectorField?: string | undefined;
 }
 
 /** What is wrong with one record of the file, with where it is. */
@@ -33,8 +37,23 @@ function toDocument(record: Record<string, unknown>, n: number, fields: FieldMap
   if (typeof id !== 'string' && typeof id !== 'number') throw new RecordError(n, `no "${fields.idField}" field (pass --id-field)`);
   if (typeof text !== 'string') throw new RecordError(n, `no string "${fields.textField}" field (pass --text-field)`);
   const metadata: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (k !== fields.idField && k !== fields.textField) metadata[k] = v;
-  return { id: String(id), text, metadata };
+  for (const [k, v] of Object.entries(record)) if (k !== fields.idField && k !== fields.textField && k !== fields.vectorField) metadata[k] = v;
+  if (fields.vectorField === undefined) return { id: String(id), text, metadata };
+  return { id: String(id), text, metadata, vector: vectorOf(record[fields.vectorField], n, fields.vectorField) };
+}
+
+/** A record's ready vector: an array of finite numbers (a CSV cell holds it as JSON text). */
+function vectorOf(value: unknown, n: number, field: string): number[] {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      throw new RecordError(n, `"${field}" is not a JSON array of numbers`);
+    }
+  }
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new RecordError(n, `no "${field}" array of finite numbers (--vector-field)`);
+  return v as number[];
 }
 
 async function* jsonl(path: string, fields: FieldMap): AsyncGenerator<FileDocument> {

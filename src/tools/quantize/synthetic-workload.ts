@@ -53,11 +53,14 @@ export function wordsFromTokenizerJson(tokenizerJson: Record<string, unknown>): 
   throw new Error('tokenizer.json has no model vocab');
 }
 
-/** Zipf-like draw over vocabulary order, so texts repeat common words the way prose does. */
-function zipfSampler(n: number, uniform: () => number): () => number {
+/**
+ * Zipf-like draw over vocabulary order, so texts repeat common words the way prose does: rank r
+ * (from 0) with weight 1 / (r + offset); offset 1 is Zipf's law with s = 1.
+ */
+export function zipfSampler(n: number, uniform: () => number, offset = 10): () => number {
   const cumulative = new Float64Array(n);
   let total = 0;
-  for (let r = 0; r < n; r++) cumulative[r] = total += 1 / (r + 10);
+  for (let r = 0; r < n; r++) cumulative[r] = total += 1 / (r + offset);
   return () => {
     const target = uniform() * total;
     let lo = 0;

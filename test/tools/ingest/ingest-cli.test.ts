@@ -1,15 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgedModel } from '../../support/forged-model.js';
 import { freePort } from '../../support/free-port.js';
 import { forgedEmbedder } from '../../support/test-app.js';
+import { CLI, serveCli, type ServedCli } from '../../support/serve-cli.js';
 
-const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 
 let work: string;
 let reranker: string;
@@ -22,27 +20,8 @@ beforeAll(async () => {
 afterAll(async () => rm(work, { recursive: true, force: true }));
 
 /** `reranker serve` as an operator runs it, on the embedded store in `dataDir`. */
-async function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<number | null> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve', '--model', reranker, '--embedding-model', embedder, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if ((await fetch(`${url}/health`).catch(() => undefined))?.status === 200) break;
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    child,
-    stop: async () => {
-      child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return code;
-    },
-  };
+function serve(dataDir: string, env: Record<string, string> = {}): Promise<ServedCli> {
+  return serveCli(['--model', reranker, '--embedding-model', embedder, '--data-dir', dataDir, '--workers', '1', '--log-level', 'warn'], env);
 }
 
 function ingest(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
