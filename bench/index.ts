@@ -13,7 +13,7 @@ import { renderFairness, runFairnessBench } from './fairness.js';
 import { renderLexical, runLexicalBench } from './lexical.js';
 import { renderIngest, runIngestBench } from './ingest-bench.js';
 import { renderMemory, runMemoryBench } from './memory.js';
-import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, parseBenchOptions } from './options.js';
+import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, OWN_SECTIONS, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
 import { postgresAnswers, renderSearch, runSearchBench, type SearchReport } from './search.js';
 import { benchCharts, writeCharts } from './bench-charts.js';
@@ -91,41 +91,42 @@ async function main(): Promise<void> {
   await ensureModel(modelDir);
   if (opts.sections.includes('soak')) {
     await soak(opts, modelDir);
-    if (opts.sections.length === 1) return;
   }
   if (opts.sections.includes('decoder')) {
     const report = await runDecoderBench({ dir: path.resolve('models/bench-qwen3-0.6b'), wordsFrom: modelDir, pairs: 20, rounds: 1, log });
     await writeOwnSection(opts, DECODER_MARKERS, renderDecoder(report), 'decoder reranker');
-    if (opts.sections.every((s) => s === 'decoder' || s === 'soak')) return;
   }
   if (opts.sections.includes('fairness')) {
     const report = await runFairnessBench({ minilmDir: modelDir, decoderDir: path.resolve('models/bench-qwen3-0.6b'), wordsFrom: modelDir, seconds: opts.quick ? 20 : 60, log });
     await writeOwnSection(opts, FAIRNESS_MARKERS, renderFairness(report), 'fair sharing');
-    if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness')) return;
   }
+  /** The Postgres of the sections that measure it alone (--store-url). */
+  const postgres = (section: string): string => {
+    if (opts.storeUrl === undefined) throw new Error(`the ${section} section runs on Postgres with pgvector; give it with --store-url`);
+    return opts.storeUrl;
+  };
   if (opts.sections.includes('lexical')) {
-    const url = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const url = postgres('lexical');
     const documents = Number(process.env['LEXICAL_DOCUMENTS'] ?? (opts.quick ? 20_000 : 100_000));
     const report = await runLexicalBench({ url, modelDir, documents, queries: 200, reuse: process.env['LEXICAL_REUSE'] === '1', log });
     await writeOwnSection(opts, LEXICAL_MARKERS, renderLexical(report), 'lexical leg');
-    if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness' || s === 'lexical')) return;
   }
   if (opts.sections.includes('ingest')) {
-    const url = process.env['STORE_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const url = postgres('ingest');
     const embedderDir = path.resolve(opts.embedder);
     await ensureEmbedder(embedderDir);
     const sizes = { readyDocuments: opts.quick ? 4_000 : 20_000, textDocuments: opts.quick ? 1_000 : 4_000 };
     const runs = await runIngestBench({ url, rerankerDir: modelDir, embedderDir, ...sizes, log });
     await writeOwnSection(opts, INGEST_MARKERS, renderIngest(runs, sizes), 'ingest runs');
-    if (opts.sections.every((s) => s === 'decoder' || s === 'soak' || s === 'fairness' || s === 'lexical' || s === 'ingest')) return;
   }
   if (opts.sections.includes('memory')) {
     const embedderDir = path.resolve(opts.embedder);
     await ensureEmbedder(embedderDir);
     const lines = renderMemory(await runMemoryBench({ rerankerDir: modelDir, embedderDir, log }));
     process.stdout.write(`### Where the memory goes (${describeMachine()})\n\n${lines.join('\n')}\n\n`);
-    if (opts.sections.every((s) => s === 'memory' || s === 'soak' || s === 'decoder' || s === 'fairness' || s === 'lexical' || s === 'ingest')) return;
   }
+  // The sections above write markdown of their own; the shared report below runs only for the others.
+  if (opts.sections.every((s) => OWN_SECTIONS.includes(s))) return;
   const work = prepareWorkload(modelDir, opts.queries, opts.seed);
   const arch = architectureOf(work.spec.folder.config);
   log(`${work.queries.length} queries x ${DOCS_PER_QUERY} documents, ${work.realTokens} tokens`);

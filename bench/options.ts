@@ -3,8 +3,12 @@ import { Command } from 'commander';
 /** Parts of the benchmark that can run on their own (`--only`). */
 export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak', 'decoder', 'fairness', 'lexical', 'ingest'] as const;
 export type Section = (typeof SECTIONS)[number];
-/** Sections with markdown of their own, run only when --only names them: the soak (20 minutes), the memory steps, the decoder reranker (a 2.4 GB model, ~45 minutes), fair sharing (~4 minutes). */
-const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder', 'fairness', 'lexical', 'ingest'];
+/**
+ * Sections with markdown of their own, run only when --only names them: the soak (20 minutes), the
+ * memory steps, the decoder reranker (a 2.4 GB model, ~45 minutes), fair sharing (~6 minutes), the
+ * lexical leg on Postgres and the ingest runs.
+ */
+export const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder', 'fairness', 'lexical', 'ingest'];
 /** What runs without --only. */
 const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => !OWN_SECTIONS.includes(s));
 
@@ -49,7 +53,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--model <dir>', `model folder (forged as minilm-l6 when it is ${DEFAULT_MODEL_DIR} and missing)`, DEFAULT_MODEL_DIR)
     .option('--embedding-model <dir>', `embedding model folder (forged as embed-minilm-l6 when it is ${DEFAULT_EMBEDDER_DIR} and missing)`, DEFAULT_EMBEDDER_DIR)
     .option('--search-docs <n>', 'documents in the search section\'s generated collection (default 100000, 5000 with --quick)')
-    .option('--store-url <url>', 'Postgres with pgvector for the search section (default: postgres://postgres@127.0.0.1:5432/test when it answers; none to skip)')
+    .option('--store-url <url>', 'Postgres with pgvector for the search, lexical and ingest sections (default: postgres://postgres@127.0.0.1:5432/test when it answers; none to skip)')
     .option('--only <sections>', `comma-separated sections to run (${SECTIONS.join(', ')}; default all but ${OWN_SECTIONS.join(', ')})`)
     .option('--queries <n>', 'queries of 100 documents each (default 40, 6 with --quick)')
     .option('--seed <n>', 'workload seed', '1')

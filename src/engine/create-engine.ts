@@ -88,7 +88,6 @@ export async function createPoolEngine(
   checkFits(models, lanes, budget, settings.workerMemoryBytes !== undefined);
   const pool = new WorkerPool({
     models: models.map((m) => ({ ...m.session, threads: shape.threadsPerWorker })),
-    workers: shape.workers,
     lanes,
     workerTimeoutMs: settings.workerTimeoutMs,
     metrics,

@@ -8,7 +8,6 @@ import { batchTransferList, packBatch } from './packed-batch.js';
 import { workerScriptPath } from './worker-script.js';
 import { WORKER_STATE, type InferenceReply, type InferenceTask, type WorkerInit } from './worker-messages.js';
 import { laneOf, type WorkerLane } from './worker-lanes.js';
-import { COMPUTE_THREAD_NICE } from './thread-priority.js';
 
 export interface BatchOutput {
   /** rows x width, row-major. */
@@ -30,9 +29,8 @@ export interface BatchRunner {
 export interface WorkerPoolOptions {
   /** One session per model, indexed as the engine indexes its models; `threads` is per worker. */
   models: SessionSettings[];
-  workers: number;
-  /** How the workers split between the models (default: one lane of `workers` running every model). */
-  lanes?: WorkerLane[] | undefined;
+  /** The workers, by lane: how many of each and which models they run (engine/worker-lanes.ts). */
+  lanes: WorkerLane[];
   /** A batch running longer than this marks its worker hung; it is retired and replaced. */
   workerTimeoutMs: number;
   metrics: Metrics;
@@ -66,8 +64,8 @@ export class WorkerPool implements BatchRunner {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: WorkerPoolOptions) {
-    if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`a worker pool needs at least one worker, got ${opts.workers}`);
-    this.lanes = opts.lanes ?? [{ models: opts.models.map((_, i) => i), workers: opts.workers, nice: COMPUTE_THREAD_NICE }];
+    for (const lane of opts.lanes) if (!Number.isInteger(lane.workers) || lane.workers < 1) throw new Error(`a worker lane needs at least one worker, got ${lane.workers}`);
+    this.lanes = opts.lanes;
     this.capacity = this.lanes.reduce((n, l) => n + l.workers, 0);
     this.slots = this.lanes.flatMap((lane, at) => Array.from({ length: lane.workers }, () => this.newSlot(at)));
   }

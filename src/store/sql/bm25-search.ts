@@ -27,9 +27,9 @@ const { escapeIdentifier: id } = pg;
  * Rows (by the lexemes' document frequencies) the first round may match before it stops adding
  * lexemes. Later rounds score only new rows, so a small first round costs little when it is not enough.
  */
-export const ESSENTIAL_ROWS = 2_000;
+const ESSENTIAL_ROWS = 2_000;
 
-export interface LexemeStat {
+interface LexemeStat {
   lexeme: string;
   df: number;
   idf: number;
@@ -44,12 +44,12 @@ export interface Bm25Result {
   rounds: number;
 }
 
-export function luceneIdf(n: number, df: number): number {
+function luceneIdf(n: number, df: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5));
 }
 
 /** The tf part of a row's score for one lexeme. */
-export function tfPart(tf: number, dl: number, avgdl: number, s: Bm25Settings): number {
+function tfPart(tf: number, dl: number, avgdl: number, s: Bm25Settings): number {
   return (tf * (s.k1 + 1)) / (tf + s.k1 * (1 - s.b + (s.b * dl) / avgdl));
 }
 
@@ -109,7 +109,7 @@ function scoreStatement(rel: Relation, lexemes: readonly LexemeStat[], from: num
 }
 
 /** How many of the largest-bound lexemes the first round matches: those whose rows fit `budget`, at least one. */
-export function firstEssential(lexemes: readonly LexemeStat[], budget = ESSENTIAL_ROWS): number {
+function firstEssential(lexemes: readonly LexemeStat[], budget = ESSENTIAL_ROWS): number {
   let rows = 0;
   let n = 0;
   for (const l of lexemes) {
@@ -121,7 +121,7 @@ export function firstEssential(lexemes: readonly LexemeStat[], budget = ESSENTIA
 }
 
 /** The fewest leading lexemes whose rows must be scored so that a row matching none of them scores below θ. */
-export function essentialFor(lexemes: readonly LexemeStat[], theta: number): number {
+function essentialFor(lexemes: readonly LexemeStat[], theta: number): number {
   let rest = lexemes.reduce((sum, l) => sum + l.bound, 0);
   for (let n = 0; n < lexemes.length; n++) {
     // A margin for rounding: the bounds are summed here, the scores in SQL.

@@ -39,16 +39,15 @@ const CHANGED: Record<'INSERT' | 'DELETE' | 'UPDATE', string> = {
 };
 
 /**
- * Folds the rows of `changed` (columns s and tsv) into the statistics. The bounds only loosen
+ * Folds the rows of `changed` (columns s, tsv and dl) into the statistics. The bounds only loosen
  * (a delete leaves max_tf and min_dl as they were), so they stay bounds without a rescan.
  */
 function applyDelta(changed: string, terms: string, totals: string): string {
   return `WITH c AS (${changed}),
-    d AS (SELECT c.s, c.tsv, c.dl::bigint AS dl FROM c),
-    n AS (UPDATE ${totals} SET n = n + (SELECT coalesce(sum(s), 0) FROM d), total_dl = total_dl + (SELECT coalesce(sum(s * dl), 0) FROM d))
+    n AS (UPDATE ${totals} SET n = n + (SELECT coalesce(sum(s), 0) FROM c), total_dl = total_dl + (SELECT coalesce(sum(s * dl::bigint), 0) FROM c))
     INSERT INTO ${terms} AS x (lexeme, df, max_tf, min_dl)
-    SELECT u.lexeme, sum(d.s), max(array_length(u.positions, 1)) FILTER (WHERE d.s > 0), min(d.dl) FILTER (WHERE d.s > 0)
-    FROM d, unnest(d.tsv) u GROUP BY u.lexeme ORDER BY u.lexeme
+    SELECT u.lexeme, sum(c.s), max(array_length(u.positions, 1)) FILTER (WHERE c.s > 0), min(c.dl) FILTER (WHERE c.s > 0)
+    FROM c, unnest(c.tsv) u GROUP BY u.lexeme ORDER BY u.lexeme
     ON CONFLICT (lexeme) DO UPDATE SET df = x.df + excluded.df, max_tf = greatest(x.max_tf, excluded.max_tf), min_dl = least(x.min_dl, excluded.min_dl)`;
 }
 
@@ -67,10 +66,12 @@ async function ensurePositionsFunction(c: pg.ClientBase): Promise<void> {
 export async function ensureBm25Functions(c: pg.ClientBase): Promise<void> {
   await ensurePositionsFunction(c);
   const branch = (op: keyof typeof CHANGED): string => `changed := ${pg.escapeLiteral(CHANGED[op])};`;
+  // The statistics tables' names as table-names.ts makes them: the table's name and a suffix.
+  const suffix = bm25Tables('');
   await c.query(`CREATE OR REPLACE FUNCTION ${TRACK_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
-  terms text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_bmt');
-  totals text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_bmn');
+  terms text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || ${pg.escapeLiteral(suffix.terms)});
+  totals text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || ${pg.escapeLiteral(suffix.totals)});
   changed text;
   rows bigint;
 BEGIN
@@ -103,15 +104,22 @@ export async function dropBm25Stats(c: pg.ClientBase, table: string): Promise<vo
   await c.query(`DROP TABLE IF EXISTS ${id(terms)}, ${id(totals)}`);
 }
 
+/** Of these collection tables, those without statistics tables: one query whatever their number. */
+export async function tablesWithoutBm25Stats(c: pg.ClientBase, tables: readonly string[]): Promise<Set<string>> {
+  const { rows } = await c.query<{ t: string }>(`SELECT t FROM unnest($1::text[], $2::text[]) AS x(t, terms) WHERE to_regclass(terms) IS NULL`, [
+    tables,
+    tables.map((t) => id(bm25Tables(t).terms)),
+  ]);
+  return new Set(rows.map((r) => r.t));
+}
+
 /**
- * A collection table made before BM25 (or whose statistics were dropped) gets them here, built from
- * its rows while a table lock holds writers off (they wait, then their triggers apply on top).
- * Returns false when they were there.
+ * A collection table made before BM25 (or whose statistics were dropped; see tablesWithoutBm25Stats)
+ * gets them here, built from its rows while a table lock holds writers off (they wait, then their
+ * triggers apply on top).
  */
-export async function ensureBm25Stats(c: pg.ClientBase, table: string, collection: string, language: string, log?: StoreLog): Promise<boolean> {
+export async function buildBm25Stats(c: pg.ClientBase, table: string, collection: string, language: string, log?: StoreLog): Promise<void> {
   const { terms, totals } = bm25Tables(table);
-  const { rows } = await c.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [id(terms)]);
-  if (rows[0]?.found === true) return false;
   await c.query(`LOCK TABLE ${id(table)} IN SHARE ROW EXCLUSIVE MODE`);
   const started = performance.now();
   const count = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${id(table)}`);
@@ -120,5 +128,4 @@ export async function ensureBm25Stats(c: pg.ClientBase, table: string, collectio
   await createBm25Stats(c, table);
   await c.query(applyDelta(`SELECT 1 AS s, tsv, dl FROM ${id(table)}`, id(terms), id(totals)));
   log?.info({ collection, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) }, `BM25 statistics of collection "${collection}" built`);
-  return true;
 }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { InvalidArgumentError, StoreUnavailableError } from '../../errors.js';
 import { REGISTRY_TABLE } from './table-names.js';
-import { ensureRegistry, listRegistered } from './registry.js';
-import { ensureBm25Functions, ensureBm25Stats } from './bm25-stats.js';
+import { ensureRegistry, listRegistered, type Registered } from './registry.js';
+import { buildBm25Stats, ensureBm25Functions, tablesWithoutBm25Stats } from './bm25-stats.js';
 import { prepareSchema } from './store-schema.js';
 import type { StoreLog } from '../document-store.js';
 
@@ -43,7 +43,12 @@ export async function prepareDatabase(client: pg.ClientBase, schema: string, log
   await ensureRegistry(client);
   await ensureBm25Functions(client);
   // Collections made before BM25 get their term statistics now (issue 22), each once.
-  for (const reg of await listRegistered(client)) if (reg.table !== null) await ensureBm25Stats(client, reg.table, reg.collection.name, reg.collection.language, log);
+  const owned = (await listRegistered(client)).filter((r): r is Registered & { table: string } => r.table !== null);
+  const missing = await tablesWithoutBm25Stats(
+    client,
+    owned.map((r) => r.table),
+  );
+  for (const reg of owned) if (missing.has(reg.table)) await buildBm25Stats(client, reg.table, reg.collection.name, reg.collection.language, log);
   return { vector: version, iterativeScan: versionAtLeast(version, 0, 8) };
 }
 
