@@ -6,12 +6,14 @@ import { quantizeOnnxFile } from '../src/graph/quantize/quantize-file.js';
 import { checkScores } from '../src/tools/quantize/score-check.js';
 import { architectureOf } from './flops.js';
 import { describeMachine, theoreticalPeak } from './machine.js';
-import { DECODER_MARKERS, FAIRNESS_MARKERS, INGEST_MARKERS, LEXICAL_MARKERS, renderMarkdown, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
+import { DECODER_MARKERS, FAIRNESS_MARKERS, INGEST_MARKERS, LEXICAL_MARKERS, renderMarkdown, SCALE_MARKERS, replaceSection, SOAK_MARKERS, type BenchReport } from './markdown.js';
 import { renderSoak, runSoak } from './soak.js';
 import { renderDecoder, runDecoderBench } from './decoder.js';
 import { renderFairness, runFairnessBench } from './fairness.js';
 import { renderLexical, runLexicalBench } from './lexical.js';
 import { renderIngest, runIngestBench } from './ingest-bench.js';
+import { runScaleBench, SCALE_PHASES, type ScalePhase } from './scale.js';
+import { keepScaleRun, renderScale } from './scale-render.js';
 import { renderMemory, runMemoryBench } from './memory.js';
 import { DEFAULT_EMBEDDER_DIR, DEFAULT_MODEL_DIR, OWN_SECTIONS, parseBenchOptions } from './options.js';
 import { renderEmbeddings, runEmbeddingBench } from './embeddings.js';
@@ -118,6 +120,17 @@ async function main(): Promise<void> {
     const sizes = { readyDocuments: opts.quick ? 4_000 : 20_000, textDocuments: opts.quick ? 1_000 : 4_000 };
     const runs = await runIngestBench({ url, rerankerDir: modelDir, embedderDir, ...sizes, log });
     await writeOwnSection(opts, INGEST_MARKERS, renderIngest(runs, sizes), 'ingest runs');
+  }
+  if (opts.sections.includes('scale')) {
+    // SCALE_STORE=pglite runs it on the embedded store; SCALE_PHASES picks parts (without load it queries what an earlier run loaded).
+    const pglite = process.env['SCALE_STORE'] === 'pglite';
+    const documents = Number(process.env['SCALE_DOCUMENTS'] ?? (opts.quick ? 20_000 : pglite ? 100_000 : 1_000_000));
+    const phases = new Set((process.env['SCALE_PHASES'] ?? SCALE_PHASES.join(',')).split(',') as ScalePhase[]);
+    const unknown = [...phases].filter((p) => !SCALE_PHASES.includes(p));
+    if (unknown.length > 0) throw new Error(`SCALE_PHASES: unknown ${unknown.join(', ')} (of ${SCALE_PHASES.join(', ')})`);
+    const tsRankQueries = Number(process.env['SCALE_TSRANK_QUERIES'] ?? 200);
+    const run = await runScaleBench({ storeUrl: pglite ? undefined : postgres('scale'), rerankerDir: modelDir, modelDir, documents, queries: 200, tsRankQueries, phases, indexMemory: process.env['SCALE_INDEX_MEMORY'] ?? '4GB', log });
+    await writeOwnSection(opts, SCALE_MARKERS, renderScale(keepScaleRun(path.resolve('bench/scale-runs.json'), run)), 'scale runs');
   }
   if (opts.sections.includes('memory')) {
     const embedderDir = path.resolve(opts.embedder);

@@ -162,4 +162,5 @@ export const SOAK_MARKERS = { start: '<!-- bench:soak:start -->', end: '<!-- ben
 export const DECODER_MARKERS = { start: '<!-- bench:decoder:start -->', end: '<!-- bench:decoder:end -->' };
 export const FAIRNESS_MARKERS = { start: '<!-- bench:fairness:start -->', end: '<!-- bench:fairness:end -->' };
 export const INGEST_MARKERS = { start: '<!-- bench:ingest:start -->', end: '<!-- bench:ingest:end -->' };
+export const SCALE_MARKERS = { start: '<!-- bench:scale:start -->', end: '<!-- bench:scale:end -->' };
 export const LEXICAL_MARKERS = { start: '<!-- bench:lexical:start -->', end: '<!-- bench:lexical:end -->' };

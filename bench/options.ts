@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 
 /** Parts of the benchmark that can run on their own (`--only`). */
-export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak', 'decoder', 'fairness', 'lexical', 'ingest'] as const;
+export const SECTIONS = ['rerank', 'rewrites', 'embeddings', 'search', 'overload', 'slow-clients', 'memory', 'soak', 'decoder', 'fairness', 'lexical', 'ingest', 'scale'] as const;
 export type Section = (typeof SECTIONS)[number];
 /**
  * Sections with markdown of their own, run only when --only names them: the soak (20 minutes), the
  * memory steps, the decoder reranker (a 2.4 GB model, ~45 minutes), fair sharing (~6 minutes), the
  * lexical leg on Postgres and the ingest runs.
  */
-export const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder', 'fairness', 'lexical', 'ingest'];
+export const OWN_SECTIONS: readonly Section[] = ['soak', 'memory', 'decoder', 'fairness', 'lexical', 'ingest', 'scale'];
 /** What runs without --only. */
 const DEFAULT_SECTIONS: readonly Section[] = SECTIONS.filter((s) => !OWN_SECTIONS.includes(s));
 

@@ -95,15 +95,20 @@ async function postNdjson(url: string, route: string, docs: readonly BenchDoc[])
   function* lines(): Generator<string> {
     for (let i = 0; i < docs.length; i += 256) yield docs.slice(i, i + 256).map((d) => `${JSON.stringify(d)}\n`).join('');
   }
+  await streamNdjson(url, route, lines());
+}
+
+/** POSTs `parts` (NDJSON text) as one body, produced as the service reads it; throws unless 200. */
+export async function streamNdjson(url: string, route: string, parts: Iterable<string>): Promise<void> {
   const status = await new Promise<{ code: number; text: string }>((resolve, reject) => {
     const req = http.request(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (b: Buffer) => parts.push(b));
-      res.on('end', () => resolve({ code: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
+      const chunks: Buffer[] = [];
+      res.on('data', (b: Buffer) => chunks.push(b));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    pipeline(Readable.from(lines()), req).catch(reject);
+    pipeline(Readable.from(parts), req).catch(reject);
   });
   if (status.code !== 200) throw new Error(`ingest answered ${status.code}: ${status.text.slice(0, 300)}`);
 }

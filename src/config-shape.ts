@@ -47,6 +47,13 @@ export interface StoreSettings {
   poolSize: number;
   /** The schema that holds every table the service creates (registry and collections); attached tables keep their own. */
   schema: string;
+  /**
+   * maintenance_work_mem while the service builds an HNSW index (e.g. 4GB): pgvector builds in
+   * memory while the graph fits and much more slowly on disk after. Undefined: the server's setting.
+   */
+  indexMemory?: string | undefined;
+  /** Where BM25 ranks a collection of ours: this process's postings (following the change log) or SQL alone. */
+  lexicalIndex?: 'memory' | 'sql' | undefined;
 }
 
 /** One model the service loads: where it comes from, what clients call it, which file runs. */

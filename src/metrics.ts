@@ -91,6 +91,7 @@ export class Metrics {
   readonly searchStages: KnownCounter<{ model: string; outcome: 'ran' | 'skipped' }>;
   readonly batchRetries: KnownCounter<{ outcome: 'answered' | 'failed' }>;
   readonly storeErrors: KnownCounter<{ code: StoreErrorCode }>;
+  readonly lexicalSearches: KnownCounter<{ ranking: 'memory' | 'sql' }>;
   readonly storeConnections: Gauge<'state'>;
   /** Read at each scrape for reranker_store_connections; set once the store is open. */
   storeConnectionsSource: (() => Record<StoreConnectionState, number>) | undefined;
@@ -123,6 +124,12 @@ export class Metrics {
     this.searchStages = new Counter({ name: `${p}search_stages_total`, help: "/search rerank stages by model and outcome: ran, or skipped by its gate (when) at no inference cost", labelNames: ['model', 'outcome'], registers });
     this.batchIsolations = new Counter({ name: `${p}batch_isolations_total`, help: 'Batches ONNX Runtime refused whose requests were run again apart, so only the one it cannot score fails', labelNames: ['model'], registers });
     this.batchRetries = new Counter({ name: `${p}batch_retries_total`, help: 'Batches run once more on a fresh worker after their worker thread died, by outcome (answered, failed)', labelNames: ['outcome'], registers });
+    this.lexicalSearches = new Counter({
+      name: `${p}lexical_searches_total`,
+      help: "BM25 lexical legs of our own collections by where they ranked: memory (this process's postings) or sql (while those build or catch up, under a metadata filter, or with --lexical-index sql)",
+      labelNames: ['ranking'],
+      registers,
+    });
     this.storeErrors = new Counter({ name: `${p}store_errors_total`, help: 'Failed document store calls by the code they answered (STORE_FULL, STORE_UNAVAILABLE, ...; INTERNAL when unclassified); the log keeps the driver message', labelNames: ['code'], registers });
     this.storeConnections = new Gauge({
       name: `${p}store_connections`,
@@ -146,6 +153,7 @@ export class Metrics {
     for (const reason of AUTH_FAILURE_REASONS) this.authFailures.inc({ reason }, 0);
     for (const outcome of ['answered', 'failed'] as const) this.batchRetries.inc({ outcome }, 0);
     for (const code of STORE_ERROR_CODES) this.storeErrors.inc({ code }, 0);
+    for (const ranking of ['memory', 'sql'] as const) this.lexicalSearches.inc({ ranking }, 0);
   }
 
   /** Exports at 0 the series that depend on the models loaded and the cache tiers configured; the service calls it once both are known. */

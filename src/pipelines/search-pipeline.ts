@@ -99,7 +99,14 @@ export class SearchPipeline {
     if (embedder !== undefined) checkSameEmbedder(collection, embedder.name);
     const scope = store.searchScope(collection, job.filter);
     let lexicalScored = 0;
-    const options = { signal: job.signal, efSearch: job.efSearch, scored: (rows: number) => (lexicalScored = rows) };
+    const options = {
+      signal: job.signal,
+      efSearch: job.efSearch,
+      scored: (rows: number, ranking: 'memory' | 'sql') => {
+        lexicalScored = rows;
+        metrics?.lexicalSearches.inc({ ranking });
+      },
+    };
 
     let embeddingTokens = 0;
     const lexical = useLexical ? timed('retrieve_lexical', 'none', metrics, timings, () => scope.lexicalSearch(job.query, job.candidates, options)) : Promise.resolve([]);

@@ -146,8 +146,8 @@ export interface LegOptions extends CallOptions {
   exact?: boolean | undefined;
   /** Vector leg only: HNSW's candidate list (hnsw.ef_search, 1-1000); never below what the rows asked for need. */
   efSearch?: number | undefined;
-  /** Lexical leg only: told how many rows the leg scored (BM25's pruning reads fewer than match). */
-  scored?: ((rows: number) => void) | undefined;
+  /** Lexical leg only: told how many rows the leg scored (BM25's pruning reads fewer than match) and where: this process's postings or SQL. */
+  scored?: ((rows: number, via: 'memory' | 'sql') => void) | undefined;
 }
 
 export interface SearchOptions extends LegOptions {

@@ -76,6 +76,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       // BM25 scored at least the documents it returns, and never more rows than the collection holds.
       expect(lexicalRes.body.usage.lexical_scored).toBeGreaterThanOrEqual(lexicalOnly.length);
       expect(lexicalRes.body.usage.lexical_scored).toBeLessThanOrEqual(DOCS.length);
+      // Ranked from the process's postings (a collection this small is built by its first search), counted per ranking.
+      const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/reranker_lexical_searches_total\{ranking="memory"\} [1-9]/);
       for (const [weights, k] of [[{ vector: 1, lexical: 1 }, 60], [{ vector: 2, lexical: 0.5 }, 10]] as const) {
         const res = await search({ rerank: false, candidates: 40, top_n: 40, weights, rrf_k: k });
         // RRF in a few lines, from the single-leg lists.

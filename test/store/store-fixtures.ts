@@ -83,9 +83,9 @@ export async function postgresUnavailable(): Promise<string | undefined> {
   }
 }
 
-export async function postgresUnderTest(opts: { timeoutMs?: number; url?: string; schema?: string; log?: StoreLog } = {}): Promise<StoreUnderTest> {
+export async function postgresUnderTest(opts: { timeoutMs?: number; url?: string; schema?: string; log?: StoreLog; indexMemory?: string; lexicalIndex?: 'memory' | 'sql' } = {}): Promise<StoreUnderTest> {
   const url = opts.url ?? STORE_TEST_URL;
-  const settings: StoreSettings = { url, dataDir: 'unused', timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4, schema: opts.schema ?? 'reranker' };
+  const settings: StoreSettings = { url, dataDir: 'unused', timeoutMs: opts.timeoutMs ?? 30_000, poolSize: 4, schema: opts.schema ?? 'reranker', indexMemory: opts.indexMemory, lexicalIndex: opts.lexicalIndex };
   const store = await openPostgresStore(url, settings, { log: opts.log });
   const sql = new pg.Pool({ connectionString: url, max: 2 });
   useStoreSchema(sql, settings.schema);

@@ -76,7 +76,7 @@ for (const backend of backends) {
         expect(await moved.store.getDocument('old-docs', 'b')).toEqual({ id: 'b', text: 'beta', metadata: { n: 2 } });
         expect(lines).toEqual([{ obj: { schema: 'reranker', collections: 1 }, msg: 'moved the collections registry and 1 collection tables from public to schema reranker (--store-schema)' }]);
         const tables = await tablesIn(moved, 'reranker');
-        expect(tables).toEqual(expect.arrayContaining(['rr_collections', 'rrc_old-docs', 'rrc_old-docs_bmt', 'rrc_old-docs_bmn']));
+        expect(tables).toEqual(expect.arrayContaining(['rr_collections', 'rrc_old-docs', 'rrc_old-docs_bmt', 'rrc_old-docs_bmn', 'rrc_old-docs_bml']));
         // Its BM25 statistics moved with it: the lexical leg still finds and scores it.
         expect((await moved.store.lexicalSearch('old-docs', 'beta', 5)).map((h) => h.id)).toEqual(['b']);
         await moved.store.upsert('old-docs', [{ id: 'c', text: 'beta gamma', chunks: [{ text: 'beta gamma', embedding: Float32Array.of(1, 1) }] }]);
@@ -135,12 +135,42 @@ for (const backend of backends) {
       expect(lines).toEqual([]);
     });
 
+    it('gives statistics made before the change log their log at start, and ranks from the postings it builds', async () => {
+      const schema = `pre_log_${suffix}`;
+      const texts = ['river bank loans', 'the river and the bridge', 'bank holiday'];
+      const first = await open({ schema });
+      try {
+        await first.store.createCollection({ name: 'logless', dimensions: 2 });
+        await first.store.upsert('logless', texts.map((text, i) => ({ id: `d${i}`, text, chunks: [{ text, embedding: Float32Array.of(1, i) }] })));
+        // What the version before the log left (issue 22's first part): statistics, no log, no pruned mark.
+        await first.sql.query(`DROP TABLE "${schema}"."rrc_logless_bml"`);
+        await first.sql.query(`ALTER TABLE "${schema}"."rrc_logless_bmn" DROP COLUMN pruned`);
+      } finally {
+        await first.close();
+      }
+      const lines: string[] = [];
+      const upgraded = await open({ schema, log: { info: (_, msg) => lines.push(msg), warn: (_, msg) => lines.push(msg) } });
+      try {
+        expect(lines).toEqual(['added the BM25 change log of collection "logless" (once, after the upgrade that added it); each process builds its postings from the rows']);
+        expect(await tablesIn(upgraded, schema)).toContain('rrc_logless_bml');
+        const more = 'bridges of the river river';
+        await upgraded.store.upsert('logless', [{ id: 'd3', text: more, chunks: [{ text: more, embedding: Float32Array.of(1, 3) }] }]);
+        let via = '';
+        const got = await upgraded.store.lexicalSearch('logless', 'river bridge', 10, { scored: (_, where) => (via = where) });
+        expect(via).toBe('memory');
+        const want = await bm25Reference(upgraded.sql, [...texts, more].map((text, i) => ({ id: `d${i}`, text })), 'river bridge', 10);
+        expect(got.map((h) => h.id)).toEqual(want.hits.map((h) => h.id));
+      } finally {
+        await upgraded.close();
+      }
+    });
+
     it('another schema is another set of collections in the same database', async () => {
       const other = await open({ schema: `team_${suffix}` });
       try {
         expect(await other.store.listCollections()).toEqual([]);
         await other.store.createCollection({ name: 'mine', dimensions: 2 });
-        expect(await tablesIn(other, `team_${suffix}`)).toEqual(['rr_collections', 'rrc_mine', 'rrc_mine_bmn', 'rrc_mine_bmt']);
+        expect(await tablesIn(other, `team_${suffix}`)).toEqual(['rr_collections', 'rrc_mine', 'rrc_mine_bml', 'rrc_mine_bmn', 'rrc_mine_bmt']);
       } finally {
         await other.close();
       }

@@ -59,7 +59,10 @@ export function bm25Tests(ctx: SuiteContext): void {
       for (const [kind, query] of Object.entries(queries)) {
         const want = await bm25Reference(ctx.t.sql, rows(), query, 25);
         let scored = -1;
-        const got = await ctx.t.store.lexicalSearch(name, query, 25, { scored: (n) => (scored = n) });
+        let via = '';
+        const got = await ctx.t.store.lexicalSearch(name, query, 25, { scored: (n, where) => ([scored, via] = [n, where]) });
+        // A collection this small is built into the process's postings by its first search.
+        expect(via, query).toBe('memory');
         expectSameTop(got, want.hits, `${when}, ${kind} query "${query}"`);
         if (kind === 'stop words only') expect(got).toEqual([]);
         else expect(got.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { bm25Tables } from '../../src/store/sql/table-names.js';
 import type { SuiteContext } from './collection-suite.js';
 import type { StoreUnderTest } from './store-fixtures.js';
 
@@ -14,8 +15,8 @@ async function snapshot(t: StoreUnderTest, suffix: string, except = ''): Promise
   const { rows } = await t.sql.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename');
   const tables = rows.map((r) => r.tablename);
   const counts: string[] = [];
-  // The written collection's own table and its BM25 statistics tables (`<table>_bmt`, `_bmn`) change by design.
-  const written = (n: string): boolean => except !== '' && (n === except || n === `${except}_bmt` || n === `${except}_bmn`);
+  // The written collection's own table, its BM25 statistics tables and change log (`<table>_bmt`, `_bmn`, `_bml`) change by design.
+  const written = (n: string): boolean => except !== '' && (n === except || Object.values(bm25Tables(except)).includes(n));
   for (const table of tables.filter((n) => (n.includes(suffix) || n === 'rr_collections') && !written(n))) {
     const registry = table === 'rr_collections';
     const { rows: n } = await t.sql.query<{ n: number }>(

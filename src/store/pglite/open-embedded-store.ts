@@ -26,7 +26,7 @@ export async function embeddedStore(server: PgliteServer, settings: StoreSetting
   );
   useStoreSchema(pool, settings.schema);
   const runner = new SqlRunner(pool, { store: `embedded PGlite in ${settings.dataDir}`, timeoutMs: settings.timeoutMs, cancel: undefined, log: opts.log, onError: opts.onError });
-  const documents = new SqlDocumentStore({ kind: 'pglite', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema, onClose: () => server.stop() });
+  const documents = new SqlDocumentStore({ kind: 'pglite', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema, indexMemory: settings.indexMemory, lexicalIndex: settings.lexicalIndex, onClose: () => server.stop() });
   try {
     await documents.prepare();
   } catch (err) {

@@ -49,7 +49,7 @@ export async function openPostgresStore(url: string, settings: StoreSettings, op
     }
   };
   const runner = new SqlRunner(pool, { store, timeoutMs: settings.timeoutMs, cancel, log: opts.log, onError: opts.onError });
-  const documents = new SqlDocumentStore({ kind: 'postgres', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema });
+  const documents = new SqlDocumentStore({ kind: 'postgres', pool, runner, batchRows: opts.batchRows, observe: opts.observe, log: opts.log, schema: settings.schema, indexMemory: settings.indexMemory, lexicalIndex: settings.lexicalIndex });
   try {
     await documents.prepare();
   } catch (err) {

@@ -44,12 +44,12 @@ export interface Bm25Result {
   rounds: number;
 }
 
-function luceneIdf(n: number, df: number): number {
+export function luceneIdf(n: number, df: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5));
 }
 
 /** The tf part of a row's score for one lexeme. */
-function tfPart(tf: number, dl: number, avgdl: number, s: Bm25Settings): number {
+export function tfPart(tf: number, dl: number, avgdl: number, s: Bm25Settings): number {
   return (tf * (s.k1 + 1)) / (tf + s.k1 * (1 - s.b + (s.b * dl) / avgdl));
 }
 

@@ -32,11 +32,17 @@ const TRACK_FUNCTION = 'rr_bm25_track';
  * the text alone (a metadata change) yields nothing and touches no statistics row.
  */
 const CHANGED: Record<'INSERT' | 'DELETE' | 'UPDATE', string> = {
-  INSERT: 'SELECT 1 AS s, tsv, dl FROM new_rows',
-  DELETE: 'SELECT -1 AS s, tsv, dl FROM old_rows',
-  UPDATE: `SELECT 1 AS s, n.tsv, n.dl FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv
-    UNION ALL SELECT -1, o.tsv, o.dl FROM old_rows o LEFT JOIN new_rows n ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv`,
+  INSERT: 'SELECT 1 AS s, id, chunk, tsv, dl FROM new_rows',
+  DELETE: 'SELECT -1 AS s, id, chunk, tsv, dl FROM old_rows',
+  UPDATE: `SELECT 1 AS s, n.id, n.chunk, n.tsv, n.dl FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv
+    UNION ALL SELECT -1, o.id, o.chunk, o.tsv, o.dl FROM old_rows o LEFT JOIN new_rows n ON o.id = n.id AND o.chunk = n.chunk WHERE o.tsv IS DISTINCT FROM n.tsv`,
 };
+
+/**
+ * Change-log entries a table keeps (bm25-replica.ts): a replica further behind than this rebuilds
+ * its postings from the table instead of catching up.
+ */
+export const LOG_KEEP = 200_000;
 
 /**
  * Folds the rows of `changed` (columns s, tsv and dl) into the statistics. The bounds only loosen
@@ -72,6 +78,7 @@ export async function ensureBm25Functions(c: pg.ClientBase): Promise<void> {
 DECLARE
   terms text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || ${pg.escapeLiteral(suffix.terms)});
   totals text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || ${pg.escapeLiteral(suffix.totals)});
+  log text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || ${pg.escapeLiteral(suffix.log)});
   changed text;
   rows bigint;
 BEGIN
@@ -83,6 +90,11 @@ BEGIN
   IF rows = 0 THEN RETURN NULL; END IF;
   PERFORM pg_advisory_xact_lock(hashtext(terms));
   EXECUTE format(${pg.escapeLiteral(applyDelta('%1$s', '%2$s', '%3$s'))}, changed, terms, totals);
+  -- The change log, under the lock: its order is the writers' commit order, so a snapshot sees a
+  -- prefix of it and a replica that applied up to the snapshot's last entry holds what it holds.
+  EXECUTE format('INSERT INTO %s (id, chunk) SELECT DISTINCT id, chunk FROM (%s) c', log, changed);
+  EXECUTE format(${pg.escapeLiteral(`WITH d AS (DELETE FROM %1$s WHERE seq <= (SELECT max(seq) FROM %1$s) - ${LOG_KEEP} RETURNING seq)
+    UPDATE %2$s SET pruned = greatest(pruned, (SELECT max(seq) FROM d)) WHERE EXISTS (SELECT 1 FROM d)`)}, log, totals);
   RETURN NULL;
 END $fn$`);
 }
@@ -94,21 +106,32 @@ export async function createBm25Stats(c: pg.ClientBase, table: string): Promise<
   await c.query(`CREATE TABLE ${id(terms)} (lexeme text PRIMARY KEY, df bigint NOT NULL, max_tf int, min_dl bigint)`);
   await c.query(`CREATE TABLE ${id(totals)} (n bigint NOT NULL, total_dl bigint NOT NULL)`);
   await c.query(`INSERT INTO ${id(totals)} VALUES (0, 0)`);
+  await addBm25Log(c, table);
   await c.query(`CREATE TRIGGER rr_bm25_insert AFTER INSERT ON ${t} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${TRACK_FUNCTION}()`);
   await c.query(`CREATE TRIGGER rr_bm25_update AFTER UPDATE ON ${t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${TRACK_FUNCTION}()`);
   await c.query(`CREATE TRIGGER rr_bm25_delete AFTER DELETE ON ${t} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${TRACK_FUNCTION}()`);
 }
 
 export async function dropBm25Stats(c: pg.ClientBase, table: string): Promise<void> {
-  const { terms, totals } = bm25Tables(table);
-  await c.query(`DROP TABLE IF EXISTS ${id(terms)}, ${id(totals)}`);
+  const { terms, totals, log } = bm25Tables(table);
+  await c.query(`DROP TABLE IF EXISTS ${id(terms)}, ${id(totals)}, ${id(log)}`);
+}
+
+/**
+ * The change log that replicas' in-memory postings follow (seq in commit order, the row changed),
+ * and the mark below which it was pruned. Also what an upgrade from statistics without a log adds.
+ */
+export async function addBm25Log(c: pg.ClientBase, table: string): Promise<void> {
+  const { totals, log } = bm25Tables(table);
+  await c.query(`CREATE TABLE IF NOT EXISTS ${id(log)} (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text NOT NULL, chunk int NOT NULL)`);
+  await c.query(`ALTER TABLE ${id(totals)} ADD COLUMN IF NOT EXISTS pruned bigint NOT NULL DEFAULT 0`);
 }
 
 /** Of these collection tables, those without statistics tables: one query whatever their number. */
-export async function tablesWithoutBm25Stats(c: pg.ClientBase, tables: readonly string[]): Promise<Set<string>> {
+export async function tablesWithoutBm25Stats(c: pg.ClientBase, tables: readonly string[], which: 'terms' | 'log' = 'terms'): Promise<Set<string>> {
   const { rows } = await c.query<{ t: string }>(`SELECT t FROM unnest($1::text[], $2::text[]) AS x(t, terms) WHERE to_regclass(terms) IS NULL`, [
     tables,
-    tables.map((t) => id(bm25Tables(t).terms)),
+    tables.map((t) => id(bm25Tables(t)[which])),
   ]);
   return new Set(rows.map((r) => r.t));
 }

@@ -49,11 +49,13 @@ export async function hasHnswIndex(client: pg.ClientBase, table: string): Promis
  * refreshed either way; returns false when the index was already there. m and ef_construction
  * are validated integers.
  */
-export async function buildHnswIndex(client: pg.ClientBase, table: string, def: ResolvedDefinition): Promise<boolean> {
+export async function buildHnswIndex(client: pg.ClientBase, table: string, def: ResolvedDefinition, memory?: string): Promise<boolean> {
   // Two callers building at once: the second waits here, then finds the index.
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
   const missing = !(await hasHnswIndex(client, table));
   if (missing) {
+    // For this transaction only: the build's memory is the operator's choice, not every session's.
+    if (memory !== undefined) await client.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [memory]);
     await client.query(
       `CREATE INDEX ${id(indexNames(table).hnsw)} ON ${id(table)} USING hnsw (embedding ${opclassOf(def.distance, def.vector_type)}) WITH (m = ${def.hnsw.m}, ef_construction = ${def.hnsw.ef_construction})`,
     );

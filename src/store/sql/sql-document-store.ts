@@ -8,6 +8,7 @@ import { toParsedFilter } from '../filter-parse.js';
 import { checkEfSearch, checkQuery, type SearchQuery } from '../search-request.js';
 import { analyzeTable, buildHnswIndex, hasHnswIndex } from './collection-table.js';
 import { createOrMatch } from './create-collection.js';
+import { Bm25Replicas } from './bm25-replica.js';
 import { dropBm25Stats } from './bm25-stats.js';
 import { countDocuments, deleteRows, readDocument, writeBatch } from './document-rows.js';
 import { countMatching, deleteMatching, readDocuments, scrollDocuments, updateMetadata } from './document-ops.js';
@@ -36,6 +37,10 @@ export interface SqlDocumentStoreOptions {
   log?: StoreLog | undefined;
   /** The schema of our tables (--store-schema); the pool's connections already have it first on their search_path. */
   schema: string;
+  /** Where the lexical leg ranks a collection of ours: this process's postings (default) or SQL alone. */
+  lexicalIndex?: 'memory' | 'sql' | undefined;
+  /** maintenance_work_mem for building an HNSW index (--store-index-memory); undefined: the server's. */
+  indexMemory?: string | undefined;
   /** Runs after the pool has ended: the embedded store stops its worker here. */
   onClose?: (() => Promise<void>) | undefined;
 }
@@ -62,6 +67,7 @@ export class SqlDocumentStore implements DocumentStore {
   private readonly runner: SqlRunner;
   private readonly batchRows: number;
   private preparing: Promise<StoreFacts> | undefined;
+  private readonly lexical: Bm25Replicas | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: SqlDocumentStoreOptions) {
@@ -69,14 +75,15 @@ export class SqlDocumentStore implements DocumentStore {
     this.runner = opts.runner;
     this.batchRows = opts.batchRows ?? 256;
     if (!Number.isInteger(this.batchRows) || this.batchRows < 1) throw new Error(`batchRows must be a positive whole number, got ${this.batchRows}`);
+    this.lexical = opts.lexicalIndex === 'sql' ? undefined : new Bm25Replicas((work) => this.run((c) => work(c), { timeoutMs: null }), opts.log);
   }
 
   /** Prepares the database once; a failed attempt is forgotten so the next call tries again. */
   prepare(options: CallOptions = {}): Promise<StoreFacts> {
-    this.preparing ??= this.runner.run((c) => prepareDatabase(c, this.opts.schema, this.opts.log), options).then(
+    this.preparing ??= this.runner.run((c) => prepareDatabase(c, this.opts.schema, this.opts.log, this.opts.indexMemory), options).then(
       (facts) => {
         this.runner.enableVectorTypes();
-        return facts;
+        return { ...facts, lexical: this.lexical };
       },
       (err: unknown) => {
         this.preparing = undefined;
@@ -122,6 +129,7 @@ export class SqlDocumentStore implements DocumentStore {
       if (reg.table !== null) {
         await c.query(`DROP TABLE IF EXISTS ${id(reg.table)}`);
         await dropBm25Stats(c, reg.table);
+        this.lexical?.forget(reg.table);
       }
     }, options);
   }
@@ -159,7 +167,7 @@ export class SqlDocumentStore implements DocumentStore {
     const table = reg.table;
     const started = performance.now();
     // No time limit: an index over 100,000 rows takes minutes in PGlite. The signal still cancels it.
-    const built = await this.run((c) => buildHnswIndex(c, table, reg.collection), { signal: options.signal, timeoutMs: null });
+    const built = await this.run((c) => buildHnswIndex(c, table, reg.collection, this.opts.indexMemory), { signal: options.signal, timeoutMs: null });
     if (built) this.opts.observe?.('index_build', (performance.now() - started) / 1000);
     return built;
   }

@@ -71,8 +71,10 @@ export async function searchDocuments(c: pg.ClientBase, facts: StoreFacts, targe
   const language = collection.source?.language ?? collection.language;
   const table = ownTable(collection);
   if (query.kind === 'lexical' && table !== null && collection.bm25 !== null) {
-    const result = await bm25Search(c, rel, table, language, query.query, k, collection.bm25, filter);
-    options.scored?.(result.scored);
+    // The in-memory postings when ready (not under a filter: they hold no metadata), else SQL: the same top k.
+    const fast = target.filtered ? undefined : await facts.lexical?.search(c, rel, table, language, query.query, k, collection.bm25);
+    const result = fast ?? (await bm25Search(c, rel, table, language, query.query, k, collection.bm25, filter));
+    options.scored?.(result.scored, fast === undefined ? 'sql' : 'memory');
     return result.hits;
   }
   let rows = collection.chunking === null ? k : 2 * k;

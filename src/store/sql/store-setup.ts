@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { InvalidArgumentError, StoreUnavailableError } from '../../errors.js';
 import { REGISTRY_TABLE } from './table-names.js';
 import { ensureRegistry, listRegistered, type Registered } from './registry.js';
-import { buildBm25Stats, ensureBm25Functions, tablesWithoutBm25Stats } from './bm25-stats.js';
+import type { Bm25Replicas } from './bm25-replica.js';
+import { addBm25Log, buildBm25Stats, ensureBm25Functions, tablesWithoutBm25Stats } from './bm25-stats.js';
 import { prepareSchema } from './store-schema.js';
 import type { StoreLog } from '../document-store.js';
 
@@ -12,6 +13,8 @@ export interface StoreFacts {
   vector: string;
   /** pgvector >= 0.8: iterative index scans (hnsw.iterative_scan), so filtered searches fill k. */
   iterativeScan: boolean;
+  /** This process's in-memory BM25 postings (bm25-replica.ts); without them the SQL leg ranks. */
+  lexical?: Bm25Replicas | undefined;
 }
 
 function versionAtLeast(version: string, major: number, minor: number): boolean {
@@ -24,7 +27,7 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
  * pgvector cannot be created, the error says which of the two fixes applies: install pgvector on
  * the server, or have a superuser create the extension in this database.
  */
-export async function prepareDatabase(client: pg.ClientBase, schema: string, log?: StoreLog): Promise<StoreFacts> {
+export async function prepareDatabase(client: pg.ClientBase, schema: string, log?: StoreLog, indexMemory?: string): Promise<StoreFacts> {
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${REGISTRY_TABLE}:setup`]);
   let version = await vectorVersion(client);
   if (version === undefined) {
@@ -49,7 +52,34 @@ export async function prepareDatabase(client: pg.ClientBase, schema: string, log
     owned.map((r) => r.table),
   );
   for (const reg of owned) if (missing.has(reg.table)) await buildBm25Stats(client, reg.table, reg.collection.name, reg.collection.language, log);
+  // Statistics made before the change log (bm25-replica.ts) get it; replicas then build their postings from the rows.
+  const logless = await tablesWithoutBm25Stats(
+    client,
+    owned.map((r) => r.table),
+    'log',
+  );
+  for (const reg of owned.filter((r) => logless.has(r.table))) {
+    await addBm25Log(client, reg.table);
+    log?.info({ collection: reg.collection.name }, `added the BM25 change log of collection "${reg.collection.name}" (once, after the upgrade that added it); each process builds its postings from the rows`);
+  }
+  if (indexMemory !== undefined) await checkIndexMemory(client, indexMemory);
   return { vector: version, iterativeScan: versionAtLeast(version, 0, 8) };
+}
+
+/**
+ * --store-index-memory as this database takes it, tried at start rather than at the first index
+ * build: PGlite (32-bit WebAssembly) refuses 2GB and more, a server may cap it lower.
+ */
+async function checkIndexMemory(client: pg.ClientBase, value: string): Promise<void> {
+  await client.query('SAVEPOINT index_memory');
+  try {
+    await client.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [value]);
+    await client.query('RELEASE SAVEPOINT index_memory');
+  } catch (err) {
+    await client.query('ROLLBACK TO SAVEPOINT index_memory');
+    const why = err instanceof Error ? err.message : String(err);
+    throw new StoreUnavailableError(`--store-index-memory ${value} is refused by the database (${why}); start the service with a value it takes, or without the setting.`, err, 60);
+  }
 }
 
 async function vectorVersion(client: pg.ClientBase): Promise<string | undefined> {

@@ -28,8 +28,8 @@ export function indexNames(table: string): { hnsw: string; tsv: string; metadata
  * BM25's statistics tables of a collection table (sql/bm25-stats.ts): per lexeme, and the totals.
  * Suffixes of 4 bytes, within the 5 the table name leaves.
  */
-export function bm25Tables(table: string): { terms: string; totals: string } {
-  return { terms: `${table}_bmt`, totals: `${table}_bmn` };
+export function bm25Tables(table: string): { terms: string; totals: string; log: string } {
+  return { terms: `${table}_bmt`, totals: `${table}_bmn`, log: `${table}_bml` };
 }
 
 /** Where a collection's rows are: its own table, or null for an attached source, which has its table in the definition. */
