@@ -42,7 +42,7 @@ const CHANGED: Record<'INSERT' | 'DELETE' | 'UPDATE', string> = {
  * Change-log entries a table keeps (bm25-replica.ts): a replica further behind than this rebuilds
  * its postings from the table instead of catching up.
  */
-export const LOG_KEEP = 200_000;
+const LOG_KEEP = 200_000;
 
 /**
  * Folds the rows of `changed` (columns s, tsv and dl) into the statistics. The bounds only loosen
@@ -127,7 +127,7 @@ export async function addBm25Log(c: pg.ClientBase, table: string): Promise<void>
   await c.query(`ALTER TABLE ${id(totals)} ADD COLUMN IF NOT EXISTS pruned bigint NOT NULL DEFAULT 0`);
 }
 
-/** Of these collection tables, those without statistics tables: one query whatever their number. */
+/** Of these collection tables, those without their statistics tables (or, with 'log', their change log): one query whatever their number. */
 export async function tablesWithoutBm25Stats(c: pg.ClientBase, tables: readonly string[], which: 'terms' | 'log' = 'terms'): Promise<Set<string>> {
   const { rows } = await c.query<{ t: string }>(`SELECT t FROM unnest($1::text[], $2::text[]) AS x(t, terms) WHERE to_regclass(terms) IS NULL`, [
     tables,
