@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { buildConfig } from '../src/config.js';
 import { openStore, type DocumentInput } from '../src/store/index.js';
@@ -8,7 +6,8 @@ import { relationOf } from '../src/store/sql/relation.js';
 import { lexicalStatement } from '../src/store/sql/search-sql.js';
 import { bm25Tables, collectionTableName } from '../src/store/sql/table-names.js';
 import { mulberry32 } from '../src/tools/forge/prng.js';
-import { wordsFromTokenizerJson, zipfSampler } from '../src/tools/quantize/synthetic-workload.js';
+import { zipfSampler } from '../src/tools/quantize/synthetic-workload.js';
+import { wordList } from './scale-corpus.js';
 import { percentile } from './stats.js';
 
 /**
@@ -37,17 +36,6 @@ export interface LexicalReport {
 
 const SCHEMA = 'bench_lexical';
 const K = 100;
-
-/** Words to draw from: Debian's list (wamerican) when installed, else the forged model's vocabulary. */
-function wordList(modelDir: string): { words: string[]; source: string } {
-  const dict = '/usr/share/dict/words';
-  if (existsSync(dict)) {
-    const words = readFileSync(dict, 'utf8').split('\n').filter((w) => /^[a-z]{3,}$/.test(w));
-    if (words.length > 10_000) return { words, source: `${dict} (${words.length} lowercase words)` };
-  }
-  const words = wordsFromTokenizerJson(JSON.parse(readFileSync(path.join(modelDir, 'tokenizer.json'), 'utf8')) as Record<string, unknown>).filter((w) => /^[a-z]{3,}$/.test(w));
-  return { words, source: `the bert-base-uncased vocabulary (${words.length} words of 3+ letters)` };
-}
 
 /**
  * `reuse`: query the collection an earlier run left (loading 1M documents takes most of half an

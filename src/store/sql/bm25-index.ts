@@ -146,15 +146,10 @@ export class Bm25Index {
     let scored = 0;
     // Below θ by more than rounding: bounds and scores are summed in different orders.
     const below = (x: number): boolean => x * (1 + 1e-9) < top.theta;
-    const part = (x: Term, i: number, r: number): number => {
-      const tf = x.p.tfs[i] as number;
-      // The SQL leg's formula, in its order of operations.
-      return (x.idf * tf * (s.k1 + 1)) / (tf + s.k1 * (1 - s.b + (s.b * (this.dls[r] as number)) / avgdl));
-    };
-    const blockBound = (x: Term, b: number): number => {
-      const tf = x.p.blockTf[b] as number;
-      return (x.idf * tf * (s.k1 + 1)) / (tf + s.k1 * (1 - s.b + (s.b * (x.p.blockDl[b] as number)) / avgdl));
-    };
+    // The SQL leg's formula, in its order of operations: for a row's parts and a block's bound alike.
+    const termScore = (idf: number, tf: number, dl: number): number => (idf * tf * (s.k1 + 1)) / (tf + s.k1 * (1 - s.b + (s.b * dl) / avgdl));
+    const part = (x: Term, i: number, r: number): number => termScore(x.idf, x.p.tfs[i] as number, this.dls[r] as number);
+    const blockBound = (x: Term, b: number): number => termScore(x.idf, x.p.blockTf[b] as number, x.p.blockDl[b] as number);
     for (;;) {
       // One list left proposing rows (one term, or the others' bounds under θ): a block whose best
       // row plus every other term's bound stays below θ is skipped whole.

@@ -5,6 +5,7 @@ import type { Relation } from './relation.js';
 import { runSearch } from './search-sql.js';
 import { SqlParams } from './sql-params.js';
 import { bm25Tables } from './table-names.js';
+import { byScoreThenId } from './top-documents.js';
 
 const { escapeIdentifier: id } = pg;
 
@@ -157,9 +158,4 @@ export async function bm25Search(c: pg.ClientBase, rel: Relation, table: string,
     if (needed <= to) return { hits: top.map((h, i) => ({ ...h, rank: i + 1 })), scored, rounds };
     [from, to] = [to, needed];
   }
-}
-
-/** Best score first; ties by id in byte order (what COLLATE "C" gives in SQL). */
-function byScoreThenId(a: SearchHit, b: SearchHit): number {
-  return b.score - a.score || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
 }

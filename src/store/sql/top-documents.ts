@@ -26,7 +26,7 @@ export class TopDocuments {
       // Below θ never enters; at θ it may, by its id.
       if (score < this.theta) return false;
       const last = this.worst();
-      if (byScoreThenId({ id, chunk, score }, last) >= 0) return false;
+      if (byScoreThenId({ id, score }, last) >= 0) return false;
       this.docs.delete(last.id);
     }
     this.docs.set(id, { id, chunk, score });
@@ -49,7 +49,7 @@ export class TopDocuments {
   }
 }
 
-/** Best score first; ties by id in byte order (what COLLATE "C" gives in SQL). */
-function byScoreThenId(a: ScoredRow, b: ScoredRow): number {
+/** Best score first; ties by id in byte order (what COLLATE "C" gives in SQL): the order of both BM25 legs. */
+export function byScoreThenId(a: { id: string; score: number }, b: { id: string; score: number }): number {
   return b.score - a.score || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
 }
