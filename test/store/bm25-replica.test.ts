@@ -126,7 +126,7 @@ describe.skipIf(unavailable !== undefined)('BM25 postings in each process, follo
       await replicas.idle(table);
       const want = async (q: string) => (await bm25Reference(a.sql, [...docs].map(([id, text]) => ({ id, text })), q, 10)).hits;
       expectSame((await search('harbor'))?.hits ?? [], await want('harbor'), 'built in the background');
-      // More changes than a search applies itself (5,000): caught up in the background meanwhile.
+      // More changes than a search applies itself (500): caught up in the background meanwhile.
       const many: [string, string][] = Array.from({ length: 5_200 }, (_, i) => [`m${i}`, textOf(rand, 3)]);
       for (const [id, text] of many) docs.set(id, text);
       await upsert(many);
